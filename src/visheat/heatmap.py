@@ -1,0 +1,124 @@
+"""``heatmap()``: from an attribution batch to pictures, and the ``Heatmaps`` result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._errors import type_error, value_error
+from .batch import Batch, Stage
+from .images import to_images
+from .layout import check_finite, read_batch
+from .pipeline import Transform, as_pipeline
+from .results import Heatmaps
+from .run import Ragged, run
+
+DTYPES = (np.uint8, np.float32, np.float64)
+
+
+def _split_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
+    if len(args) > 2:
+        raise TypeError(f"heatmap() takes x, [images,] [pipe]; got {len(args) + 1} positional "
+                        "arguments")
+    if len(args) == 2:
+        found_images, pipe = args
+    elif len(args) == 1 and (isinstance(args[0], (Transform, str))):
+        found_images, pipe = None, args[0]
+    elif len(args) == 1:
+        found_images, pipe = args[0], "sensitivity"
+    else:
+        found_images, pipe = None, "sensitivity"
+    if found_images is not None and images is not None:
+        raise TypeError("heatmap(): images given twice (positionally and as images=)")
+    return (images if found_images is None else found_images), pipe
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        raise type_error("dtype", "np.uint8, np.float32 or np.float64", dtype) from None
+    if found not in [np.dtype(d) for d in DTYPES]:
+        raise value_error("dtype", "np.uint8, np.float32 or np.float64", found)
+    return found
+
+
+def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
+            dtype: Any = np.uint8, threads: int = 1) -> Heatmaps:
+    """Turn a batch of attributions, saliency maps or CAMs into pictures.
+
+    Call it as ``heatmap(x)``, ``heatmap(x, pipe)``, ``heatmap(x, image, pipe)`` or
+    ``heatmap(x, images, pipe)``, as in VisionHeatmaps.jl.
+
+    Parameters
+    ----------
+    x : array_like
+        The batch: a numpy array, nested lists, or anything with ``__array__`` or
+        ``__dlpack__`` (a torch tensor, also one that requires grad; a JAX array).
+        Never modified.
+    images : array_like or list, optional
+        The pictures to draw over: one ``(H, W, 3)`` or ``(H, W)`` image for every
+        sample, an ``(N, H, W, 3)`` batch, or a list of arrays / PIL images (sizes
+        may differ). uint8 or floats in [0, 1].
+    pipe : Pipeline, Transform or str, optional
+        The steps to apply, or a preset name: ``"sensitivity"`` (default),
+        ``"attribution"``, ``"cam"``. See :mod:`visheat.presets`.
+    layout : str
+        Axis letters of ``x``: ``"NCHW"`` (default), ``"NHWC"``, ``"WHCN"`` (Julia),
+        ``"CHW"``, ``"HWC"``, ``"NHW"``, ``"HW"``, ``"WH"`` or any order of N, C, H, W.
+    dtype : {np.uint8, np.float32, np.float64}
+        ``uint8`` (default) takes the fast 8-bit path. A float dtype keeps the exact
+        colours in [0, 1] all the way through (``to_numpy()`` returns them).
+    threads : int
+        Run chunks of the batch on this many threads.
+
+    Returns
+    -------
+    Heatmaps
+        A sequence of pictures; ``h[i]`` is a ``PIL.Image``, ``h.to_numpy()`` an
+        ``(N, H, W, 3)`` array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from visheat import heatmap, SumReduction, CenteredColormap
+    >>> x = np.random.default_rng(0).normal(size=(2, 3, 8, 8)).astype(np.float32)
+    >>> h = heatmap(x, SumReduction() | CenteredColormap("bwr"))
+    >>> len(h), h.to_numpy().shape, h.to_numpy().dtype
+    (2, (2, 8, 8, 3), dtype('uint8'))
+    >>> heatmap(x[0])
+    Traceback (most recent call last):
+    ...
+    ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
+    """
+    found_images, pipe = _split_args(args, images)
+    transform = as_pipeline(pipe)
+    out_dtype = _check_dtype(dtype)
+    data, stage = read_batch(x, layout)
+    check_finite(data)
+    imgs = None if found_images is None else to_images(found_images, data.shape[0])
+    final_stage = transform.output_stage(stage) if stage in transform.input_stages() else None
+    if final_stage is not Stage.RGB:
+        raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
+                          transform, "Add ExtremaColormap() or CenteredColormap().")
+    result = run(transform, Batch(data, stage, images=imgs, dtype=out_dtype), threads=threads)
+    return _to_heatmaps(result, out_dtype, transform)
+
+
+def _to_heatmaps(result: Batch | Ragged, dtype: np.dtype, pipe: Transform) -> Heatmaps:
+    if isinstance(result, Ragged):
+        arrays: Sequence[np.ndarray] = [_final(a, dtype) for a in result.data]
+        return Heatmaps(list(arrays), result.records, pipe)
+    return Heatmaps(_final(result.data, dtype), result.records, pipe)
+
+
+def _final(data: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype == np.uint8:
+        if data.dtype == np.uint8:
+            return data
+        return np.rint(np.clip(data, 0, 1) * 255).astype(np.uint8)
+    if data.dtype == np.uint8:
+        return (data / 255.0).astype(dtype)
+    return data.astype(dtype, copy=False)

@@ -1,0 +1,157 @@
+"""Reading array-likes with an explicit axis layout into a batch.
+
+The layout names the axes of ``x`` with the letters N (batch), C (channels),
+H (height) and W (width), in any order: ``"NCHW"`` (PyTorch, the default),
+``"NHWC"`` (TensorFlow/JAX), ``"WHCN"`` (Julia/Flux), or short forms without N or
+C such as ``"CHW"``, ``"HWC"``, ``"NHW"``, ``"HW"`` and ``"WH"``. Nothing is guessed
+from the shape: a shape that does not fit the layout is an error.
+
+Without a C axis the input is a map (one value per pixel); with one it is
+channel values. ``"WHCN"`` transposes width and height, so data saved from Julia
+comes out upright without ``FlipImage()``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._errors import describe, type_error, value_error
+from .batch import Stage
+
+LETTERS = "NCHW"
+
+
+def parse_layout(layout: Any) -> str:
+    """Validate a layout string and return it in upper case.
+
+    Examples
+    --------
+    >>> parse_layout("nhwc")
+    'NHWC'
+    >>> parse_layout("NCHX")
+    Traceback (most recent call last):
+    ...
+    ValueError: layout: expected letters from N, C, H, W, each at most once, with H and W present; got 'NCHX' (str). Unknown letter 'X'.
+    """
+    if not isinstance(layout, str):
+        raise type_error("layout", "a string such as 'NCHW'", layout)
+    text = layout.upper()
+    expected = "letters from N, C, H, W, each at most once, with H and W present"
+    unknown = [c for c in text if c not in LETTERS]
+    if unknown:
+        raise value_error("layout", expected, layout, f"Unknown letter {unknown[0]!r}.")
+    repeated = sorted({c for c in text if text.count(c) > 1})
+    if repeated:
+        raise value_error("layout", expected, layout, f"Repeated letter {repeated[0]!r}.")
+    if "H" not in text or "W" not in text:
+        raise value_error("layout", expected, layout, "Both H and W are needed.")
+    return text
+
+
+def to_numpy(x: Any, argument: str = "x") -> np.ndarray:
+    """Turn numpy arrays, nested lists, ``__array__`` or ``__dlpack__`` objects into numpy.
+
+    Framework tensors are read without importing the framework: a tensor that
+    requires grad is detached, one on an accelerator is copied to the host with a
+    warning. The result may share memory with ``x``; visheat never writes to it.
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "__dlpack__") and not hasattr(x, "__array_interface__"):
+        return _from_dlpack(x, argument)
+    if isinstance(x, (str, bytes, dict, set)) or x is None:
+        raise type_error(argument, "an array (numpy, nested lists, torch, jax)", x)
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as err:
+        raise type_error(argument, "an array (numpy, nested lists, torch, jax)", x,
+                         f"numpy could not read it: {err}") from None
+
+
+def _from_dlpack(x: Any, argument: str) -> np.ndarray:
+    if getattr(x, "requires_grad", False) and hasattr(x, "detach"):
+        x = x.detach()
+    try:
+        return np.from_dlpack(x)
+    except (BufferError, RuntimeError, TypeError, ValueError):
+        pass
+    if hasattr(x, "cpu"):
+        device = getattr(x, "device", "an accelerator")
+        warnings.warn(f"{argument}: copied from {device} to the host to draw it", stacklevel=4)
+        return np.asarray(x.cpu())
+    try:
+        arr = np.asarray(x)
+    except Exception as err:  # the object's own conversion failed
+        raise type_error(argument, "an array that numpy can read", x, str(err)) from None
+    if arr.dtype == object:
+        raise type_error(argument, "an array that numpy can read", x,
+                         "Its __dlpack__ export failed; convert it to numpy first.")
+    return arr
+
+
+def as_float(arr: np.ndarray, argument: str = "x") -> np.ndarray:
+    """Cast to the float dtype visheat computes in (float32 or float64).
+
+    float32 and float64 are kept; float16 becomes float32; integers and booleans
+    become float64 (exact for every int32 and for int64 up to 2**53). Complex and
+    object arrays are refused.
+    """
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)
+    if kind in "iub":
+        return arr.astype(np.float64)
+    hint = "Take np.abs(x) or x.real first." if kind == "c" else None
+    raise type_error(argument, "real numbers (float, int or bool dtype)", arr, hint)
+
+
+def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.ndarray, Stage]:
+    """Read ``x`` in ``layout`` into ``(N, C, H, W)`` values or an ``(N, H, W)`` map.
+
+    Returns the array (a view when no conversion was needed) and its stage.
+
+    Examples
+    --------
+    >>> arr, stage = read_batch(np.zeros((224, 224, 3, 2)), "WHCN")
+    >>> arr.shape, stage.value
+    ((2, 3, 224, 224), 'values')
+    >>> read_batch(np.zeros((3, 224, 224)), "NCHW")
+    Traceback (most recent call last):
+    ...
+    ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 224, 224). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
+    """
+    letters = parse_layout(layout)
+    arr = as_float(to_numpy(x, argument), argument)
+    if arr.ndim != len(letters):
+        raise value_error(argument, f"{len(letters)} axes ({', '.join(letters)}) for layout {layout!r}",
+                          f"shape {arr.shape}", _layout_hint(arr.ndim, letters), described=True)
+    target = [c for c in LETTERS if c in letters]
+    arr = arr.transpose([letters.index(c) for c in target])
+    if "N" not in letters:
+        arr = arr[None]
+    stage = Stage.VALUES if "C" in letters else Stage.MAP
+    return arr, stage
+
+
+def _layout_hint(ndim: int, letters: str) -> str | None:
+    hints = {
+        (3, "NCHW"): "For one image use layout='CHW'; for a batch of maps, layout='NHW'.",
+        (3, "NHWC"): "For one image use layout='HWC'; for a batch of maps, layout='NHW'.",
+        (2, "NCHW"): "For a single map use layout='HW'.",
+        (5, "NCHW"): "Remove the extra axis, e.g. x[:, 0] or x.squeeze(axis).",
+    }
+    return hints.get((ndim, letters))
+
+
+def check_finite(arr: np.ndarray, argument: str = "x") -> None:
+    """Refuse NaN and infinite values with a message that counts them."""
+    if arr.size == 0 or np.isfinite(arr).all():
+        return
+    nans = int(np.isnan(arr).sum())
+    infs = int(np.isinf(arr).sum())
+    raise value_error(argument, "finite values", f"{nans} NaN and {infs} infinite values in "
+                      f"{describe(arr)}", "Clean them first, e.g. np.nan_to_num(x).",
+                      described=True)

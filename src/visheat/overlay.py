@@ -1,0 +1,108 @@
+"""Overlays: blending coloured heatmaps over their images.
+
+``AlphaOverlay`` computes ``image * (1 - alpha) + heatmap * alpha`` per pixel, as
+VisionHeatmaps.jl does. ``alpha`` is one number, an ``(H, W)`` array used for
+every sample, or an ``(N, H, W)`` array with one plane per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._errors import check_number, type_error, value_error
+from .batch import Batch, Stage
+from .images import images_as_float
+from .pipeline import Transform
+
+
+def _as_alpha(alpha: Any) -> float | np.ndarray:
+    if isinstance(alpha, (bool, np.bool_, str, bytes)):
+        raise type_error("alpha", "a number in [0, 1] or an (H, W) / (N, H, W) array", alpha)
+    if isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, bool):
+        return check_number("alpha", alpha, low=0, high=1)
+    try:
+        arr = np.array(alpha, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise type_error("alpha", "a number in [0, 1] or an (H, W) / (N, H, W) array", alpha) from None
+    if arr.ndim not in (2, 3):
+        raise value_error("alpha", "a number in [0, 1] or an (H, W) / (N, H, W) array", arr)
+    if arr.size and not (np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1):
+        raise value_error("alpha", "values in [0, 1]", arr)
+    arr.flags.writeable = False
+    return arr
+
+
+def _alpha_for(alpha: float | np.ndarray, batch: Batch) -> float | np.ndarray:
+    """Alpha broadcastable against the batch's ``(n, H, W, 3)`` pictures."""
+    if not isinstance(alpha, np.ndarray):
+        return alpha
+    size = batch.data.shape[1:3]
+    planes = alpha[None] if alpha.ndim == 2 else alpha[batch.start:batch.start + batch.n]
+    if planes.shape[1:] != size or planes.shape[0] not in (1, batch.n):
+        raise value_error("alpha", f"an {size} or (N, {size[0]}, {size[1]}) array matching the "
+                          "heatmaps", alpha)
+    return planes[..., None]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class AlphaOverlay(Transform):
+    """Blend the coloured heatmap over its image with opacity ``alpha``.
+
+    Without images the pictures pass through unchanged. Heatmap and image must
+    have the same size; put :class:`ResizeToImage` before the overlay when they
+    differ.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Opacity of the heatmap in [0, 1]: a number, an ``(H, W)`` array, or an
+        ``(N, H, W)`` array (one plane per sample).
+
+    Examples
+    --------
+    >>> rgb = np.ones((1, 1, 2, 3))
+    >>> AlphaOverlay(0.25)(rgb, image=np.zeros((1, 2, 3)))[0, 0, :, 0]
+    array([0.25, 0.25])
+    >>> AlphaOverlay(2.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: alpha: expected a number in [0, 1]; got 2.0 (float).
+    """
+
+    alpha: Any = 0.6
+    takes = frozenset({Stage.RGB})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha", _as_alpha(self.alpha))
+
+    def apply(self, batch: Batch) -> Batch:
+        if batch.images is None:
+            return batch
+        images = np.asarray(batch.images)
+        if images.shape != batch.data.shape:
+            raise value_error("images", f"pictures of the heatmaps' size {batch.data.shape[1:3]}",
+                              f"size {images.shape[1:3]}",
+                              "Add ResizeToImage() before AlphaOverlay().", described=True)
+        alpha = _alpha_for(self.alpha, batch)
+        if batch.fast:
+            return batch.replace(data=_blend_u8(batch.data, images, alpha))
+        heat = batch.data.astype(np.float64)
+        return batch.replace(data=images_as_float(images) * (1 - alpha) + heat * alpha)
+
+
+def _blend_u8(heat: np.ndarray, images: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
+    """8-bit blend: the exact formula in float32, rounded to the nearest level."""
+    img = _levels(images)
+    a = np.float32(alpha) if not isinstance(alpha, np.ndarray) else alpha.astype(np.float32)
+    out = img * (np.float32(1) - a) + _levels(heat) * a
+    return np.rint(out).astype(np.uint8)
+
+
+def _levels(rgb: np.ndarray) -> np.ndarray:
+    """Pictures as float32 on the 0..255 scale (uint8 as is, floats times 255)."""
+    if rgb.dtype == np.uint8:
+        return rgb.astype(np.float32)
+    return rgb.astype(np.float32) * np.float32(255)

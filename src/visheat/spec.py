@@ -1,0 +1,104 @@
+"""The text form of pipelines: ``"SumReduction() | CenteredColormap('bwr')"``.
+
+The text is parsed with Python's own parser (:mod:`ast`) and then *read*, never
+evaluated: the only names allowed are transform classes from an allow-list, and
+the only arguments are literals. Anything else is a `ValueError` that says where.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from typing import Any
+
+from ._errors import type_error, value_error
+
+MAX_TEXT = 20_000  # characters; a pipeline spec is a line, not a document
+MAX_DEPTH = 20  # nesting of literal tuples/lists
+
+
+def known_transforms() -> dict[str, type]:
+    """The allow-list: every public transform class of visheat, by name."""
+    import visheat
+
+    from .pipeline import Transform
+
+    found = {}
+    for name in visheat.__all__:
+        obj = getattr(visheat, name)
+        if isinstance(obj, type) and issubclass(obj, Transform) and obj is not Transform:
+            found[name] = obj
+    return found
+
+
+def parse_pipeline(text: Any, extra: Iterable[type] = ()) -> Any:
+    """Parse ``text`` into a pipeline; see :meth:`visheat.Pipeline.parse`."""
+    from .pipeline import Pipeline
+
+    if not isinstance(text, str):
+        raise type_error("text", "a pipeline spec as a string", text)
+    if len(text) > MAX_TEXT:
+        raise value_error("text", f"at most {MAX_TEXT} characters", f"{len(text)} characters",
+                          described=True)
+    allowed = known_transforms()
+    allowed.update({cls.__name__: cls for cls in extra})
+    tree = _syntax_tree(text)
+    steps = [_build_step(node, allowed) for node in _split_bars(tree)]
+    return Pipeline(*steps)
+
+
+def _syntax_tree(text: str) -> ast.expr:
+    if not text.strip():
+        raise value_error("text", "at least one step such as NormReduction()", text)
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        where = f" at column {err.offset}" if getattr(err, "offset", None) else ""
+        raise value_error("text", "steps like Name(args) joined by '|'",
+                          f"text that does not parse{where}", described=True) from None
+
+
+def _split_bars(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _split_bars(node.left) + _split_bars(node.right)
+    return [node]
+
+
+def _build_step(node: ast.expr, allowed: dict[str, type]) -> Any:
+    if isinstance(node, ast.Name) and node.id in allowed:
+        raise value_error("text", f"a call such as {node.id}()", node.id,
+                          f"Write {node.id}() with parentheses.", described=False)
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        raise value_error("text", "a step such as NormReduction()",
+                          f"{ast.unparse(node)!r} at column {node.col_offset + 1}", described=True)
+    name = node.func.id
+    if name not in allowed:
+        raise value_error("text", "a known transform such as NormReduction()",
+                          f"{name!r} at column {node.col_offset + 1}", described=True)
+    args = [_literal(a, 0) for a in node.args]
+    kwargs = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise value_error("text", "name=value arguments", "'**' unpacking", described=True)
+        kwargs[kw.arg] = _literal(kw.value, 0)
+    try:
+        return allowed[name](*args, **kwargs)
+    except TypeError as err:  # wrong argument count or names
+        raise type_error("text", f"arguments that {name} accepts", str(err), described=True) from None
+
+
+def _literal(node: ast.expr, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise value_error("text", f"literals nested at most {MAX_DEPTH} deep", "deeper nesting",
+                          described=True)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _literal(node.operand, depth + 1)
+        if isinstance(inner, (int, float)) and not isinstance(inner, bool):
+            return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [_literal(item, depth + 1) for item in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    raise value_error("text", "a literal argument (number, string, True/False/None, tuple, list)",
+                      f"{ast.unparse(node)!r} at column {node.col_offset + 1}", described=True)

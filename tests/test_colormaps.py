@@ -1,0 +1,134 @@
+"""Colormaps: ColorSchemes.jl's interpolation, ranges, degenerate maps, the 8-bit path."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from reference import colour
+from visheat import CenteredColormap, ExtremaColormap, heatmap
+from visheat.batch import per_sample_rows
+from visheat.colormaps import colorize, lut_u8, stops_of
+from visheat.testing import check_transform, maps
+
+NAMES = ["batlow", "berlin", "viridis", "jet", "colorschemes:jet", "seismic", "fire", "gray",
+         "tab10", "flag", "twilight_r"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(m=maps(max_n=2, max_side=4), name=st.sampled_from(NAMES), centered=st.booleans())
+def test_colours_match_the_scalar_colorschemes_reference(dtype, m, name, centered):
+    m = m.astype(dtype)
+    t = CenteredColormap(name) if centered else ExtremaColormap(name)
+    out = t(m)
+    stops = stops_of(name)
+    for i in range(m.shape[0]):
+        flat = m[i].ravel()
+        if centered:
+            top = np.abs(flat).max()
+            lo, hi = (-top, top) if top > 0 else (-1, 1)
+        else:
+            lo, hi = flat.min(), flat.max()
+            hi = hi if hi > lo else lo + 1
+        expected = [colour(v, lo, hi, stops, dtype) for v in flat]
+        assert np.array_equal(out[i].reshape(-1, 3), np.array(expected).reshape(-1, 3))
+
+
+def _well_spread(m):
+    """Maps whose values stay distinct after a moderate affine change."""
+    rows = per_sample_rows(m)
+    spread = rows.max(axis=1, initial=0) - rows.min(axis=1, initial=0)
+    return bool(((spread == 0) | (spread > 1e-3 * (1 + np.abs(rows).max(axis=1, initial=0)))).all())
+
+
+@given(maps(dtype=np.float64, max_n=2), st.floats(1e-3, 1e3), st.floats(-1e3, 1e3))
+def test_extrema_colours_are_invariant_under_positive_affine_rescaling(m, a, b):
+    assume(_well_spread(m) and np.abs(m).max(initial=0) < 1e6)
+    t = ExtremaColormap("viridis")
+    assert np.allclose(t(m), t(a * m + b), atol=1e-6)
+
+
+@given(maps(dtype=np.float64, max_n=2), st.floats(1e-3, 1e3))
+def test_centered_colours_are_invariant_under_positive_scaling(m, a):
+    t = CenteredColormap("berlin")
+    assert np.allclose(t(m), t(a * m), atol=1e-6)
+
+
+@given(maps(dtype=np.float64, max_n=2))
+def test_centered_maps_zero_to_the_centre_colour(m):
+    m = m.copy()
+    if m.size == 0:
+        return
+    m[:, 0, 0] = 0.0
+    centre = colour(0.0, -1.0, 1.0, stops_of("berlin"), np.float64)
+    assert np.allclose(CenteredColormap("berlin")(m)[:, 0, 0], centre)
+
+
+@given(maps(max_n=3), st.sampled_from(NAMES))
+def test_colormaps_keep_the_transform_contract(m, name):
+    out = check_transform(ExtremaColormap(name), m)
+    assert out.shape == m.shape + (3,) and out.dtype == np.float64
+    assert ((out >= 0) & (out <= 1)).all()
+
+
+def test_degenerate_maps_have_documented_colours():
+    stops = stops_of("batlow")
+    constant = np.full((1, 2, 2), 7.5)
+    assert np.array_equal(ExtremaColormap()(constant)[0, 0, 0], stops[0])
+    zero = np.zeros((1, 2, 2))
+    middle = colour(0.0, -1.0, 1.0, stops_of("berlin"), np.float64)
+    assert np.allclose(CenteredColormap()(zero)[0, 1, 1], middle)
+    assert np.allclose(middle, (stops_of("berlin")[127] + stops_of("berlin")[128]) / 2)
+
+
+def test_one_pixel_and_extreme_values_are_finite():
+    for m in (np.array([[[3.0]]]), np.array([[[-1e300, 1e300]]]), np.array([[[1e-300, 2e-300]]])):
+        out = ExtremaColormap()(m)
+        assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+
+
+@given(maps(max_n=3, max_side=16), st.sampled_from(NAMES), st.booleans())
+def test_fast_path_is_within_one_level_of_the_exact_colours(m, name, centered):
+    t = CenteredColormap(name) if centered else ExtremaColormap(name)
+    exact = np.rint(t(m) * 255).astype(int)
+    fast = t(m, dtype=np.uint8).astype(int)
+    assert fast.dtype == int and np.abs(fast - exact).max(initial=0) <= 1
+
+
+def test_fast_path_share_of_identical_pixels_on_realistic_data():
+    x = np.random.default_rng(0).standard_t(3, size=(8, 3, 64, 64)).astype(np.float32)
+    for pipe in ("sensitivity", "attribution"):
+        fast = heatmap(x, pipe).to_numpy().astype(int)
+        exact = np.rint(heatmap(x, pipe, dtype=np.float64).to_numpy() * 255).astype(int)
+        assert np.abs(fast - exact).max() <= 1
+        assert (fast == exact).mean() > 0.999
+
+
+def test_lookup_table_is_the_exact_colour_at_its_positions():
+    table = lut_u8("viridis")
+    positions = np.array([[[0.0, 0.25, 1 / 3, 1.0]]])
+    exact = colorize(positions, np.zeros(1), np.ones(1), stops_of("viridis"))[0, 0]
+    idx = np.rint(positions[0, 0] * (len(table) - 2)).astype(int)
+    assert np.abs(table[idx].astype(int) - np.rint(exact * 255)).max() <= 1
+
+
+def test_colour_tables_are_accepted_and_validated():
+    t = ExtremaColormap([[0, 0, 0], [1, 1, 1]])
+    assert np.allclose(t(np.array([[[0.0, 0.5, 1.0]]]))[0, 0, :, 1], [0, 0.5, 1])
+    with pytest.raises(ValueError, match=r"name: expected a \(K, 3\) colour table"):
+        ExtremaColormap([[0, 0, 0]])
+    with pytest.raises(ValueError, match="Divide 0..255 colours by 255"):
+        ExtremaColormap([[0, 0, 0], [255, 255, 255]])
+
+
+def test_unknown_names_suggest_close_matches():
+    with pytest.raises(ValueError, match="name: expected a known colormap name; got 'virdis'. "
+                                         "Did you mean 'viridis'"):
+        ExtremaColormap("virdis")
+    with pytest.raises(TypeError, match="name: expected a colormap name"):
+        CenteredColormap(3)
+
+
+def test_defaults_match_visheatmaps_jl():
+    assert ExtremaColormap().name == "batlow" and CenteredColormap().name == "berlin"
+    assert np.array_equal(stops_of("batlow"), stops_of("colorschemes:batlow"))

@@ -1,0 +1,53 @@
+"""Channel reductions against a scalar reference of VisionHeatmaps.jl's arithmetic."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from reference import reduce_batch
+from visheat import (AbsSumReduction, MaxAbsReduction, NormReduction, SumAbsReduction,
+                     SumReduction)
+from visheat.reductions import reduce_channels
+from visheat.testing import check_transform, maps, values
+
+REDUCTIONS = {"sum": SumReduction(), "norm": NormReduction(), "maxabs": MaxAbsReduction(),
+              "sumabs": SumAbsReduction(), "abssum": AbsSumReduction()}
+
+
+@pytest.mark.parametrize("how", REDUCTIONS)
+@given(x=values(max_n=2, max_side=4))
+def test_reductions_match_the_scalar_reference_bit_for_bit(how, x):
+    assert np.array_equal(reduce_channels(x, how), reduce_batch(x, how))
+
+
+@pytest.mark.parametrize("how, t", REDUCTIONS.items())
+@given(x=values(max_n=3, max_side=5))
+def test_reductions_keep_the_transform_contract(how, t, x):
+    out = check_transform(t, x)
+    assert out.shape == (x.shape[0],) + x.shape[2:] and out.dtype == x.dtype
+
+
+@given(values(max_n=2, max_side=4))
+def test_reductions_are_ordered_as_the_math_says(x):
+    r = {how: reduce_channels(x, how).astype(np.float64) for how in REDUCTIONS}
+    if x.shape[1] == 1:  # one channel passes through unchanged, sign included
+        for out in r.values():
+            assert np.array_equal(out, x[:, 0])
+        return
+    tol = 1e-5 * (1 + np.abs(x).sum(axis=1))
+    assert (r["norm"] >= 0).all() and (r["abssum"] >= 0).all()
+    assert (r["maxabs"] <= r["norm"] + tol).all()
+    assert (r["norm"] <= r["sumabs"] + tol).all()
+    assert (r["abssum"] <= r["sumabs"] + tol).all()
+    assert np.allclose(np.abs(r["sum"]), r["abssum"])
+
+
+@pytest.mark.parametrize("t", REDUCTIONS.values())
+@given(m=maps(max_n=2))
+def test_reductions_pass_maps_through(t, m):
+    assert np.array_equal(t(m), m)
+
+
+def test_norm_of_a_pythagorean_pixel():
+    x = np.array([[[[3.0]], [[4.0]], [[12.0]]]])
+    assert NormReduction()(x)[0, 0, 0] == 13.0
