@@ -132,3 +132,54 @@ def test_unknown_names_suggest_close_matches():
 def test_defaults_match_visheatmaps_jl():
     assert ExtremaColormap().name == "batlow" and CenteredColormap().name == "berlin"
     assert np.array_equal(stops_of("batlow"), stops_of("colorschemes:batlow"))
+
+
+@given(maps(dtype=np.float64, max_n=3), st.floats(-10, 10), st.floats(0.1, 10))
+def test_fixed_range_is_the_extrema_colour_of_the_clamped_map(m, vmin, width):
+    vmax = vmin + width
+    fixed = ExtremaColormap("viridis", vmin=vmin, vmax=vmax)(m)
+    stops = stops_of("viridis")
+    for i in range(m.shape[0]):
+        expected = [colour(v, vmin, vmax, stops, np.float64) for v in m[i].ravel()]
+        assert np.array_equal(fixed[i].reshape(-1, 3), np.array(expected).reshape(-1, 3))
+
+
+@given(maps(dtype=np.float64, max_n=4))
+def test_batch_scope_uses_one_range_for_every_sample(m):
+    assume(m.shape[0] >= 2)
+    t = ExtremaColormap("viridis", scope="batch")
+    lo, hi = m.min(), m.max()
+    hi = hi if hi > lo else lo + 1
+    expected = ExtremaColormap("viridis", vmin=lo, vmax=hi)(m)
+    assert np.array_equal(t(m), expected)
+    h = heatmap(m, t, layout="NHW", dtype=np.float64)
+    assert np.allclose(h.value_ranges(), [[lo, hi]] * m.shape[0])
+    assert not t.is_per_sample()
+
+
+def test_centered_fixed_half_width_and_batch_scope():
+    m = np.array([[[-1.0, 0.5]], [[2.0, 0.0]]])
+    t = CenteredColormap("gray", scope="batch")
+    assert np.allclose(t(m)[:, 0, :, 0], [[0.25, 0.625], [1.0, 0.5]])
+    assert np.allclose(CenteredColormap("gray", vmax=1)(m)[:, 0, :, 0], [[0, 0.75], [1, 0.5]])
+
+
+def test_range_options_print_only_when_set_and_round_trip():
+    from visheat import Pipeline
+
+    assert repr(ExtremaColormap("jet")) == "ExtremaColormap('jet')"
+    t = ExtremaColormap("jet", vmin=0.0, vmax=1.0, scope="batch")
+    assert repr(t) == "ExtremaColormap('jet', vmin=0.0, vmax=1.0, scope='batch')"
+    assert Pipeline.parse(str(Pipeline(t))) == Pipeline(t)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"vmin": 2, "vmax": 1}, "vmin: expected a number below vmax=1"),
+    ({"vmin": float("inf")}, "vmin: expected a finite number"),
+    ({"scope": "global"}, "scope: expected 'sample' or 'batch'"),
+])
+def test_bad_range_options_name_the_argument(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ExtremaColormap("jet", **kwargs)
+    with pytest.raises(ValueError, match="vmax: expected a positive half-width"):
+        CenteredColormap(vmax=0)

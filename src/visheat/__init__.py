@@ -25,12 +25,15 @@ from .reductions import (
     SumReduction,
 )
 from .results import Heatmaps
+from .stream import heatmap_batches, save_heatmaps
 
 __version__ = "0.1.0"
 
 __all__ = [
     # applying pipelines
     "heatmap",
+    "heatmap_batches",
+    "save_heatmaps",
     "Heatmaps",
     "PRESETS",
     # the algebra

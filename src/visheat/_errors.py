@@ -29,7 +29,8 @@ def describe(value: Any) -> str:
     """
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape} and dtype {value.dtype}"
-    text = repr(value)
+    text = str(value) if hasattr(value, "steps") else repr(value)  # pipelines: one line
+    text = " ".join(text.split())
     if len(text) > 80:
         text = text[:77] + "..."
     return f"{text} ({type(value).__name__})"

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from ._colordata import get_table, kind_of
-from ._errors import type_error, value_error
+from ._errors import check_number, type_error, value_error
 from .batch import Batch, Stage, per_sample_rows
-from .pipeline import Transform
+from .pipeline import Transform, option
 
 LUT_SIZE = 65536
 
@@ -137,17 +137,33 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple
     return lut_u8(name)[f.astype(np.intp)]
 
 
-def _ranges(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
+def _sample_ranges(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample ``(lo, hi)`` from the data (before any degenerate-range fix)."""
     flat = per_sample_rows(m)
     if flat.shape[1] == 0:
         zeros = np.zeros(m.shape[0], m.dtype)
-        return zeros, zeros + 1
+        return zeros, zeros
     if centered:
         top = np.abs(flat).max(axis=1)
-        top = np.where(top > 0, top, m.dtype.type(1))  # all zero: 0 maps to the centre
         return -top, top
-    lo, hi = flat.min(axis=1), flat.max(axis=1)
-    return lo, np.where(hi > lo, hi, lo + m.dtype.type(1))  # constant: first colour
+    return flat.min(axis=1), flat.max(axis=1)
+
+
+def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-width ranges: a centred all-zero map gets (-1, 1), so 0 takes the centre
+    colour; any other constant c gets (c, c + 1), so it takes the first colour."""
+    one = lo.dtype.type(1)
+    if centered:
+        top = np.where(hi > 0, hi, one)
+        return -top, top
+    return lo, np.where(hi > lo, hi, lo + one)
+
+
+SCOPES = ("sample", "batch")
+
+
+def _check_limit(argument: str, value: Any) -> float | None:
+    return None if value is None else check_number(argument, value)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -159,14 +175,30 @@ class _Colormap(Transform):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", _as_table(self.name))
+        if self.scope not in SCOPES:
+            raise value_error("scope", "'sample' or 'batch'", self.scope)
+
+    def is_per_sample(self) -> bool:
+        return self.scope == "sample"
 
     @property
     def stops(self) -> np.ndarray:
         """The colour stops ``(K, 3)`` of this colormap."""
         return stops_of(self.name)
 
+    def value_range(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-sample ``(lo, hi)`` this colormap maps onto its colours."""
+        lo, hi = _sample_ranges(m, self.centered)
+        if self.scope == "batch" and m.shape[0]:
+            lo, hi = np.full_like(lo, lo.min()), np.full_like(hi, hi.max())
+        lo, hi = self._fixed(lo, hi)
+        return _fix_degenerate(lo, hi, self.centered)
+
+    def _fixed(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return lo, hi
+
     def apply(self, batch: Batch) -> Batch:
-        lo, hi = _ranges(batch.data, self.centered)
+        lo, hi = self.value_range(batch.data)
         if batch.fast:
             rgb = colorize_u8(batch.data, lo, hi, self.name)
         else:
@@ -186,14 +218,42 @@ class ExtremaColormap(_Colormap):
     name : str or array_like of shape (K, 3)
         A colormap name (matplotlib, colorcet, Crameri, ``"colorschemes:..."``
         for ColorSchemes.jl's exact data; ``"_r"`` reverses) or a colour table.
+    vmin, vmax : float, optional
+        Fixed ends of the range instead of the data's minimum / maximum (values
+        outside are clamped), e.g. ``vmin=0, vmax=1`` for probabilities.
+    scope : {"sample", "batch"}
+        ``"batch"`` uses one range for every sample, so pictures can be compared.
 
     Examples
     --------
     >>> ExtremaColormap("gray")(np.array([[[0.0, 5.0, 10.0]]]))[0, 0, :, 0]
     array([0. , 0.5, 1. ])
+    >>> ExtremaColormap("gray", vmin=0, vmax=20)(np.array([[[0.0, 5.0, 10.0]]]))[0, 0, :, 0]
+    array([0.  , 0.25, 0.5 ])
+    >>> ExtremaColormap("gray", scope="batch")(np.array([[[0.0, 1.0]], [[2.0, 4.0]]]))[:, 0, :, 0]
+    array([[0.  , 0.25],
+           [0.5 , 1.  ]])
     """
 
     name: Any = "batlow"
+    vmin: float | None = option(None)
+    vmax: float | None = option(None)
+    scope: str = option("sample")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        vmin, vmax = _check_limit("vmin", self.vmin), _check_limit("vmax", self.vmax)
+        if vmin is not None and vmax is not None and not vmin < vmax:
+            raise value_error("vmin", f"a number below vmax={vmax:g}", self.vmin)
+        object.__setattr__(self, "vmin", vmin)
+        object.__setattr__(self, "vmax", vmax)
+
+    def _fixed(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.vmin is not None:
+            lo = np.full_like(lo, self.vmin)
+        if self.vmax is not None:
+            hi = np.full_like(hi, self.vmax)
+        return lo, np.maximum(hi, lo)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -202,11 +262,36 @@ class CenteredColormap(_Colormap):
 
     Zero takes the centre colour. Use diverging schemes (default ``"berlin"``).
 
+    Parameters
+    ----------
+    name : str or array_like of shape (K, 3)
+        See :class:`ExtremaColormap`.
+    vmax : float, optional
+        A fixed half-width: the range is ``[-vmax, vmax]``.
+    scope : {"sample", "batch"}
+        ``"batch"`` uses the largest ``|x|`` of the whole batch for every sample.
+
     Examples
     --------
     >>> CenteredColormap("gray")(np.array([[[-2.0, 0.0, 1.0]]]))[0, 0, :, 0]
     array([0.  , 0.5 , 0.75])
+    >>> CenteredColormap("gray", vmax=4)(np.array([[[-2.0, 0.0, 1.0]]]))[0, 0, :, 0]
+    array([0.25 , 0.5  , 0.625])
     """
 
     name: Any = "berlin"
+    vmax: float | None = option(None)
+    scope: str = option("sample")
     centered = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        vmax = _check_limit("vmax", self.vmax)
+        if vmax is not None and vmax <= 0:
+            raise value_error("vmax", "a positive half-width", self.vmax)
+        object.__setattr__(self, "vmax", vmax)
+
+    def _fixed(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.vmax is None:
+            return lo, hi
+        return np.full_like(lo, -self.vmax), np.full_like(hi, self.vmax)

@@ -94,17 +94,21 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
     found_images, pipe = _split_args(args, images)
-    transform = as_pipeline(pipe)
-    out_dtype = _check_dtype(dtype)
+    return _render(x, found_images, as_pipeline(pipe), layout, _check_dtype(dtype), threads)
+
+
+def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dtype,
+            threads: int = 1, start: int = 0) -> Heatmaps:
+    """Read ``x``, run the pipeline, wrap the pictures; ``start`` offsets per-sample parameters."""
     data, stage = read_batch(x, layout)
     check_finite(data)
-    imgs = None if found_images is None else to_images(found_images, data.shape[0])
+    imgs = None if images is None else to_images(images, data.shape[0])
     final_stage = transform.output_stage(stage) if stage in transform.input_stages() else None
     if final_stage is not Stage.RGB:
         raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
                           transform, "Add ExtremaColormap() or CenteredColormap().")
-    result = run(transform, Batch(data, stage, images=imgs, dtype=out_dtype), threads=threads)
-    return _to_heatmaps(result, out_dtype, transform)
+    batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
+    return _to_heatmaps(run(transform, batch, threads=threads), dtype, transform)
 
 
 def _to_heatmaps(result: Batch | Ragged, dtype: np.dtype, pipe: Transform) -> Heatmaps:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._errors import describe, type_error, value_error
+from ._errors import type_error, value_error
 from .batch import Batch, Stage, check_stage_shape
 
 ALL_STAGES = frozenset(Stage)
@@ -160,11 +160,39 @@ class Transform:
         return hash((type(self).__name__,) + tuple(_field_key(v) for v in self._fields()))
 
     def __repr__(self) -> str:
-        args = ", ".join(_literal_repr(v) for v in self._fields())
-        return f"{type(self).__name__}({args})"
+        args = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not f.kw_only:
+                args.append(_literal_repr(value))
+            elif not _field_equal(value, f.default):  # options show only when set
+                args.append(f"{f.name}={_literal_repr(value)}")
+        return f"{type(self).__name__}({', '.join(args)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), self._fields())
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return (_rebuild, (type(self), values))
+
+
+def _rebuild(cls: type, values: dict[str, Any]) -> Transform:
+    """Unpickle a transform through its constructor, so validation runs again."""
+    return cls(**values)
+
+
+def option(default: Any) -> Any:
+    """A keyword-only transform parameter, printed by ``repr`` only when set.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True, repr=False, eq=False)
+    ... class Blur(Transform):
+    ...     sigma: float = 1.0
+    ...     mode: str = option("reflect")
+    >>> Blur(2.0), Blur(2.0, mode="constant")
+    (Blur(2.0), Blur(2.0, mode='constant'))
+    """
+    return dataclasses.field(default=default, kw_only=True)
 
 
 class Pipeline(Transform):
@@ -328,4 +356,4 @@ def as_pipeline(pipe: Any, argument: str = "pipe") -> Transform:
                      f"({', '.join(map(repr, PRESETS))})", pipe)
 
 
-__all__ = ["Transform", "Pipeline", "as_pipeline", "describe"]
+__all__ = ["Transform", "Pipeline", "as_pipeline", "option"]

@@ -1,0 +1,187 @@
+"""Rendering batches larger than memory: slices in, pictures or PNG files out.
+
+``heatmap_batches`` renders any sliceable array (a numpy memmap, an HDF5 dataset,
+a torch tensor) a slice at a time, so memory stays bounded by ``batch_size``
+whatever the length of the input; ``save_heatmaps`` writes the pictures as PNG
+files as it goes, with a progress bar for long runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._errors import check_number, value_error
+from .heatmap import _check_dtype, _render, _split_args
+from .layout import parse_layout, to_numpy
+from .pipeline import as_pipeline
+from .results import Heatmaps, png_bytes, safe_name, write_atomic
+
+EXISTING = ("error", "overwrite", "skip")
+
+
+def _sample_count(x: Any, letters: str) -> tuple[Any, int]:
+    if not hasattr(x, "shape") or not hasattr(x, "__getitem__"):
+        x = to_numpy(x)
+    shape = tuple(x.shape)
+    if len(shape) != len(letters):
+        from .layout import read_batch
+
+        read_batch(np.zeros(shape, np.float32), letters)  # raises the layout error
+    return x, (int(shape[letters.index("N")]) if "N" in letters else 1)
+
+
+def _slice(x: Any, letters: str, start: int, stop: int) -> Any:
+    if "N" not in letters:
+        return x
+    index = [slice(None)] * len(letters)
+    index[letters.index("N")] = slice(start, stop)
+    return x[tuple(index)]
+
+
+def _images_slice(images: Any, n: int, start: int, stop: int) -> Any:
+    """The images of samples ``start:stop``: per-sample images are sliced, one image is shared."""
+    if images is None:
+        return None
+    if isinstance(images, (list, tuple)):
+        return images[start:stop] if len(images) == n else images
+    arr = np.asarray(images) if not hasattr(images, "convert") else None
+    if arr is not None and arr.ndim == 4 and arr.shape[0] == n:
+        return arr[start:stop]
+    return images
+
+
+def _progress(total: int, enabled: bool, desc: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="map", dynamic_ncols=True, leave=False)
+
+
+def _release(x: Any) -> None:
+    """Let the kernel drop a memmap's pages we have read (keeps memory flat)."""
+    mm = getattr(x, "_mmap", None)
+    if isinstance(x, np.memmap) and mm is not None and hasattr(mm, "madvise"):
+        import mmap
+
+        try:
+            mm.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):  # pragma: no cover - platform without madvise
+            pass
+
+
+def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NCHW",
+                    images: Any = None, dtype: Any = np.uint8, progress: bool = False
+                    ) -> Iterator[Heatmaps]:
+    """Render ``x`` slice by slice; yield one :class:`Heatmaps` per slice.
+
+    Same arguments as :func:`visheat.heatmap` (``x, [images,] [pipe]``), plus
+    ``batch_size`` samples per slice and a ``progress`` bar on stderr. ``x`` can
+    be anything sliceable with a ``shape`` (a ``np.load(..., mmap_mode="r")``
+    array, an HDF5 dataset, a tensor); only one slice is in memory at a time.
+    Pipelines with batch-wide statistics (``scope="batch"``) need the whole batch
+    and are refused: use :func:`visheat.heatmap`.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(10, 3, 8, 8)).astype(np.float32)
+    >>> [len(h) for h in heatmap_batches(x, "attribution", batch_size=4)]
+    [4, 4, 2]
+    """
+    found_images, pipe = _split_args(args, images)
+    transform = as_pipeline(pipe)
+    out_dtype = _check_dtype(dtype)
+    size = check_number("batch_size", batch_size, low=1, integer=True)
+    if not transform.is_per_sample():
+        raise value_error("pipe", "per-sample steps for rendering in slices", transform,
+                          "Steps with scope='batch' need heatmap() on the whole batch.")
+    letters = parse_layout(layout)
+    x, n = _sample_count(x, letters)
+    bar = _progress(n, progress, "visheat")
+    try:
+        for start in range(0, n, size):
+            stop = min(n, start + size)
+            part = np.asarray(_slice(x, letters, start, stop))
+            yield _render(part, _images_slice(found_images, n, start, stop), transform, letters,
+                          out_dtype, start=start)
+            _release(x)
+            if bar is not None:
+                bar.update(stop - start)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
+                  pattern: str = "{index:05d}.png", labels: Sequence[str] | None = None,
+                  existing: str = "error", batch_size: int = 256, layout: str = "NCHW",
+                  images: Any = None, progress: bool = False) -> list[Path]:
+    """Render ``x`` slice by slice straight to PNG files; return their paths.
+
+    ``pattern`` is formatted with the sample's ``index`` (and ``label`` when
+    ``labels`` are given; labels are sanitised). Files are written atomically.
+    ``existing`` decides what happens to files already there: ``"error"``
+    (default, nothing is overwritten), ``"overwrite"``, or ``"skip"`` (resume an
+    interrupted run: slices whose files all exist are not rendered again).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> x = np.random.default_rng(0).normal(size=(3, 3, 8, 8)).astype(np.float32)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in save_heatmaps(x, directory=d, pattern="{index}.png")]
+    ['0.png', '1.png', '2.png']
+    """
+    if existing not in EXISTING:
+        raise value_error("existing", "'error', 'overwrite' or 'skip'", existing)
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    letters = parse_layout(layout)
+    x, n = _sample_count(x, letters)
+    if labels is not None and len(labels) != n:
+        raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
+    paths = [folder / _file_name(pattern, i, labels) for i in range(n)]
+    if existing == "error":
+        clash = next((p for p in paths if p.exists()), None)
+        if clash is not None:
+            raise value_error("directory", "no existing output files", str(clash),
+                              "Pass existing='overwrite' or existing='skip' (resume).",
+                              described=True)
+    size = int(check_number("batch_size", batch_size, low=1, integer=True))
+    found_images, pipe = _split_args(args, images)
+    bar = _progress(n, progress, "visheat")
+    try:
+        for start in range(0, n, size):
+            stop = min(n, start + size)
+            todo = [i for i in range(start, stop) if existing != "skip" or not paths[i].exists()]
+            if todo:
+                _write_slice(x, letters, start, stop, found_images, pipe, n, paths, todo)
+            if bar is not None:
+                bar.update(stop - start)
+    finally:
+        if bar is not None:
+            bar.close()
+    return paths
+
+
+def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
+                 paths: list[Path], todo: list[int]) -> None:
+    part = np.asarray(_slice(x, letters, start, stop))
+    pictures = _render(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
+                       np.dtype(np.uint8), start=start)
+    for i in todo:
+        write_atomic(paths[i], png_bytes(np.asarray(pictures.to_numpy()[i - start])))
+    _release(x)
+
+
+def _file_name(pattern: str, index: int, labels: Sequence[str] | None) -> str:
+    label = safe_name(str(labels[index])) if labels is not None else ""
+    name = pattern.format(index=index, label=label)
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise value_error("pattern", "a plain file name (no folders)", name)
+    return name

@@ -1,0 +1,84 @@
+"""Rendering in slices: the same pictures as one call, bounded memory, files on disk."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from visheat import (AlphaOverlay, ExtremaColormap, NormReduction, heatmap, heatmap_batches,
+                     save_heatmaps)
+
+RNG = np.random.default_rng(3)
+X = RNG.standard_t(3, size=(11, 3, 12, 12)).astype(np.float32)
+IMAGES = RNG.integers(0, 256, (11, 12, 12, 3)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 11, 100])
+def test_slices_give_the_pictures_of_one_call(batch_size):
+    whole = heatmap(X, "attribution").to_numpy()
+    parts = [h.to_numpy() for h in heatmap_batches(X, "attribution", batch_size=batch_size)]
+    assert np.array_equal(np.concatenate(parts), whole)
+
+
+def test_slices_follow_the_batch_axis_of_any_layout():
+    julia = X.transpose(3, 2, 1, 0)  # WHCN
+    parts = [h.to_numpy() for h in heatmap_batches(julia, layout="WHCN", batch_size=3)]
+    assert np.array_equal(np.concatenate(parts), heatmap(X).to_numpy())
+
+
+def test_per_sample_images_and_alpha_planes_stay_with_their_samples():
+    planes = RNG.random((11, 12, 12))
+    pipe = NormReduction() | ExtremaColormap() | AlphaOverlay(planes)
+    whole = heatmap(X, IMAGES, pipe).to_numpy()
+    parts = [h.to_numpy() for h in heatmap_batches(X, IMAGES, pipe, batch_size=4)]
+    assert np.array_equal(np.concatenate(parts), whole)
+
+
+def test_memmapped_input_is_read_a_slice_at_a_time(tmp_path):
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    mapped = np.load(path, mmap_mode="r")
+    parts = [h.to_numpy() for h in heatmap_batches(mapped, batch_size=5)]
+    assert np.array_equal(np.concatenate(parts), heatmap(X).to_numpy())
+
+
+def test_save_writes_every_picture_and_resumes(tmp_path):
+    paths = save_heatmaps(X, "attribution", directory=tmp_path, batch_size=4)
+    assert [p.name for p in paths] == [f"{i:05d}.png" for i in range(11)]
+    expected = heatmap(X, "attribution").to_numpy()
+    for i, p in enumerate(paths):
+        with Image.open(p) as img:
+            assert np.array_equal(np.asarray(img), expected[i])
+    with pytest.raises(ValueError, match="directory: expected no existing output files.*"
+                                         "existing='skip'"):
+        save_heatmaps(X, "attribution", directory=tmp_path)
+    paths[5].unlink()
+    before = paths[0].stat().st_mtime_ns
+    save_heatmaps(X, "attribution", directory=tmp_path, batch_size=4, existing="skip")
+    assert paths[5].exists() and paths[0].stat().st_mtime_ns == before
+    with Image.open(paths[5]) as img:
+        assert np.array_equal(np.asarray(img), expected[5])
+
+
+def test_labels_name_the_files_safely(tmp_path):
+    labels = [f"../cls {i}" for i in range(11)]
+    paths = save_heatmaps(X, directory=tmp_path, pattern="{index:02d}_{label}.png", labels=labels)
+    assert paths[3].name == "03_cls_3.png" and all(p.parent == tmp_path for p in paths)
+
+
+def test_progress_bar_goes_to_stderr(capsys):
+    list(heatmap_batches(X, batch_size=4, progress=True))
+    assert "visheat" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"batch_size": 0}, r"batch_size: expected an integer in \[1, inf\]"),
+    ({"batch_size": 2.5}, "batch_size: expected an integer"),
+])
+def test_bad_batch_sizes_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        list(heatmap_batches(X, **kwargs))
+
+
+def test_batch_wide_statistics_are_refused():
+    with pytest.raises(ValueError, match="pipe: expected per-sample steps.*heatmap\\(\\)"):
+        list(heatmap_batches(X, NormReduction() | ExtremaColormap(scope="batch")))
