@@ -144,18 +144,27 @@ def colorize_u8(m, lo, hi, lut32, out, words_ok):  # pragma: no cover - compiled
 
 @nb.njit(**_JIT)
 def blend_u8(heat, image, weight, out):  # pragma: no cover - compiled
-    """``out = round(image * (1 - w) + heat * w)`` on uint8 rows; ``w`` in 1/65536 steps.
-
-    ``weight`` has shape ``(1,)`` (one alpha) or one entry per pixel of the row
-    (per-pixel alpha; each pixel's three channels share it).
-    """
-    per_pixel = weight.shape[1] > 1
+    """``out = round(image * (1 - w) + heat * w)`` on uint8 rows, ``w = weight / 65536``."""
+    a = np.uint32(weight)
+    b = np.uint32(65536) - a
     for i in range(heat.shape[0]):
-        h, g, o, wt = heat[i], image[i], out[i], weight[i if weight.shape[0] > 1 else 0]
+        h, g, o = heat[i], image[i], out[i]
         for k in range(h.shape[0]):
-            a = np.uint32(wt[k // 3] if per_pixel else wt[0])
-            o[k] = (np.uint32(g[k]) * (np.uint32(65536) - a) + np.uint32(h[k]) * a
-                    + np.uint32(32768)) >> np.uint32(16)
+            o[k] = (np.uint32(g[k]) * b + np.uint32(h[k]) * a + np.uint32(32768)) >> np.uint32(16)
+
+
+@nb.njit(**_JIT)
+def blend_u8_planes(heat, image, weights, out):  # pragma: no cover - compiled
+    """As :func:`blend_u8` with one weight per pixel (``weights`` rows of length ``k / 3``)."""
+    for i in range(heat.shape[0]):
+        h, g, o = heat[i], image[i], out[i]
+        wt = weights[i if weights.shape[0] > 1 else 0]
+        for p in range(wt.shape[0]):
+            a = np.uint32(wt[p])
+            b = np.uint32(65536) - a
+            for c in range(3):
+                k = 3 * p + c
+                o[k] = (np.uint32(g[k]) * b + np.uint32(h[k]) * a + np.uint32(32768)) >> np.uint32(16)
 
 
 def as_rows(a: np.ndarray) -> np.ndarray:

@@ -172,13 +172,12 @@ def blend_u8(heat: np.ndarray, images: np.ndarray, alpha: Any,
     k = kernels()
     if k is None or heat.dtype != np.uint8 or images.dtype != np.uint8:
         return None
-    n = heat.shape[0]
-    if isinstance(alpha, np.ndarray):
-        planes = np.broadcast_to(alpha[..., 0], heat.shape[:3])
-        weight = k.as_rows(np.rint(planes * 65536).astype(np.uint32))
-    else:
-        weight = np.full((1, 1), round(float(alpha) * 65536), np.uint32)
     if out is None or out.shape != heat.shape or not out.flags.c_contiguous:
         out = np.empty(heat.shape, np.uint8)
-    k.blend_u8(k.as_rows(heat), k.as_rows(images), weight, k.as_rows(out))
+    if isinstance(alpha, np.ndarray):
+        planes = np.broadcast_to(alpha[..., 0], heat.shape[:3])
+        weights = k.as_rows(np.rint(planes * 65536).astype(np.uint32))
+        k.blend_u8_planes(k.as_rows(heat), k.as_rows(images), weights, k.as_rows(out))
+    else:
+        k.blend_u8(k.as_rows(heat), k.as_rows(images), round(float(alpha) * 65536), k.as_rows(out))
     return out
