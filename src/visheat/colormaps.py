@@ -33,7 +33,7 @@ import numpy as np
 from . import engine
 from ._colordata import get_table, kind_of
 from ._errors import check_number, type_error, value_error
-from .batch import Batch, Stage, per_sample_rows
+from .batch import Batch, Stage
 from .pipeline import Transform, option
 
 LUT_SIZE = 65536
