@@ -39,7 +39,8 @@ class Page(HTMLParser):
         self.text.append(data)
 
     def all(self, tag, **match):
-        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in match.items())]
+        return [a for t, a in self.tags
+                if t == tag and all(a.get(k) == v for k, v in match.items())]
 
 
 def read_png(data):
@@ -58,7 +59,7 @@ def test_cards_hold_the_image_the_heatmap_and_the_overlay(gallery):
     for i in range(3):
         for kind, expected in (("image", IMAGES[i]), ("heatmap", h.to_numpy()[i]),
                                ("overlay", blend(h.to_numpy()[i], IMAGES[i], 0.5))):
-            figure, = [a for t, a in parsed.tags if t == "figure" and a["id"] == f"view-{i}-{kind}"]
+            assert parsed.all("figure", id=f"view-{i}-{kind}")
             links = [a["href"] for t, a in parsed.tags if t == "a" and f"_{kind}.png" in
                      a.get("href", "") and a["href"].startswith(f"files/0000{i}")]
             assert len(links) == 1
@@ -138,7 +139,8 @@ def test_self_contained_pages_inline_every_picture(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
     parsed = Page(page.read_text(encoding="utf-8"))
     sources = [a["src"] for a in parsed.all("img")]
-    assert len(sources) == 3 * 3 + 3 and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert len(sources) == 3 * 3 + 3
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
     heat = [a["src"] for a in parsed.all("img") if a["alt"].startswith("heatmap 1")][0]
     assert np.array_equal(read_png(base64.b64decode(heat.split(",", 1)[1])), h.to_numpy()[1])
     assert all(a["href"].startswith("#") for a in parsed.all("a"))

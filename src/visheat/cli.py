@@ -75,9 +75,12 @@ class _Inputs:
     def _image_count(self) -> int:
         from .io import ImageFolder
 
-        if isinstance(self.images, ImageFolder):
-            return len(self.images)
-        return int(self.images.shape[0]) if self.images.ndim == 4 else 1
+        images = self.images
+        if images is None:
+            return 0
+        if isinstance(images, ImageFolder):
+            return len(images)
+        return int(images.shape[0]) if images.ndim == 4 else 1
 
     def _check_image_count(self) -> None:
         if self.images is not None and self._image_count() not in (1, self.n):

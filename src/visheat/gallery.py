@@ -163,7 +163,7 @@ class GalleryWriter:
         return f"{index:05d}_{safe_name(caption.label)}" if caption.label else f"{index:05d}"
 
     def resume(self, index: int, caption: Caption) -> bool:
-        """Keep card ``index`` from an earlier run if all its files are there (``existing="skip"``)."""
+        """Keep card ``index`` of an earlier run if its files are all there (``"skip"``)."""
         if self.existing != "skip":
             return False
         record = self.out / FILES / f"{self.stem(index, caption)}.json"
@@ -374,7 +374,8 @@ def _panel_html(index: int, panel: _Panel, name: str, inline: bool, extra: str) 
         link = (f"<a href=\"#{ident}\" title=\"enlarge\">{img}</a>"
                 f"<a class=\"close\" href=\"#card-{index}\" aria-label=\"close\"></a>")
     else:
-        link = f"<a href=\"{_e(panel.href)}\" title=\"full picture ({panel.width}x{panel.height})\">{img}</a>"
+        size_text = f"full picture ({panel.width}x{panel.height})"
+        link = f"<a href=\"{_e(panel.href)}\" title=\"{size_text}\">{img}</a>"
     return (f"<figure class=\"panel panel-{panel.kind}\" id=\"{ident}\">{link}"
             f"<figcaption>{_e(panel.kind)}</figcaption>{extra}</figure>\n")
 

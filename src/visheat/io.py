@@ -123,8 +123,9 @@ def load_array(path: str | os.PathLike, key: str | None = None, *,
     with open(file, "rb") as stream:
         _, _, dtype = _header(stream, where)
     _check_numeric(dtype, where, numeric)
-    mode = "r" if dtype.itemsize else None  # numpy cannot map zero-size items
-    return np.load(file, mmap_mode=mode, allow_pickle=False)
+    if not dtype.itemsize:  # numpy cannot map zero-size items
+        return np.load(file, allow_pickle=False)
+    return np.load(file, mmap_mode="r", allow_pickle=False)
 
 
 def npz_members(path: str | os.PathLike) -> dict[str, int]:
