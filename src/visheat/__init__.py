@@ -12,6 +12,8 @@ to a whole batch of attributions, saliency maps or CAMs and returns pictures.
 from .batch import Batch, Record, Stage
 from .clipping import PercentileClip
 from .colormaps import CenteredColormap, ExtremaColormap
+from .figure import figure
+from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
 from . import keypoints
@@ -38,6 +40,9 @@ __all__ = [
     "save_heatmaps",
     "Heatmaps",
     "PRESETS",
+    # figures and galleries
+    "figure",
+    "write_gallery",
     # the algebra
     "Transform",
     "Pipeline",
