@@ -15,8 +15,11 @@ from .colormaps import CenteredColormap, ExtremaColormap
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
 from .overlay import AlphaOverlay
+from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
 from .pipeline import Pipeline, Transform
+from .pooling import AvgPool, MaxPool
 from .presets import PRESETS
+from .ranges import FromUnitRange, Invert, ToUnitRange
 from .reductions import (
     AbsSumReduction,
     MaxAbsReduction,
@@ -25,6 +28,8 @@ from .reductions import (
     SumReduction,
 )
 from .results import Heatmaps
+from .scaling import Resize, ResizeImageToHeatmap
+from .smoothing import GaussianSmooth
 from .stream import heatmap_batches, save_heatmaps
 
 __version__ = "0.1.0"
@@ -60,4 +65,18 @@ __all__ = [
     "ResizeToImage",
     # overlays
     "AlphaOverlay",
+    # heatmap operations
+    "ToUnitRange",
+    "FromUnitRange",
+    "Invert",
+    "Pad",
+    "PadToAspectRatio",
+    "Crop",
+    "Unpad",
+    "pad_amounts",
+    "AvgPool",
+    "MaxPool",
+    "Resize",
+    "ResizeImageToHeatmap",
+    "GaussianSmooth",
 ]
