@@ -10,10 +10,14 @@ to a whole batch of attributions, saliency maps or CAMs and returns pictures.
 """
 
 from .batch import Batch, Record, Stage
+from .cam import BoxRenormalize, CombineMaps, combine_cams
+from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
 from .clipping import PercentileClip
 from .colormaps import CenteredColormap, ExtremaColormap
+from .detections import DrawDetections
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
+from .letterbox import Letterbox, Unletterbox, letterbox, letterbox_geometry, unletterbox_boxes
 from .overlay import AlphaOverlay
 from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
 from .pipeline import Pipeline, Transform
@@ -79,4 +83,16 @@ __all__ = [
     "Resize",
     "ResizeImageToHeatmap",
     "GaussianSmooth",
+    # CAM workflow
+    "combine_cams",
+    "CombineMaps",
+    "BoxRenormalize",
+    "letterbox",
+    "letterbox_geometry",
+    "unletterbox_boxes",
+    "Letterbox",
+    "Unletterbox",
+    "DrawDetections",
+    "GradCamOverlay",
+    "HeatAlphaOverlay",
 ]
