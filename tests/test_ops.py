@@ -357,3 +357,41 @@ def test_crop_larger_than_the_map_is_refused():
 def test_operations_refuse_pictures_with_a_stage_error():
     with pytest.raises(TypeError, match=r"AvgPool\(2\), takes channel values .* or a map"):
         ExtremaColormap() | AvgPool(2)
+
+
+# -- multi-channel heatmaps: one picture per channel ----------------------------------
+
+def test_one_picture_per_channel_matches_imgaugs_draw(ref):
+    multi = ref("draw_multi_in").transpose(2, 0, 1)[None]  # (1, 3, H, W)
+    h = heatmap(multi, ExtremaColormap("gray", vmin=0, vmax=1), channels="separate")
+    assert len(h) == 3 and h.grid_shape == (1, 3)
+    # draw()[c] for each c; imgaug truncates 255 * colour where visheat rounds
+    assert np.abs(h.to_numpy().astype(int) - ref("draw_multi")).max() <= 1
+
+
+def test_separate_channels_are_sample_major_with_their_images():
+    x = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5)
+    images = np.stack([np.zeros((4, 5, 3), np.uint8), np.full((4, 5, 3), 255, np.uint8)])
+    pipe = ExtremaColormap("gray") | AlphaOverlay(0.5)
+    h = heatmap(x, images, pipe, channels="separate", dtype=np.float64)
+    assert len(h) == 6 and h.grid_shape == (2, 3)
+    grid = h.to_grid()
+    assert grid.shape == (2, 3, 4, 5, 3)
+    for i in range(2):
+        for c in range(3):
+            one = heatmap(x[i, c][None], images[i], pipe, layout="NHW", dtype=np.float64)
+            np.testing.assert_array_equal(grid[i, c], one.to_numpy()[0])
+    shared = heatmap(x, images[1], pipe, channels="separate").to_grid()  # one image for all
+    assert shared.shape == (2, 3, 4, 5, 3)
+    assert heatmap(x, "sensitivity").grid_shape == (2, 1)
+    assert heatmap(x, "sensitivity").to_grid().shape == (2, 1, 4, 5, 3)
+
+
+def test_separate_channels_need_a_channel_axis():
+    with pytest.raises(ValueError, match="channels: expected channel values"):
+        heatmap(np.zeros((2, 4, 4)), "sensitivity", layout="NHW", channels="separate")
+    with pytest.raises(ValueError, match="channels: expected 'together' or 'separate'"):
+        heatmap(np.zeros((2, 3, 4, 4)), channels="apart")
+    ragged = heatmap(np.zeros((1, 2, 4, 4)), [np.zeros((8, 8, 3))],
+                     ExtremaColormap() | ResizeToImage(), channels="separate")
+    assert ragged.to_grid().shape == (1, 2, 8, 8, 3)
