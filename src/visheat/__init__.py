@@ -15,6 +15,7 @@ from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
 from .clipping import PercentileClip
 from .colormaps import CenteredColormap, ExtremaColormap
 from .detections import DrawDetections
+from .folders import render_folder
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
 from .letterbox import Letterbox, Unletterbox, letterbox, letterbox_geometry, unletterbox_boxes
@@ -95,4 +96,5 @@ __all__ = [
     "DrawDetections",
     "GradCamOverlay",
     "HeatAlphaOverlay",
+    "render_folder",
 ]
