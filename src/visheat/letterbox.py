@@ -261,7 +261,14 @@ class Unletterbox(Transform):
         check_any_method(self.method)
 
     def geometry(self, image_size: tuple[int, int], shape: tuple[int, int]) -> LetterboxGeometry:
-        """The letterbox an image of ``image_size`` had, given a map of ``shape``."""
+        """The letterbox an image of ``image_size`` had, given a map of ``shape``.
+
+        Use it to map detections with :func:`unletterbox_boxes`.
+        """
+        if self.pad is not None:
+            top, right, bottom, left = self.pad
+            resized = (shape[0] - top - bottom, shape[1] - left - right)
+            return LetterboxGeometry(tuple(image_size), tuple(shape), resized, self.pad)  # type: ignore[arg-type]
         if self.new_shape is None:
             return letterbox_geometry(image_size, shape)
         g = letterbox_geometry(image_size, self.new_shape, auto=self.auto, stride=self.stride,
@@ -283,8 +290,7 @@ class Unletterbox(Transform):
                                   "bottom, left).")
             return batch.replace(data=crop_array(batch.data, self.pad, spatial))
         size = common_image_size(batch)
-        pad = self.pad if self.pad is not None else self.geometry(size, shape).pad
-        data = crop_array(batch.data, pad, spatial)
+        data = crop_array(batch.data, self.geometry(size, shape).pad, spatial)
         return batch.replace(data=resize_any(data, size, self.method, spatial,
                                              exact=not batch.fast))
 
