@@ -396,3 +396,23 @@ def test_cam_transforms_print_and_parse_back():
     assert Pipeline.parse(str(pipe)) == pipe
     assert eval(repr(CombineMaps("max", relu=False)), {"CombineMaps": CombineMaps}) == \
         CombineMaps("max", relu=False)
+
+
+def test_the_cam_page_runs(tmp_path, monkeypatch):
+    text = (Path(__file__).parent.parent / "docs" / "cam.md").read_text(encoding="utf-8")
+    blocks = [b.split("\n", 1)[1] for b in text.split("```")[1::2] if b.startswith("python\n")]
+    assert len(blocks) == 3
+    # the files the folder example reads
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    Image.fromarray(np.zeros((427, 640, 3), np.uint8)).save(tmp_path / "images" / "street.jpg")
+    np.savez(tmp_path / "cams.npz", street=np.random.default_rng(0).random((448, 640)))
+    np.savez(tmp_path / "detections.npz", street=np.array([[10.0, 30, 200, 300, 0.8, 2]]))
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in blocks:
+        exec(block, namespace)  # noqa: S102 - our own documentation
+    assert namespace["picture"].size == (640, 427)
+    assert namespace["soft"].to_numpy().shape == (1, 427, 640, 3)
+    assert (tmp_path / "result" / "street_GradCAM.png").exists()

@@ -395,3 +395,22 @@ def test_separate_channels_need_a_channel_axis():
     ragged = heatmap(np.zeros((1, 2, 4, 4)), [np.zeros((8, 8, 3))],
                      ExtremaColormap() | ResizeToImage(), channels="separate")
     assert ragged.to_grid().shape == (1, 2, 8, 8, 3)
+
+
+def python_blocks(path):
+    text = path.read_text(encoding="utf-8")
+    return [block.split("\n", 1)[1] for block in text.split("```")[1::2]
+            if block.startswith("python\n")]
+
+
+def test_the_operations_page_runs():
+    blocks = python_blocks(Path(__file__).parent.parent / "docs" / "operations.md")
+    assert len(blocks) >= 4
+    namespace = {}
+    for block in blocks:
+        exec(block, namespace)  # noqa: S102 - our own documentation
+    assert namespace["square"].shape == (2, 240, 240)
+    padded = namespace["pictures"]
+    assert namespace["pad_amounts"](padded.records).tolist() == [[39, 0, 40, 0]] * 2
+    assert padded.to_numpy().shape == (2, 161, 240, 3)
+    assert namespace["h"].grid_shape == (2, 4) and len(namespace["h"]) == 8
