@@ -416,3 +416,16 @@ def test_the_cam_page_runs(tmp_path, monkeypatch):
     assert namespace["picture"].size == (640, 427)
     assert namespace["soft"].to_numpy().shape == (1, 427, 640, 3)
     assert (tmp_path / "result" / "street_GradCAM.png").exists()
+
+
+@given(st.integers(0, 3), st.integers(1, 9), st.integers(1, 9), st.floats(0, 1))
+def test_overlays_and_unletterbox_pass_the_transform_kit(n, h, w, weight):
+    rng = np.random.default_rng(n * 100 + h * 10 + w)
+    m = rng.random((n, h, w)).astype(np.float32)
+    images = rng.integers(0, 256, (n, h, w, 3), dtype=np.uint8)
+    for dtype in (np.uint8, np.float64):
+        check_transform(GradCamOverlay(weight), m, image=images, dtype=dtype)
+        check_transform(HeatAlphaOverlay("viridis", weight), m, image=images, dtype=dtype)
+    boxed = np.pad(m, ((0, 0), (2, 3), (0, 0)))
+    check_transform(Unletterbox((2, 0, 3, 0)), boxed, image=images)
+    check_transform(Unletterbox((2, 0, 3, 0), method="area"), boxed)

@@ -414,3 +414,15 @@ def test_the_operations_page_runs():
     assert namespace["pad_amounts"](padded.records).tolist() == [[39, 0, 40, 0]] * 2
     assert padded.to_numpy().shape == (2, 161, 240, 3)
     assert namespace["h"].grid_shape == (2, 4) and len(namespace["h"]) == 8
+
+
+@given(maps(max_n=2, max_side=7), amounts)
+def test_crop_unpad_and_image_resizing_pass_the_transform_kit(m, pads):
+    check_transform(Pad(*pads, mode="wrap") | Unpad(), m)
+    check_transform(PadToAspectRatio(2.0) | ExtremaColormap() | Unpad(), m)
+    big = Pad(*pads)(m)
+    check_transform(Crop(*pads), big)
+    images = np.random.default_rng(0).random((m.shape[0], 11, 13, 3))
+    rgb = ExtremaColormap()(m)
+    check_transform(ResizeImageToHeatmap("area") | AlphaOverlay(0.5), rgb, image=images,
+                    stage="rgb")

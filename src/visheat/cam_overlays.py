@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import check_number, value_error
-from .batch import Batch, Stage
+from .batch import Batch, Stage, per_sample_rows
 from .colormaps import ExtremaColormap, colorize, colorize_u8
 from .overlay import _blend_u8
 from .pipeline import Transform, option
@@ -84,7 +84,7 @@ def gradcam_blend(masks: np.ndarray, images: np.ndarray, image_weight: float) ->
     else:
         img = images.astype(np.float32)
     cam = (1 - image_weight) * heat + image_weight * img
-    top = cam.reshape(cam.shape[0], -1).max(axis=1, initial=0)[:, None, None, None]
+    top = per_sample_rows(cam).max(axis=1, initial=0)[:, None, None, None]
     return np.divide(cam, top, out=np.zeros_like(cam), where=top > 0)
 
 
