@@ -179,6 +179,7 @@ class CombineMaps(Transform):
         _check_how(self.how)
         if not isinstance(self.relu, (bool, np.bool_)):
             raise type_error("relu", "True or False", self.relu)
+        object.__setattr__(self, "relu", bool(self.relu))
 
     def apply(self, batch: Batch) -> Batch:
         data = combine_layers(as_float(batch.data), self.how, bool(self.relu))

@@ -301,6 +301,7 @@ def _check_options(transform: Transform) -> None:
     for flag in ("auto", "scaleup", "scale_fill"):
         if not isinstance(getattr(transform, flag), (bool, np.bool_)):
             raise type_error(flag, "True or False", getattr(transform, flag))
+        object.__setattr__(transform, flag, bool(getattr(transform, flag)))
 
 
 __all__ = ["LetterboxGeometry", "letterbox_geometry", "letterbox", "unletterbox_boxes",

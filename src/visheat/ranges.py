@@ -104,6 +104,7 @@ class ToUnitRange(Transform):
         _set_range(self)
         if not isinstance(self.clip, (bool, np.bool_)):
             raise type_error("clip", "True or False", self.clip)
+        object.__setattr__(self, "clip", bool(self.clip))
 
     def apply(self, batch: Batch) -> Batch:
         data = to_unit_range(batch.data, self.min_value, self.max_value, bool(self.clip))

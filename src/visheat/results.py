@@ -131,7 +131,8 @@ class Heatmaps(Sequence):
         """The pictures as an ``(N, C, H, W, 3)`` array: sample ``i``, channel ``c``.
 
         With ``channels="separate"`` picture ``i * C + c`` is channel ``c`` of
-        sample ``i``; otherwise ``C`` is 1.
+        sample ``i``; otherwise ``C`` is 1. A slice ``h[a:b]`` is a flat sequence
+        again (``C`` is 1).
         """
         data = self.to_numpy()
         if isinstance(data, list):
