@@ -317,6 +317,59 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- visheat cam: a folder of images with their CAMs ---------------------------------
+
+def _cam(args: argparse.Namespace) -> int:
+    from .folders import render_folder
+    from .letterbox import Unletterbox
+    from .pipeline import Pipeline
+    from .presets import PRESETS
+
+    pipe = args.pipe if args.pipe in PRESETS else Pipeline.parse(args.pipe)
+    names = [n.strip() for n in args.class_names.split(",")] if args.class_names else None
+    letterbox = None
+    if args.letterbox is not None:
+        letterbox = Unletterbox(new_shape=args.letterbox, auto=args.letterbox_auto)
+    elif args.letterbox_auto:
+        raise ValueError("--letterbox-auto: expected --letterbox SIZE as well; got it alone.")
+    paths = render_folder(args.images, args.cams, args.out, method=args.method, pipe=pipe,
+                          detections=args.detections, class_names=names,
+                          renormalize=args.renormalize, draw_boxes=not args.no_boxes,
+                          letterbox=letterbox, how=args.combine, existing=args.existing,
+                          progress=not args.quiet)
+    if not args.quiet:
+        print(f"{len(paths)} pictures -> {args.out}")
+    return 0
+
+
+def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
+    cam = commands.add_parser("cam", help="render a folder of images with their CAMs",
+                              description="Render IMAGES_DIR/<name>.<ext> with its CAM into "
+                              "OUT/<name>_<method>.png.")
+    cam.add_argument("images", metavar="IMAGES_DIR", help="folder of images")
+    cam.add_argument("--cams", required=True, help=".npz file, or folder of <name>.npy / "
+                     "<name>.npz files; keyed by image name without extension")
+    cam.add_argument("--out", required=True, help="output folder (created)")
+    cam.add_argument("--method", default="cam", help="CAM method name for the file names")
+    cam.add_argument("--pipe", default="gradcam", help="preset name or pipeline text "
+                     "(default: gradcam)")
+    cam.add_argument("--detections", help=".npz of (B, 6) x1,y1,x2,y2,score,class per image")
+    cam.add_argument("--class-names", help="comma-separated class names")
+    cam.add_argument("--renormalize", action="store_true",
+                     help="renormalise each CAM inside its detection boxes")
+    cam.add_argument("--no-boxes", action="store_true", help="do not draw the detections")
+    cam.add_argument("--letterbox", type=int, metavar="SIZE",
+                     help="CAMs and detections are in SIZE x SIZE letterboxed-input pixels")
+    cam.add_argument("--letterbox-auto", action="store_true",
+                     help="the letterbox was padded to a stride multiple only (auto=True)")
+    cam.add_argument("--combine", choices=["mean", "max"], default="mean",
+                     help="how several layers of one image are combined")
+    cam.add_argument("--existing", choices=["error", "overwrite", "skip"], default="error",
+                     help="what to do with output files already there")
+    cam.add_argument("--quiet", action="store_true", help="no progress bar, print nothing")
+    cam.set_defaults(run=_cam)
+
+
 # -- the parser -----------------------------------------------------------------------
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
@@ -392,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="visheat-demo", help="output folder (created)")
     demo.add_argument("--quiet", action="store_true", help="print nothing")
     demo.set_defaults(run=_demo)
+    _add_cam_parser(commands)
     return parser
 
 

@@ -118,13 +118,17 @@ class Heatmaps(Sequence):
         colormap used (see :meth:`value_ranges`).
     pipeline : Transform
         The pipeline that made the pictures.
+    grid_shape : tuple of int
+        ``(N, C)`` when every channel was drawn as its own picture
+        (``heatmap(..., channels="separate")``), else ``(len(h), 1)``.
     """
 
     def __init__(self, data: np.ndarray | list[np.ndarray], records: tuple[Record, ...] = (),
-                 pipeline: Any = None) -> None:
+                 pipeline: Any = None, grid_shape: tuple[int, int] | None = None) -> None:
         self._data = data
         self.records = records
         self.pipeline = pipeline
+        self._grid = grid_shape
 
     def __len__(self) -> int:
         return len(self._data)
@@ -160,6 +164,24 @@ class Heatmaps(Sequence):
         if isinstance(self._data, np.ndarray):
             return self._data
         return list(self._data)
+
+    @property
+    def grid_shape(self) -> tuple[int, int]:
+        """``(samples, channels)``: how the pictures form a grid (see :meth:`to_grid`)."""
+        return self._grid if self._grid is not None else (len(self), 1)
+
+    def to_grid(self) -> np.ndarray:
+        """The pictures as an ``(N, C, H, W, 3)`` array: sample ``i``, channel ``c``.
+
+        With ``channels="separate"`` picture ``i * C + c`` is channel ``c`` of
+        sample ``i``; otherwise ``C`` is 1. A slice ``h[a:b]`` is a flat sequence
+        again (``C`` is 1).
+        """
+        data = self.to_numpy()
+        if isinstance(data, list):
+            raise value_error("heatmaps", "pictures of one size to form a grid",
+                              "pictures of different sizes", described=True)
+        return data.reshape(self.grid_shape + data.shape[1:])
 
     def value_ranges(self) -> np.ndarray:
         """``(N, 2)`` value range each picture's colormap used (``lo``, ``hi``).
