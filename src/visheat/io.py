@@ -9,8 +9,8 @@ again against the array header inside) is within a limit, 4 GiB by default.
 
 from __future__ import annotations
 
+import math
 import os
-import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import IO, Any
 import numpy as np
 from PIL import Image
 
-from ._errors import raise_unknown_name, value_error
+from ._errors import format_bytes, parse_bytes, raise_unknown_name, value_error
 
 __all__ = ["DEFAULT_MAX_BYTES", "load_array", "npz_members", "ImageFolder", "open_images",
            "read_labels", "parse_size"]
@@ -27,7 +27,6 @@ __all__ = ["DEFAULT_MAX_BYTES", "load_array", "npz_members", "ImageFolder", "ope
 #: Largest uncompressed ``.npz`` member read by default (4 GiB).
 DEFAULT_MAX_BYTES = 4 * 2**30
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
 def parse_size(text: str) -> int:
@@ -36,17 +35,10 @@ def parse_size(text: str) -> int:
     >>> parse_size("4G"), parse_size("512m"), parse_size("1000")
     (4294967296, 536870912, 1000)
     """
-    match = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)i?B?\s*", str(text), re.I)
-    if match is None:
-        raise value_error("size", "a number of bytes such as 4G, 512M or 1000", text)
-    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+    return parse_bytes(text, "size")
 
 
-def _human(size: int) -> str:
-    for unit in ("T", "G", "M", "K"):
-        if size >= _UNITS[unit]:
-            return f"{size / _UNITS[unit]:.3g} {unit}iB"
-    return f"{size} bytes"
+_human = format_bytes
 
 
 def _header(stream: IO[bytes], where: str) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -70,6 +62,15 @@ def _check_numeric(dtype: np.dtype, where: str, numeric: bool) -> None:
     if numeric and dtype.kind not in "biuf":
         raise value_error(where, "an array of numbers (bool, int or float)",
                           f"an array of dtype {dtype}", described=True)
+
+
+def _check_declared(shape: tuple[int, ...], dtype: np.dtype, size: int, where: str) -> None:
+    """Refuse a header that claims more data than the file (or member) holds."""
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > size:
+        raise value_error(where, f"an array that fits its {size} bytes",
+                          f"a header claiming shape {shape} ({_human(declared)})",
+                          "The file is truncated or its header is forged.", described=True)
 
 
 def load_array(path: str | os.PathLike, key: str | None = None, *,
@@ -121,8 +122,10 @@ def load_array(path: str | os.PathLike, key: str | None = None, *,
     if key is not None:
         raise value_error("key", "no key for a .npy file (keys name .npz members)", key)
     with open(file, "rb") as stream:
-        _, _, dtype = _header(stream, where)
+        shape, _, dtype = _header(stream, where)
+        data_bytes = file.stat().st_size - stream.tell()
     _check_numeric(dtype, where, numeric)
+    _check_declared(shape, dtype, data_bytes, where)
     if not dtype.itemsize:  # numpy cannot map zero-size items
         return np.load(file, allow_pickle=False)
     return np.load(file, mmap_mode="r", allow_pickle=False)
@@ -160,11 +163,7 @@ def _load_member(file: Path, key: str | None, max_bytes: int, numeric: bool) -> 
             with archive.open(f"{key}.npy") as stream:
                 shape, _, dtype = _header(stream, where)
             _check_numeric(dtype, where, numeric)
-            declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-            if declared > size:
-                raise value_error(where, f"an array that fits its {size} bytes",
-                                  f"a header claiming shape {shape} ({_human(declared)})",
-                                  described=True)
+            _check_declared(shape, dtype, size, where)
             with archive.open(f"{key}.npy") as stream:
                 return np.lib.format.read_array(stream, allow_pickle=False)
     except (zipfile.BadZipFile, EOFError) as err:  # a damaged or inconsistent archive
