@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import type_error, value_error
+from ._errors import check_allocation, check_number, describe, type_error, value_error
 from .batch import Batch, Stage, per_sample_rows
 from .boxes import as_boxes, pixel_span, sample_entry, to_data_pixels
 from .layout import as_float
@@ -83,7 +83,17 @@ def _layer(cam: Any, i: int) -> np.ndarray:
         arr = arr[None]
     if arr.ndim != 3:
         raise value_error(f"cams[{i}]", "an (N, h, w) batch of CAMs or one (h, w) CAM", arr)
+    if not np.isfinite(arr).all():
+        raise value_error(f"cams[{i}]", "finite values", f"{np.count_nonzero(~np.isfinite(arr))} "
+                          f"NaN or infinite values in {describe(arr)}",
+                          "Clean them first, e.g. np.nan_to_num(cam).", described=True)
     return arr
+
+
+def _check_size(size: Any) -> tuple[int, int]:
+    if isinstance(size, (str, bytes)) or not isinstance(size, Sequence) or len(size) != 2:
+        raise type_error("size", "(height, width) in pixels", size)
+    return tuple(int(check_number("size", s, low=1, integer=True)) for s in size)  # type: ignore[return-value]
 
 
 def combine_cams(cams: Sequence[Any], size: tuple[int, int] | None = None, how: str = "mean",
@@ -138,7 +148,12 @@ def combine_cams(cams: Sequence[Any], size: tuple[int, int] | None = None, how: 
     check_any_method(method)
     if size is None:
         size = (max(layer.shape[1] for layer in layers), max(layer.shape[2] for layer in layers))
-    size = (int(size[0]), int(size[1]))
+    size = _check_size(size)
+    if any(0 in layer.shape[1:] for layer in layers):
+        raise value_error("cams", "CAMs of at least 1 x 1 pixels",
+                          f"shapes {[layer.shape for layer in layers]}", described=True)
+    check_allocation("size", (layers[0].shape[0], len(layers)) + size, np.float64,
+                     what="the resized layers")
     dtype = np.result_type(*layers)
     scaled = [resize_any(unit_scale(np.maximum(layer, 0) if relu else layer), size, method, 1)
               for layer in layers]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._cards import check_alpha, panels, ramp, read_captions, read_images, ticks
-from ._errors import check_number, type_error, value_error
+from ._errors import check_allocation, check_number, type_error, value_error
 from .results import ColorbarInfo, Heatmaps, format_number
 
 __all__ = ["figure"]
@@ -88,6 +88,7 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     columns = _columns(ncols, n, k)
     rows = max(1, math.ceil(n / columns))
     height = size * (1.45 if colorbar else 1.2)
+    _check_canvas(columns * k * size, rows * height, size, ncols)
     fig = Figure(figsize=(columns * k * size, rows * height), layout="constrained")
     if not n:
         return fig
@@ -97,6 +98,26 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
         title = captions[i].text() or f"#{i}"
         _draw_card(cells[i // columns][i % columns], card, title, info, i)
     return fig
+
+
+#: Agg, matplotlib's raster backend, draws at most this many pixels on a side.
+MAX_PIXELS = 2**16
+
+
+def _check_canvas(width: float, height: float, size: float, ncols: int | None) -> None:
+    """Refuse a figure too large to draw, before matplotlib builds it."""
+    from matplotlib import rcParams
+
+    dpi = float(rcParams["figure.dpi"])
+    pixels = (math.ceil(height * dpi), math.ceil(width * dpi))
+    argument = ("panel_size" if size * dpi > MAX_PIXELS / 8 else
+                "ncols" if ncols is not None and pixels[1] >= MAX_PIXELS else "heatmaps")
+    if max(pixels) >= MAX_PIXELS:
+        raise value_error(argument, f"a figure under {MAX_PIXELS} pixels on each side at "
+                          f"{dpi:g} dpi", f"{pixels[1]} x {pixels[0]} pixels", "Draw fewer "
+                          "samples per figure, e.g. figure(h[:24]), or a smaller panel_size.",
+                          described=True)
+    check_allocation(argument, pixels + (4,), np.uint8, what="a figure canvas")
 
 
 def _columns(ncols: int | None, n: int, k: int) -> int:

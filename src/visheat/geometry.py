@@ -142,7 +142,7 @@ class ResizeToImage(Transform):
             return batch
         size = common_image_size(batch)
         data = resize_array(batch.data, size, self.method, _spatial_axis(batch.stage),
-                            exact=not batch.fast)
+                            exact=not batch.fast, argument="images")
         return batch.replace(data=data)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_number, type_error, value_error
+from ._errors import check_allocation, check_number, type_error, value_error
 from .batch import Batch, Stage
 from .geometry import _spatial_axis, common_image_size
 from .layout import as_float
@@ -112,14 +112,31 @@ def letterbox(image: Any, new_shape: Any = 640, *, color: Any = (114, 114, 114),
     arr = np.asarray(image)
     if arr.ndim != 3 or arr.shape[2] != 3:
         raise value_error("image", "one (h, w, 3) image", arr)
+    if arr.dtype != np.uint8 and arr.dtype.kind != "f":
+        raise type_error("image", "a uint8 image or a float image in [0, 1]", arr)
+    fill = _fill_color(color, arr.dtype)
     geometry = letterbox_geometry(arr.shape[:2], new_shape, auto=auto, stride=stride,
                                   scaleup=scaleup, scale_fill=scale_fill)
-    resized = resize_any(arr, geometry.resized, "bilinear", 0)
+    check_allocation("new_shape", geometry.shape + (3,), np.float64, what="a letterboxed image")
+    resized = resize_any(arr, geometry.resized, "bilinear", 0, argument="new_shape")
     out = np.empty(geometry.shape + (3,), arr.dtype)
-    out[...] = np.asarray(color, dtype=arr.dtype)
+    out[...] = fill
     top, _, _, left = geometry.pad
     out[top:top + geometry.resized[0], left:left + geometry.resized[1]] = resized
     return out, geometry
+
+
+def _fill_color(color: Any, dtype: np.dtype) -> np.ndarray:
+    """``color`` as 3 values of ``dtype``: 0..255 for uint8 images, [0, 1] for float ones."""
+    top = 255 if dtype == np.uint8 else 1
+    expected = f"an (R, G, B) colour in [0, {top}] for {np.dtype(dtype)} images"
+    try:
+        values = np.broadcast_to(np.asarray(color, dtype=np.float64), (3,))
+    except (TypeError, ValueError):
+        raise type_error("color", expected, color) from None
+    if not (np.isfinite(values).all() and values.min() >= 0 and values.max() <= top):
+        raise value_error("color", expected, color)
+    return values.astype(dtype)
 
 
 def unletterbox_boxes(boxes: Any, geometry: LetterboxGeometry) -> np.ndarray:
@@ -134,7 +151,15 @@ def unletterbox_boxes(boxes: Any, geometry: LetterboxGeometry) -> np.ndarray:
     >>> unletterbox_boxes([[0, 16, 32, 48]], g)
     array([[  0.,   0., 100., 100.]])
     """
-    arr = np.asarray(boxes, np.float64).reshape(-1, 4)
+    if not isinstance(geometry, LetterboxGeometry):
+        raise type_error("geometry", "a LetterboxGeometry from letterbox_geometry()", geometry)
+    try:
+        arr = np.asarray(boxes, np.float64)
+    except (TypeError, ValueError):
+        raise type_error("boxes", "a (B, 4) array of corners x1, y1, x2, y2", boxes) from None
+    if arr.size % 4 or (arr.ndim != 2 and arr.size) or (arr.ndim == 2 and arr.shape[1] != 4):
+        raise value_error("boxes", "a (B, 4) array of corners x1, y1, x2, y2", arr)
+    arr = arr.reshape(-1, 4)
     top, _, _, left = geometry.pad
     (h, w), (h_r, w_r) = geometry.image_size, geometry.resized
     sx, sy = w / w_r, h / h_r
@@ -193,8 +218,9 @@ class Letterbox(Transform):
     def apply(self, batch: Batch) -> Batch:
         spatial = _spatial_axis(batch.stage)
         g = self.geometry(batch.data.shape[spatial:spatial + 2])
-        data = resize_any(as_float(batch.data), g.resized, self.method, spatial)
-        data = pad_array(data, g.pad, "constant", self.cval, spatial)
+        data = resize_any(as_float(batch.data), g.resized, self.method, spatial,
+                          argument="new_shape")
+        data = pad_array(data, g.pad, "constant", self.cval, spatial, "new_shape")
         sides = dict(zip(("top", "right", "bottom", "left"), g.pad))
         return batch.replace(data=data).with_record(
             self, **{k: np.full(batch.n, v, np.int64) for k, v in sides.items()})
@@ -292,7 +318,7 @@ class Unletterbox(Transform):
         size = common_image_size(batch)
         data = crop_array(batch.data, self.geometry(size, shape).pad, spatial)
         return batch.replace(data=resize_any(data, size, self.method, spatial,
-                                             exact=not batch.fast))
+                                             exact=not batch.fast, argument="images"))
 
 
 def _check_options(transform: Transform) -> None:

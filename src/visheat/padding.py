@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_number, raise_unknown_name, value_error
+from ._errors import check_allocation, check_number, raise_unknown_name, value_error
 from .batch import Batch, Stage
 from .geometry import _spatial_axis
 from .layout import as_float
@@ -42,10 +42,11 @@ def check_mode(mode: Any) -> str:
 
 
 def pad_array(a: np.ndarray, amounts: tuple[int, int, int, int], mode: str = "constant",
-              cval: float = 0.0, spatial: int = 1) -> np.ndarray:
+              cval: float = 0.0, spatial: int = 1, argument: str = "amounts") -> np.ndarray:
     """Pad axes ``spatial, spatial + 1`` of ``a`` by ``(top, right, bottom, left)``.
 
-    Axes of size 0 can only be padded with a constant (as in imgaug).
+    Axes of size 0 can only be padded with a constant (as in imgaug). A result
+    larger than the allocation limit (per sample) is refused, naming ``argument``.
 
     Examples
     --------
@@ -53,6 +54,10 @@ def pad_array(a: np.ndarray, amounts: tuple[int, int, int, int], mode: str = "co
     array([[[2., 1., 2., 1., 2.]]])
     """
     top, right, bottom, left = amounts
+    out = list(a.shape)
+    out[spatial] += top + bottom
+    out[spatial + 1] += left + right
+    check_allocation(argument, tuple(out[1:]), a.dtype, what="a padded array (one sample)")
     widths = [(0, 0)] * a.ndim
     widths[spatial] = (top, bottom)
     widths[spatial + 1] = (left, right)
@@ -84,11 +89,11 @@ def aspect_ratio_pads(height: int, width: int, ratio: float) -> tuple[int, int, 
         width, right = 1, 1
     current = width / height
     if current < ratio:
-        diff = ratio * height - width
+        diff = min(ratio * height - width, 1e300)  # absurd ratios: refused by their size
         right += int(np.ceil(diff / 2))
         left += int(np.floor(diff / 2))
     elif current > ratio:
-        diff = (1 / ratio) * width - height
+        diff = min((1 / ratio) * width - height, 1e300)
         top += int(np.floor(diff / 2))
         bottom += int(np.ceil(diff / 2))
     return top, right, bottom, left
@@ -124,6 +129,7 @@ class _Padding(Transform):
     """Shared behaviour of the pads; subclasses declare ``mode`` and ``cval`` last."""
 
     takes = _MAPS
+    _argument = "amounts"  # named when the padded result is too large
 
     def __post_init__(self) -> None:
         check_mode(self.mode)  # type: ignore[attr-defined]
@@ -137,7 +143,7 @@ class _Padding(Transform):
         spatial = _spatial_axis(batch.stage)
         amounts = self.amounts(*batch.data.shape[spatial:spatial + 2])
         data = pad_array(as_float(batch.data), amounts, self.mode, self.cval,  # type: ignore[attr-defined]
-                         spatial)
+                         spatial, self._argument)
         # the record names the pad that was applied, so Unpad (and a reader of the
         # provenance) knows the amounts even for an empty batch
         done = Pad(*amounts, mode=self.mode, cval=self.cval)  # type: ignore[attr-defined]
@@ -184,6 +190,10 @@ class Pad(_Padding):
         super().__post_init__()
         _check_amounts(self)
 
+    @property
+    def _argument(self) -> str:  # type: ignore[override]
+        return max(SIDES, key=lambda side: getattr(self, side))  # the largest amount
+
     def amounts(self, height: int, width: int) -> tuple[int, int, int, int]:
         return self.top, self.right, self.bottom, self.left
 
@@ -222,6 +232,8 @@ class PadToAspectRatio(_Padding):
         super().__post_init__()
         value = check_number("ratio", self.ratio, low=0, low_open=True)
         object.__setattr__(self, "ratio", float(value))
+
+    _argument = "ratio"
 
     def amounts(self, height: int, width: int) -> tuple[int, int, int, int]:
         return aspect_ratio_pads(height, width, self.ratio)

@@ -56,7 +56,7 @@ def pool_array(a: np.ndarray, block: int | tuple[int, int], how: str, mode: str,
     h, w = a.shape[spatial], a.shape[spatial + 1]
     top, bottom = _split(h, bh)
     left, right = _split(w, bw)
-    padded = pad_array(a, (top, right, bottom, left), mode, cval, spatial)
+    padded = pad_array(a, (top, right, bottom, left), mode, cval, spatial, "block")
     hp, wp = padded.shape[spatial], padded.shape[spatial + 1]
     shape = padded.shape[:spatial] + (hp // bh, bh, wp // bw, bw) + padded.shape[spatial + 2:]
     blocks = padded.reshape(shape)

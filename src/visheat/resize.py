@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._errors import raise_unknown_name
+from ._errors import check_allocation, raise_unknown_name, value_error
 
 METHODS = ("lanczos1", "bilinear", "nearest", "lanczos3")
 
@@ -111,8 +111,29 @@ def resize_weights(size_in: tuple[int, int], size_out: tuple[int, int],
             axis_weights(size_in[1], size_out[1], method, upsampling))
 
 
+def check_resize(shape: tuple[int, ...], size: tuple[int, int], spatial: int,
+                 argument: str = "size") -> None:
+    """Refuse a resize from an empty axis, or one whose result is absurdly large.
+
+    ``shape`` is the array's, ``size`` the new ``(H, W)`` of axes ``spatial``,
+    ``spatial + 1``. The limit applies to one sample (axis 0 is the batch when
+    ``spatial > 0``) and to the weight matrices; see
+    :func:`visheat._errors.check_allocation`.
+    """
+    size_in = tuple(shape[spatial:spatial + 2])
+    if 0 in size_in:
+        raise value_error("x", "maps of at least 1 x 1 pixels to resize",
+                          f"shape {tuple(shape)}", described=True)
+    out = list(shape)
+    out[spatial:spatial + 2] = size
+    check_allocation(argument, tuple(out[1:] if spatial > 0 else out), np.float64,
+                     what="a resized array (one sample)")
+    for n_in, n_out in zip(size_in, size):
+        check_allocation(argument, (n_out, n_in), np.float64, what="resize weights")
+
+
 def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int,
-                 exact: bool = True) -> np.ndarray:
+                 exact: bool = True, argument: str = "size") -> np.ndarray:
     """Resize the two spatial axes ``spatial, spatial + 1`` of ``a`` to ``size``.
 
     The exact path computes in float64 and returns the input's float dtype (as
@@ -127,6 +148,7 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     size_in = a.shape[spatial:spatial + 2]
     if tuple(size_in) == tuple(size):
         return a
+    check_resize(a.shape, size, spatial, argument)
     wy, wx = resize_weights(tuple(size_in), tuple(size), method)
     work_dtype = np.float64 if exact else np.float32
     moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(work_dtype)

@@ -33,7 +33,7 @@ from .batch import Batch
 from .geometry import _spatial_axis
 from .pipeline import Transform
 from .resize import METHODS as OWN_METHODS
-from .resize import resize_array
+from .resize import check_resize, resize_array
 
 OPENCV_METHODS = ("cubic", "area", "nearest-opencv")
 ALL_METHODS = OWN_METHODS + OPENCV_METHODS
@@ -122,7 +122,7 @@ def opencv_weights(n_in: int, n_out: int, method: str, shrink_both: bool) -> np.
 
 
 def resize_any(a: np.ndarray, size: tuple[int, int], method: str, spatial: int,
-               exact: bool = True) -> np.ndarray:
+               exact: bool = True, argument: str = "size") -> np.ndarray:
     """Resize axes ``spatial, spatial + 1`` of ``a`` to ``size`` with any of :data:`ALL_METHODS`.
 
     Keeps the float dtype; uint8 is rounded back to uint8 (clipped to 0..255).
@@ -133,10 +133,11 @@ def resize_any(a: np.ndarray, size: tuple[int, int], method: str, spatial: int,
     array([[[0.5, 0. ]]])
     """
     if method in OWN_METHODS:
-        return resize_array(a, size, method, spatial, exact)
+        return resize_array(a, size, method, spatial, exact, argument)
     size_in = tuple(a.shape[spatial:spatial + 2])
     if size_in == tuple(size):
         return a
+    check_resize(a.shape, size, spatial, argument)
     shrink = size[0] <= size_in[0] and size[1] <= size_in[1]
     wy = opencv_weights(size_in[0], size[0], method, shrink)
     wx = opencv_weights(size_in[1], size[1], method, shrink)
@@ -177,7 +178,9 @@ def target_size(size: Any, height: int, width: int) -> tuple[int, int]:
     if isinstance(size, tuple) and isinstance(size[0], int):
         return size  # type: ignore[return-value]
     fh, fw = (size, size) if not isinstance(size, tuple) else size
-    return max(1, int(np.round(height * fh))), max(1, int(np.round(width * fw)))
+    with np.errstate(over="ignore"):  # absurd fractions: refused later by their size
+        return (max(1, int(min(np.round(height * fh), 1e300))),
+                max(1, int(min(np.round(width * fw), 1e300))))
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -221,7 +224,7 @@ class Resize(Transform):
         spatial = _spatial_axis(batch.stage)
         size = target_size(self.size, *batch.data.shape[spatial:spatial + 2])
         return batch.replace(data=resize_any(batch.data, size, self.method, spatial,
-                                             exact=not batch.fast))
+                                             exact=not batch.fast, argument="size"))
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -273,12 +276,12 @@ def resize_images(images: Any, size: tuple[int, int], method: str) -> np.ndarray
     if images.shape[0] > 1 and images.strides[0] == 0:  # one image shared by all samples
         one = _resize_image(images[0], size, method)
         return np.broadcast_to(one, (images.shape[0],) + one.shape)
-    out = resize_any(images, size, method, 1)
+    out = resize_any(images, size, method, 1, argument="x")
     return out if out.dtype == np.uint8 else np.clip(out, 0, 1)
 
 
 def _resize_image(image: np.ndarray, size: tuple[int, int], method: str) -> np.ndarray:
-    out = resize_any(image, size, method, 0)
+    out = resize_any(image, size, method, 0, argument="x")
     return out if out.dtype == np.uint8 else np.clip(out, 0, 1)
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._errors import check_number
+from ._errors import check_allocation, check_number
 from .batch import Batch, Stage
 from .geometry import _spatial_axis
 from .layout import as_float
@@ -31,9 +31,11 @@ def gaussian_weights(sigma: float, truncate: float = 4.0) -> np.ndarray:
     >>> gaussian_weights(1.0, 2.0).round(4)
     array([0.0545, 0.2442, 0.4026, 0.2442, 0.0545])
     """
-    radius = int(truncate * sigma + 0.5)
+    radius = int(min(truncate * sigma + 0.5, 1e300))
     if radius == 0:  # narrower than a pixel: the identity
         return np.ones(1)
+    check_allocation("sigma" if truncate <= 4 else "truncate", (2 * radius + 1,), np.float64,
+                     what="a kernel")
     x = np.arange(-radius, radius + 1, dtype=np.float64)
     w = np.exp(-0.5 / (sigma * sigma) * x * x)
     w /= w.sum()
@@ -42,15 +44,38 @@ def gaussian_weights(sigma: float, truncate: float = 4.0) -> np.ndarray:
 
 
 def smooth_axis(a: np.ndarray, axis: int, weights: np.ndarray) -> np.ndarray:
-    """Convolve ``a`` along ``axis`` with symmetric ``weights`` (edges mirrored), in float64."""
+    """Convolve ``a`` along ``axis`` with symmetric ``weights`` (edges mirrored), in float64.
+
+    A kernel wider than twice the axis is first folded onto one period of the
+    mirrored signal (which repeats every ``2 n`` pixels): the same sum, with at
+    most ``2 n`` taps and no padding wider than the axis.
+    """
     radius = len(weights) // 2
     n = a.shape[axis]
+    if radius > n:
+        return _smooth_folded(a, axis, weights)
     widths = [(0, 0)] * a.ndim
     widths[axis] = (radius, radius)
     padded = np.pad(a.astype(np.float64, copy=False), widths, mode="symmetric")
     out = np.zeros(a.shape, np.float64)
     for k, w in enumerate(weights):
         out += w * padded.take(np.arange(k, k + n), axis=axis)
+    return out
+
+
+def _smooth_folded(a: np.ndarray, axis: int, weights: np.ndarray) -> np.ndarray:
+    """:func:`smooth_axis` for kernels wider than ``2 n``: tap offset ``d`` reads
+    ``a[reflect(i + d)]`` and ``reflect`` has period ``2 n``, so taps are summed by
+    ``d mod 2 n`` first."""
+    radius, n = len(weights) // 2, a.shape[axis]
+    folded = np.bincount((np.arange(-radius, radius + 1) % (2 * n)), weights, minlength=2 * n)
+    source = np.arange(3 * n) % (2 * n)  # one period and a half, mirrored: b a | a b | b a
+    source = np.where(source < n, source, 2 * n - 1 - source)
+    out = np.zeros(a.shape, np.float64)
+    data = a.astype(np.float64, copy=False)
+    for d, w in enumerate(folded):
+        if w:
+            out += w * data.take(source[d:d + n], axis=axis)
     return out
 
 

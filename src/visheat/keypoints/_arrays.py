@@ -75,6 +75,8 @@ def flat(maps: np.ndarray) -> np.ndarray:
 
 def first_argmax(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row and column of the first maximum (row-major) of each ``(M, H, W)`` map."""
-    m, _, w = maps.shape
-    index = maps.reshape(m, -1).argmax(axis=1)
+    m, h, w = maps.shape
+    if m == 0:  # no maps (zero keypoints or samples): no peaks
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    index = maps.reshape(m, h * w).argmax(axis=1)
     return index // w, index % w

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import check_number, value_error
+from .._errors import check_allocation, check_number, value_error
 from ._arrays import as_heatmaps, check_sigma
 
 
@@ -34,21 +34,32 @@ def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
     array([0.274, 0.452, 0.274])
     """
     sigma = check_sigma(sigma)
-    r = math.ceil(3 * sigma) if radius is None else int(check_number("radius", radius, low=0,
-                                                                      integer=True))
+    r = math.ceil(min(3 * sigma, 1e300)) if radius is None else int(check_number(
+        "radius", radius, low=0, integer=True))
+    check_allocation("sigma" if radius is None else "radius", (2 * r + 1,), np.float64,
+                     what="a kernel")
     taps = np.exp(-(np.arange(-r, r + 1, dtype=np.float64) ** 2) / (2 * sigma * sigma))
     return taps / taps.sum()
 
 
 def convolve_separable(maps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Correlate the last two axes of ``maps`` with ``kernel`` on each, zero padded."""
-    r = len(kernel) // 2
     h, w = maps.shape[-2:]
     pad = [(0, 0)] * (maps.ndim - 2)
+    k = _within(kernel, w)  # taps that reach past the map only ever read the zero padding
+    r = len(k) // 2
     padded = np.pad(maps, pad + [(0, 0), (r, r)])
-    rows = sum(kernel[j] * padded[..., :, j:j + w] for j in range(len(kernel)))
+    rows = sum(k[j] * padded[..., :, j:j + w] for j in range(len(k)))
+    k = _within(kernel, h)
+    r = len(k) // 2
     padded = np.pad(rows, pad + [(r, r), (0, 0)])
-    return sum(kernel[j] * padded[..., j:j + h, :] for j in range(len(kernel)))
+    return sum(k[j] * padded[..., j:j + h, :] for j in range(len(k)))
+
+
+def _within(kernel: np.ndarray, n: int) -> np.ndarray:
+    """The central ``2 n - 1`` taps of an odd ``kernel`` (all of it when shorter)."""
+    r = len(kernel) // 2
+    return kernel if r < n else kernel[r - (n - 1):r + n]
 
 
 def smooth(heatmaps: Any, sigma: float, *, radius: int | None = None,

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._errors import type_error, value_error
+from .._errors import check_allocation, type_error, value_error
 from ._arrays import as_points, as_size, as_visible, check_sigma
 from .conventions import Convention, get_convention, to_heatmap
 
@@ -91,6 +91,7 @@ def gaussian_heatmaps(points: Any, size: Any, sigma: float, *, stride: Any = 1,
     if kind not in ("unbiased", "msra", "udp"):
         raise value_error("kind", "one of 'unbiased', 'msra', 'udp'", kind)
     mu, single, valid, (h, w) = _prepare(points, size, stride, visible, conv)
+    check_allocation("size", mu.shape[:2] + (h, w), np.float64, what="the heatmaps")
     sigma = check_sigma(sigma)
     valid &= _inside(mu, (h, w), sigma, kind, conv)
     gx = _profile(mu[..., 0], w, sigma, kind, conv)
@@ -130,6 +131,7 @@ def binary_heatmaps(points: Any, size: Any, *, stride: Any = 1, rng: Any = None,
     """
     conv = get_convention(convention)
     mu, single, valid, (h, w) = _prepare(points, size, stride, visible, conv)
+    check_allocation("size", mu.shape[:2] + (h, w), dtype, what="the heatmaps")
     valid &= _inside(mu, (h, w), 1.0, "unbiased", conv)
     safe = np.where(np.isfinite(mu), mu, 0.0)
     if rng is None:
