@@ -34,7 +34,7 @@ import numpy as np
 
 from ._errors import check_number, value_error
 from .batch import Batch, Stage, per_sample_rows
-from .colormaps import ExtremaColormap, colorize, colorize_u8
+from .colormaps import ExtremaColormap, check_finite_map, colorize, colorize_u8, positions
 from .overlay import _blend_u8
 from .pipeline import Transform, option
 
@@ -123,6 +123,9 @@ class GradCamOverlay(Transform):
     def apply(self, batch: Batch) -> Batch:
         images = _needs_images(batch, "GradCamOverlay()")
         masks = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
+        rows = per_sample_rows(masks)
+        if rows.size:
+            check_finite_map(masks, rows.min(axis=1), rows.max(axis=1), repr(self))
         cam = gradcam_blend(masks, images, self.image_weight)
         data = (np.float32(255) * cam).astype(np.uint8) if batch.fast else cam.astype(np.float64)
         return batch.replace(data=data, stage=Stage.RGB)
@@ -183,10 +186,10 @@ class HeatAlphaOverlay(Transform):
         return self.scope == "sample"
 
     def apply(self, batch: Batch) -> Batch:
-        m = batch.data
-        lo, hi = self._colormap().value_range(m)
-        shape = (-1,) + (1,) * (m.ndim - 1)
-        t = np.clip((m - lo.reshape(shape)) / (hi - lo).reshape(shape), 0, 1)
+        colormap = self._colormap()
+        m = colormap.work_map(batch.data)
+        lo, hi = colormap.value_range(m)
+        t = (positions(m, lo, hi, 2) - 1).astype(np.float64)  # the colormaps' own arithmetic
         opacity = (self.alpha * t)[..., None]
         if batch.fast:
             colours = colorize_u8(m, lo, hi, self.name)

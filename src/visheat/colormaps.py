@@ -32,7 +32,7 @@ import numpy as np
 
 from . import engine
 from ._colordata import get_table, kind_of
-from ._errors import check_number, type_error, value_error
+from ._errors import check_number, describe, type_error, value_error
 from .batch import Batch, Stage
 from .pipeline import Transform, option
 
@@ -89,8 +89,21 @@ def positions(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarr
 
 
 def _rescaled_positions(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
-    half_lo, half_hi = lo.astype(np.float64) / 2, hi.astype(np.float64) / 2
-    t = (np.clip(m.astype(np.float64) / 2, half_lo, half_hi) - half_lo) / (half_hi - half_lo)
+    """Positions for ranges too wide or too narrow for :func:`positions`' arithmetic.
+
+    Values and range are divided by the range's largest magnitude first, so
+    neither the width overflows (``-1e308 .. 1e308``) nor a subnormal width
+    vanishes; a range of zero width gives the first stop.
+    """
+    lo64, hi64 = lo.astype(np.float64), hi.astype(np.float64)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        scale = np.maximum(np.abs(lo64), np.abs(hi64))
+        scale = np.where(scale > 0, scale, 1.0)
+        lo_s, hi_s = lo64 / scale, hi64 / scale
+        width = hi_s - lo_s
+        t = (np.clip(m.astype(np.float64) / scale, lo_s, hi_s) - lo_s) / np.where(width > 0,
+                                                                                 width, 1.0)
+    t = np.where(width > 0, t, 0.0)
     return np.clip(t, 0, 1) * (n - 1) + 1
 
 
@@ -154,12 +167,42 @@ def _sample_ranges(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarra
 
 def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
     """Zero-width ranges: a centred all-zero map gets (-1, 1), so 0 takes the centre
-    colour; any other constant c gets (c, c + 1), so it takes the first colour."""
+    colour; any other constant c gets (c, c + 1), so it takes the first colour.
+
+    Where ``c + 1`` rounds back to ``c`` (``|c| >= 2**24`` in float32) the range
+    is ``c`` to the next representable number instead; at the largest float
+    there is none and the range stays ``(c, c)``, which also gives the first colour.
+    """
     one = lo.dtype.type(1)
     if centered:
         top = np.where(hi > 0, hi, one)
         return -top, top
-    return lo, np.where(hi > lo, hi, lo + one)
+    with np.errstate(over="ignore"):
+        bumped = np.where(hi > lo, hi, lo + one)
+        bumped = np.where(bumped > lo, bumped, np.nextafter(lo, lo.dtype.type(np.inf)))
+    return lo, np.where(np.isfinite(bumped), bumped, lo)
+
+
+def check_finite_map(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: str) -> None:
+    """Refuse a map with NaN or infinite values; ``lo``/``hi`` are its per-sample extrema.
+
+    Free on the finite path: a NaN or an infinity anywhere in a sample shows in
+    its extrema, so the map itself is scanned only to count them for the message.
+    """
+    if np.isfinite(lo).all() and np.isfinite(hi).all():
+        return
+    nans, infs = int(np.isnan(m).sum()), int(np.isinf(m).sum())
+    raise value_error("x", f"finite values in the map that {step} colours",
+                      f"{nans} NaN and {infs} infinite values in {describe(m)}",
+                      "If x itself was finite, an earlier step overflowed (values near the "
+                      "float limit, e.g. squared or summed): scale x down, e.g. "
+                      "x / np.abs(x).max().", described=True)
+
+
+def fits(limits: tuple[float | None, ...], dtype: np.dtype) -> bool:
+    """Whether fixed range limits (``vmin``/``vmax``) are finite in ``dtype``."""
+    top = float(np.finfo(dtype).max)
+    return all(v is None or abs(v) <= top for v in limits)
 
 
 SCOPES = ("sample", "batch")
@@ -189,9 +232,20 @@ class _Colormap(Transform):
         """The colour stops ``(K, 3)`` of this colormap."""
         return stops_of(self.name)
 
+    def work_map(self, m: np.ndarray) -> np.ndarray:
+        """``m`` in a float dtype that holds this colormap's fixed limits (float64 if needed)."""
+        return m if fits(self._limits(), m.dtype) else m.astype(np.float64)
+
+    def _limits(self) -> tuple[float | None, ...]:
+        return ()
+
     def value_range(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-sample ``(lo, hi)`` this colormap maps onto its colours."""
+        """Per-sample ``(lo, hi)`` this colormap maps onto its colours.
+
+        Raises a `ValueError` when ``m`` holds NaN or infinite values.
+        """
         lo, hi = _sample_ranges(m, self.centered)
+        check_finite_map(m, lo, hi, repr(self))
         if self.scope == "batch" and m.shape[0]:
             lo, hi = np.full_like(lo, lo.min()), np.full_like(hi, hi.max())
         lo, hi = self._fixed(lo, hi)
@@ -201,11 +255,12 @@ class _Colormap(Transform):
         return lo, hi
 
     def apply(self, batch: Batch) -> Batch:
-        lo, hi = self.value_range(batch.data)
+        m = self.work_map(batch.data)
+        lo, hi = self.value_range(m)
         if batch.fast:
-            rgb = colorize_u8(batch.data, lo, hi, self.name, batch.out)
+            rgb = colorize_u8(m, lo, hi, self.name, batch.out)
         else:
-            rgb = colorize(batch.data, lo, hi, self.stops)
+            rgb = colorize(m, lo, hi, self.stops)
         return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)
 
 
@@ -251,6 +306,9 @@ class ExtremaColormap(_Colormap):
         object.__setattr__(self, "vmin", vmin)
         object.__setattr__(self, "vmax", vmax)
 
+    def _limits(self) -> tuple[float | None, ...]:
+        return self.vmin, self.vmax
+
     def _fixed(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.vmin is not None:
             lo = np.full_like(lo, self.vmin)
@@ -293,6 +351,9 @@ class CenteredColormap(_Colormap):
         if vmax is not None and vmax <= 0:
             raise value_error("vmax", "a positive half-width", self.vmax)
         object.__setattr__(self, "vmax", vmax)
+
+    def _limits(self) -> tuple[float | None, ...]:
+        return (self.vmax,)
 
     def _fixed(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.vmax is None:

@@ -14,6 +14,7 @@ known range without rescaling it, use ``ExtremaColormap(vmin=..., vmax=...)``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,10 @@ def _check_range(min_value: object, max_value: object) -> tuple[float, float]:
     high = check_number("max_value", max_value)
     if not low < high:
         raise value_error("max_value", f"a number above min_value={low:g}", max_value)
+    if not (math.isfinite(high - low) and math.isfinite(high + low)):
+        raise value_error("max_value", f"a range whose width and sum are finite floats with "
+                          f"min_value={low:g}", max_value, "Both ends are within 1.7e308, but "
+                          "max_value - min_value or max_value + min_value overflows.")
     return low, high
 
 
@@ -52,8 +57,13 @@ def to_unit_range(x: np.ndarray, min_value: float, max_value: float,
     """
     x = as_float(np.asarray(x))
     kind = x.dtype.type
-    out = (x - kind(min_value)) / kind(max_value - min_value)
-    return np.clip(out, 0, 1, out=out) if clip else out
+    work = x if _fits(x.dtype, min_value, max_value) else x.astype(np.float64)
+    wide = work.dtype.type
+    out = (work - wide(min_value)) / wide(max_value - min_value)
+    if clip:
+        np.clip(out, 0, 1, out=out)
+    with np.errstate(over="ignore"):  # unclipped values beyond the dtype become inf
+        return out.astype(kind, copy=False)
 
 
 def from_unit_range(u: np.ndarray, min_value: float, max_value: float) -> np.ndarray:
@@ -66,7 +76,18 @@ def from_unit_range(u: np.ndarray, min_value: float, max_value: float) -> np.nda
     """
     u = as_float(np.asarray(u))
     kind = u.dtype.type
+    if not _fits(u.dtype, min_value, max_value):
+        with np.errstate(over="ignore"):  # results beyond the dtype become inf
+            return from_unit_range(u.astype(np.float64), min_value, max_value).astype(kind)
     return kind(min_value) + kind(max_value - min_value) * u
+
+
+def _fits(dtype: np.dtype, min_value: float, max_value: float) -> bool:
+    """Whether the range's ends and width are normal, finite numbers in ``dtype``."""
+    info = np.finfo(dtype)
+    width = max_value - min_value
+    return (max(abs(min_value), abs(max_value), width) <= float(info.max)
+            and width >= float(info.tiny))
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -162,7 +183,11 @@ class Invert(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         data = as_float(batch.data)
-        return batch.replace(data=data.dtype.type(self.min_value + self.max_value) - data)
+        total = self.min_value + self.max_value
+        if abs(total) > float(np.finfo(data.dtype).max):
+            with np.errstate(over="ignore"):  # results beyond the dtype become inf
+                return batch.replace(data=(total - data.astype(np.float64)).astype(data.dtype))
+        return batch.replace(data=data.dtype.type(total) - data)
 
 
 __all__ = ["ToUnitRange", "FromUnitRange", "Invert", "to_unit_range", "from_unit_range"]
