@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import type_error, value_error
+from ._errors import check_allocation, check_number, type_error, value_error
 from .batch import Batch, Stage
 from .images import to_images
 from .engine import all_finite
@@ -103,8 +103,9 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
     found_images, pipe = _split_args(args, images)
-    if channels not in CHANNELS:
+    if not isinstance(channels, str) or channels not in CHANNELS:
         raise value_error("channels", "'together' or 'separate'", channels)
+    threads = int(check_number("threads", threads, low=1, integer=True))
     return _render(x, found_images, as_pipeline(pipe), layout, _check_dtype(dtype), threads,
                    channels=channels)
 
@@ -122,11 +123,15 @@ def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dt
         raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
                           transform, "Add ExtremaColormap() or CenteredColormap().")
     batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
+
     def check(chunk: np.ndarray) -> None:
         if not all_finite(chunk):
             check_finite(data)  # counts over the whole input for the message
 
-    result = run(transform, batch, threads=threads, check=check)
+    # Steps check their results (a colormap refuses non-finite maps, naming the step),
+    # so numpy's floating-point warnings about an overflowing step would only be noise.
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        result = run(transform, batch, threads=threads, check=check)
     return _to_heatmaps(result, dtype, transform, grid)
 
 
@@ -139,6 +144,9 @@ def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, .
                           described=True)
     n, c = data.shape[:2]
     maps = data.reshape((n * c,) + data.shape[2:])
+    if isinstance(images, np.ndarray) and images.strides[0]:
+        check_allocation("channels", (n * c,) + images.shape[1:], images.dtype,
+                         what="images repeated per channel")
     if isinstance(images, tuple):
         images = tuple(img for img in images for _ in range(c))
     elif images is not None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import type_error, value_error
+from ._errors import describe, type_error, value_error
 
 Images = np.ndarray | tuple[np.ndarray, ...]
 
@@ -24,7 +24,7 @@ def _one_image(img: Any, argument: str) -> np.ndarray:
     """Convert one image to ``(H, W, 3)`` uint8 or float64 in [0, 1]."""
     if hasattr(img, "mode") and hasattr(img, "convert"):  # a PIL image
         img = np.asarray(img.convert("RGB"))
-    arr = np.asarray(img)
+    arr = _as_array(img, argument)
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3:
@@ -32,9 +32,23 @@ def _one_image(img: Any, argument: str) -> np.ndarray:
     return _rgb(arr, argument)
 
 
+def _as_array(img: Any, argument: str) -> np.ndarray:
+    """An image-like as an array; refuses what is no picture (text, None, mappings)."""
+    if isinstance(img, (str, bytes, dict, set)) or img is None:
+        raise type_error(argument, "an image array (uint8 or floats in [0, 1]) or a PIL image",
+                         img, "Read files first, e.g. np.asarray(PIL.Image.open(path)).")
+    try:
+        return np.asarray(img)
+    except (TypeError, ValueError) as err:
+        raise type_error(argument, "an image array (uint8 or floats in [0, 1]) or a PIL image",
+                         img, f"numpy could not read it: {err}") from None
+
+
 def _rgb(arr: np.ndarray, argument: str) -> np.ndarray:
     """Make the last axis RGB: repeat gray, drop alpha; check the dtype and range."""
     channels = arr.shape[-1]
+    if 0 in arr.shape[-3:-1]:
+        raise value_error(argument, "images of at least 1 x 1 pixels", arr)
     if channels == 1:
         arr = np.repeat(arr, 3, axis=-1)
     elif channels not in (3, 4):
@@ -52,9 +66,14 @@ def _image_dtype(arr: np.ndarray, argument: str) -> np.ndarray:
         raise type_error(argument, "uint8 images or float images in [0, 1]", arr,
                          "Convert with img.astype(np.uint8) if the values are 0..255.")
     out = arr.astype(np.float64)
-    if out.size and not (np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1):
+    if out.size and not np.isfinite(out).all():
+        bad = int(np.count_nonzero(~np.isfinite(out)))
+        raise value_error(argument, "finite float values in [0, 1]",
+                          f"{bad} NaN or infinite values in {describe(arr)}",
+                          "Clean them first, e.g. np.nan_to_num(img).", described=True)
+    if out.size and not (out.min() >= 0 and out.max() <= 1):
         raise value_error(argument, "float values in [0, 1]",
-                          f"values in [{np.nanmin(out):g}, {np.nanmax(out):g}]",
+                          f"values in [{out.min():g}, {out.max():g}]",
                           "Divide 0..255 images by 255 or pass them as uint8.", described=True)
     return _readonly(out)
 
@@ -86,7 +105,7 @@ def to_images(images: Any, n: int, argument: str = "images") -> Images:
     if isinstance(images, (list, tuple)):
         items = [_one_image(img, f"{argument}[{i}]") for i, img in enumerate(images)]
         return _stack_or_tuple(items, n, argument)
-    arr = np.asarray(images) if not hasattr(images, "convert") else images
+    arr = _as_array(images, argument) if not hasattr(images, "convert") else images
     if isinstance(arr, np.ndarray) and arr.ndim == 4:
         batch = _rgb(arr, argument)
         if batch.shape[0] == 1 and n != 1:

@@ -55,8 +55,11 @@ def to_numpy(x: Any, argument: str = "x") -> np.ndarray:
     """Turn numpy arrays, nested lists, ``__array__`` or ``__dlpack__`` objects into numpy.
 
     Framework tensors are read without importing the framework: a tensor that
-    requires grad is detached, one on an accelerator is copied to the host with a
-    warning. The result may share memory with ``x``; visheat never writes to it.
+    requires grad is detached; one on an accelerator (its ``__dlpack_device__`` is
+    not the CPU) is copied to the host with a warning when it has a ``.cpu()``
+    method (PyTorch), read through ``__array__`` when it has one (JAX), and
+    refused with a `TypeError` that names its device otherwise. The result may
+    share memory with ``x``; visheat never writes to it.
     """
     if isinstance(x, np.ndarray):
         return x
@@ -71,6 +74,22 @@ def to_numpy(x: Any, argument: str = "x") -> np.ndarray:
                          f"numpy could not read it: {err}") from None
 
 
+#: DLPack device types (``__dlpack_device__()[0]``) by name, for messages.
+DEVICES = {1: "CPU", 2: "CUDA", 3: "CUDA host", 4: "OpenCL", 7: "Vulkan", 8: "Metal",
+           9: "VPI", 10: "ROCm", 11: "ROCm host", 13: "CUDA managed", 14: "oneAPI"}
+
+
+def _device(x: Any) -> str | None:
+    """The device a DLPack object reports when it is not the CPU, e.g. ``'CUDA:0'``."""
+    try:
+        kind, index = x.__dlpack_device__()
+    except Exception:  # no device information: let numpy decide
+        return None
+    if int(kind) in (1, 3):  # CPU memory (plain or pinned)
+        return None
+    return f"{DEVICES.get(int(kind), f'device type {int(kind)}')}:{int(index)}"
+
+
 def _from_dlpack(x: Any, argument: str) -> np.ndarray:
     if getattr(x, "requires_grad", False) and hasattr(x, "detach"):
         x = x.detach()
@@ -78,18 +97,39 @@ def _from_dlpack(x: Any, argument: str) -> np.ndarray:
         return np.from_dlpack(x)
     except (BufferError, RuntimeError, TypeError, ValueError):
         pass
-    if hasattr(x, "cpu"):
-        device = getattr(x, "device", "an accelerator")
-        warnings.warn(f"{argument}: copied from {device} to the host to draw it", stacklevel=4)
-        return np.asarray(x.cpu())
+    device = _device(x)
+    if device is not None and callable(getattr(x, "cpu", None)):
+        warnings.warn(f"{argument}: copied from {device} to the host to draw it; pass "
+                      f"{argument}.cpu() to avoid this note", stacklevel=_caller_level())
+        return to_numpy(x.cpu(), argument)
     try:
         arr = np.asarray(x)
     except Exception as err:  # the object's own conversion failed
-        raise type_error(argument, "an array that numpy can read", x, str(err)) from None
+        raise _not_on_host(argument, x, device, str(err)) from None
     if arr.dtype == object:
-        raise type_error(argument, "an array that numpy can read", x,
-                         "Its __dlpack__ export failed; convert it to numpy first.")
+        raise _not_on_host(argument, x, device, "Its __dlpack__ export failed.")
     return arr
+
+
+def _caller_level() -> int:
+    """``stacklevel`` of the first frame outside visheat (so warnings point at the user's line)."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _not_on_host(argument: str, x: Any, device: str | None, reason: str) -> TypeError:
+    if device is None:
+        return type_error(argument, "an array that numpy can read", x,
+                          f"{reason} Convert it to numpy first.".strip())
+    return type_error(argument, "an array in CPU memory, or one with a .cpu() method", x,
+                      f"It lives on {device}. Copy it to the host first, e.g. x.cpu(), "
+                      "jax.device_get(x) or x.get() (CuPy).")
 
 
 def as_float(arr: np.ndarray, argument: str = "x") -> np.ndarray:
@@ -128,6 +168,11 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.nd
     if arr.ndim != len(letters):
         raise value_error(argument, f"{len(letters)} axes ({', '.join(letters)}) for layout {layout!r}",
                           f"shape {arr.shape}", _layout_hint(arr.ndim, letters), described=True)
+    empty = [c for c in "CHW" if c in letters and arr.shape[letters.index(c)] == 0]
+    if empty:
+        raise value_error(argument, f"at least one element along {', '.join(empty)} for layout "
+                          f"{layout!r}", f"shape {arr.shape}", "Only the batch axis N may be "
+                          "empty.", described=True)
     target = [c for c in LETTERS if c in letters]
     arr = arr.transpose([letters.index(c) for c in target])
     if "N" not in letters:

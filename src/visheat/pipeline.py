@@ -121,14 +121,21 @@ class Transform:
         ``stage=`` when a 4-axis array could be either values or pictures.
         Returns the output array (floats unless ``dtype=np.uint8``).
         """
+        from .heatmap import _check_dtype
         from .images import to_images
+        from .layout import as_float, to_numpy
         from .run import run
 
-        data = np.asarray(x)
+        data = to_numpy(x)
         found = self._stage_of(data, stage)
-        images = None if image is None else to_images(image, data.shape[0])
-        batch = Batch(data, found, images=images, dtype=np.dtype(dtype))
-        return run(self, batch).data
+        if found is Stage.RGB and data.dtype != np.uint8 and data.dtype.kind != "f":
+            raise type_error("x", "pictures as uint8 or as floats in [0, 1]", data)
+        if found is not Stage.RGB or data.dtype != np.uint8:
+            data = as_float(data)  # pictures may be uint8; everything else computes in floats
+        images = None if image is None else to_images(image, data.shape[0], "image")
+        batch = Batch(data, found, images=images, dtype=_check_dtype(dtype))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            return run(self, batch).data  # colormaps refuse non-finite maps themselves
 
     def _stage_of(self, data: np.ndarray, stage: Any) -> Stage:
         accepted = self.input_stages()

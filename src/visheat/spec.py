@@ -33,7 +33,7 @@ def known_transforms() -> dict[str, type]:
 
 def parse_pipeline(text: Any, extra: Iterable[type] = ()) -> Any:
     """Parse ``text`` into a pipeline; see :meth:`visheat.Pipeline.parse`."""
-    from .pipeline import Pipeline
+    from .pipeline import Pipeline, Transform
 
     if not isinstance(text, str):
         raise type_error("text", "a pipeline spec as a string", text)
@@ -41,7 +41,10 @@ def parse_pipeline(text: Any, extra: Iterable[type] = ()) -> Any:
         raise value_error("text", f"at most {MAX_TEXT} characters", f"{len(text)} characters",
                           described=True)
     allowed = known_transforms()
-    allowed.update({cls.__name__: cls for cls in extra})
+    for cls in extra:
+        if not (isinstance(cls, type) and issubclass(cls, Transform)):
+            raise type_error("transforms", "Transform subclasses to allow by name", cls)
+        allowed[cls.__name__] = cls
     tree = _syntax_tree(text)
     steps = [_build_step(node, allowed) for node in _split_bars(tree)]
     return Pipeline(*steps)
@@ -59,9 +62,15 @@ def _syntax_tree(text: str) -> ast.expr:
 
 
 def _split_bars(node: ast.expr) -> list[ast.expr]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _split_bars(node.left) + _split_bars(node.right)
-    return [node]
+    """The operands of ``a | b | c`` in order (iteratively: long pipelines cannot recurse deep)."""
+    found, todo = [], [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, ast.BinOp) and isinstance(current.op, ast.BitOr):
+            todo.extend((current.right, current.left))
+        else:
+            found.append(current)
+    return found
 
 
 def _build_step(node: ast.expr, allowed: dict[str, type]) -> Any:
