@@ -97,7 +97,8 @@ class DrawDetections(Transform):
         RGB in [0, 1] per class (``label % K``); default: a stable colour per
         class (:func:`class_color`).
     width, font_size : int, optional
-        Line width and text height in pixels instead of the size-relative ones.
+        Line width and text height in pixels instead of the size-relative ones
+        (at most the picture's longer side; larger values draw the same).
 
     Examples
     --------
@@ -145,8 +146,11 @@ class DrawDetections(Transform):
         scores = None if self.scores is None else sample_entry(self.scores, batch, i, "scores")
         layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         draw = ImageDraw.Draw(layer)
-        line = self.width or max(1, round(min(h, w) / 200))
-        font = _font(self.font_size or max(9, round(min(h, w) / 25)))
+        # Pillow's work grows with these: beyond the picture's size they change nothing visible
+        line = min(self.width or max(1, round(min(h, w) / 200)), max(h, w))
+        font = _font(min(self.font_size or max(9, round(min(h, w) / 25)), max(9, h, w)))
+        margin = line + 1  # corners beyond the picture by more than a line are not drawn
+        boxes = np.clip(boxes, -margin, np.array([w, h, w, h]) + margin)
         for k, (x1, y1, x2, y2) in enumerate(boxes):
             label = None if labels is None else labels[k]
             color = self._color(label)

@@ -91,7 +91,8 @@ class DrawKeypoints(Transform):
         Text drawn beside each keypoint.
     radius : float, optional
         Marker radius in pixels; default 1.5 % of the picture's longer side,
-        at least 2, so markers stay legible at any size.
+        at least 2, so markers stay legible at any size (at most four times the
+        longer side: a larger marker covers the picture just the same).
 
     Examples
     --------
@@ -133,7 +134,8 @@ class DrawKeypoints(Transform):
         pts = self._points_for(batch)
         colors = self.colors or palette(pts.shape[1])
         size = batch.data.shape[1:3]
-        radius = self.radius or max(2.0, 0.015 * max(size))
+        # Pillow's work grows with the radius; beyond the picture's size it changes nothing
+        radius = min(self.radius or max(2.0, 0.015 * max(size)), 4.0 * max(size))
         layers = np.stack([_marker_layer(size, p, colors, self.labels, radius) for p in pts]) \
             if len(pts) else np.zeros((0,) + size + (4,))
         alpha, color = layers[..., 3:], layers[..., :3]
@@ -160,8 +162,9 @@ def _marker_layer(size: tuple[int, int], points: np.ndarray, colors: Any, labels
     outline = max(1, round(radius / 3))
     font = ImageFont.load_default(size=max(8, round(radius * 3))) if labels else None
     for k, (x, y) in enumerate(points):
-        if not (np.isfinite(x) and np.isfinite(y)):
-            continue
+        outside = max(-x - 0.5, x + 0.5 - size[1], -y - 0.5, y + 0.5 - size[0], 0.0)
+        if not (np.isfinite(x) and np.isfinite(y)) or outside > radius:
+            continue  # missing, or too far off the picture to show
         fill = tuple(round(c * 255) for c in colors[k]) + (255,)
         box = [x - radius, y - radius, x + radius, y + radius]
         draw.ellipse(box, fill=fill, outline=_contrast(colors[k]), width=outline)
