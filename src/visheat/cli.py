@@ -37,8 +37,13 @@ def _pipeline(text: str) -> Any:
     from .pipeline import Pipeline
     from .presets import PRESETS
 
+    from ._errors import raise_unknown_name
+    from .spec import known_transforms
+
     if text in PRESETS:
         return PRESETS[text]
+    if text.strip().isidentifier() and text.strip() not in known_transforms():
+        raise_unknown_name("--pipe", text, PRESETS, "preset")
     try:
         return Pipeline.parse(text)
     except (ValueError, TypeError) as err:
@@ -143,35 +148,37 @@ class _Inputs:
 
 
 def _existing(args: argparse.Namespace) -> str:
-    return "overwrite" if args.overwrite else ("skip" if args.resume else "error")
+    return "overwrite" if args.overwrite else ("skip" if getattr(args, "resume", False)
+                                               else "error")
+
+
+def _refuse_existing(existing: str, paths: Sequence[Path], resume: bool = True) -> None:
+    """Existing outputs are never overwritten without --overwrite."""
+    if existing != "error":
+        return
+    clash = [p for p in paths if p.exists()]
+    if clash:
+        keep = " or --resume to keep them" if resume else ""
+        raise ValueError(f"--out: {len(clash)} output file(s) exist already, e.g. {clash[0]}. "
+                         f"Pass --overwrite to replace them{keep}.")
 
 
 # -- commands ---------------------------------------------------------------------------
 
 def _render_command(args: argparse.Namespace) -> int:
-    from .results import png_bytes, safe_name, write_atomic
+    from .results import file_name, png_bytes, remove_temporaries, safe_name, write_atomic
 
     inputs = _Inputs(args)
     labels = inputs.labels
     pattern = args.pattern or ("{index:05d}_{label}.png" if labels else "{index:05d}.png")
     out = Path(args.out)
-    paths = []
-    for i in range(inputs.n):
-        try:
-            name = pattern.format(index=i, label=safe_name(labels[i]) if labels else "")
-        except (KeyError, IndexError, ValueError) as err:
-            raise ValueError(f"--pattern: expected fields {{index}} and {{label}} only; got "
-                             f"{pattern!r} ({err!r}).") from None
-        if Path(name).name != name or name in ("", ".", ".."):
-            raise ValueError(f"--pattern: expected a plain file name (no folders); got {name!r}.")
-        paths.append(out / name)
+    paths = [out / file_name(pattern, i, safe_name(labels[i]) if labels else "", "--pattern")
+             for i in range(inputs.n)]
     existing = _existing(args)
-    if existing == "error":
-        clash = [p for p in paths if p.exists()]
-        if clash:
-            raise ValueError(f"--out: {len(clash)} output file(s) exist already, e.g. {clash[0]}. "
-                             "Pass --overwrite to replace them or --resume to keep them.")
+    _refuse_existing(existing, paths)
     out.mkdir(parents=True, exist_ok=True)
+    if existing != "error":  # the folder is ours: drop temporary files of a killed run
+        remove_temporaries(out)
 
     def done(start: int, stop: int) -> bool:
         return existing == "skip" and all(p.exists() for p in paths[start:stop])
@@ -252,7 +259,7 @@ def _colormaps_command(args: argparse.Namespace) -> int:
     kinds = [args.kind] if args.kind else list(KINDS)
     found = {kind: list_names(kind=kind, source=args.source) for kind in kinds}
     if args.swatches:
-        path = _write_swatches(Path(args.swatches), found, args.source)
+        path = _write_swatches(Path(args.swatches), found, args.source, args.overwrite)
         if not args.quiet:
             print(f"wrote {sum(map(len, found.values()))} swatches to {path}")
         return 0
@@ -264,7 +271,8 @@ def _colormaps_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None) -> Path:
+def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
+                    overwrite: bool = False) -> Path:
     """A PNG sheet: one row per colormap, its name beside its colours."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -274,6 +282,9 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None)
 
     if path.suffix.lower() != ".png":
         raise ValueError(f"--swatches: expected a .png file name; got {str(path)!r}.")
+    if path.exists() and not overwrite:
+        raise ValueError(f"--swatches: expected a new file; got {str(path)!r}, which exists "
+                         "already. Pass --overwrite to replace it.")
     prefix = {"matplotlib": "mpl:", "colorcet": "cet:", "crameri": "crameri:",
               "colorschemes": "colorschemes:"}.get(source or "", "")
     rows = [row for kind in found if found[kind]
@@ -294,12 +305,19 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None)
     return path
 
 
+PRESETS_SHOWN = ("sensitivity", "attribution", "cam")
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .heatmap import heatmap
+    from .results import safe_name
     from .sample_data import load_sample
 
     sample = load_sample()
     out = Path(args.out)
+    names = [f"{i:02d}_{safe_name(label)}.png" for i, label in enumerate(sample.labels)]
+    _refuse_existing(_existing(args), [out / preset / name for preset in PRESETS_SHOWN
+                                       for name in names], resume=False)
     jobs = {
         "sensitivity": (sample.attributions, None, "sensitivity"),
         "attribution": (sample.attributions, None, "attribution"),
@@ -309,7 +327,8 @@ def _demo(args: argparse.Namespace) -> int:
         layout = "NHW" if x.ndim == 3 else "NCHW"
         pictures = heatmap(x, images, pipe, layout=layout)
         folder = out / preset
-        pictures.save(folder, "{index:02d}_{label}.png", labels=sample.labels)
+        pictures.save(folder, "{index:02d}_{label}.png", labels=sample.labels,
+                      existing="overwrite")
         if not args.quiet:
             print(f"{preset:12s} {len(pictures)} pictures -> {folder}")
     if not args.quiet:
@@ -322,10 +341,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _cam(args: argparse.Namespace) -> int:
     from .folders import render_folder
     from .letterbox import Unletterbox
-    from .pipeline import Pipeline
-    from .presets import PRESETS
 
-    pipe = args.pipe if args.pipe in PRESETS else Pipeline.parse(args.pipe)
+    from .io import parse_size
+
+    pipe = _pipeline(args.pipe)
     names = [n.strip() for n in args.class_names.split(",")] if args.class_names else None
     letterbox = None
     if args.letterbox is not None:
@@ -336,7 +355,7 @@ def _cam(args: argparse.Namespace) -> int:
                           detections=args.detections, class_names=names,
                           renormalize=args.renormalize, draw_boxes=not args.no_boxes,
                           letterbox=letterbox, how=args.combine, existing=args.existing,
-                          progress=not args.quiet)
+                          progress=not args.quiet, max_bytes=parse_size(args.max_npz_bytes))
     if not args.quiet:
         print(f"{len(paths)} pictures -> {args.out}")
     return 0
@@ -358,7 +377,7 @@ def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
     cam.add_argument("--renormalize", action="store_true",
                      help="renormalise each CAM inside its detection boxes")
     cam.add_argument("--no-boxes", action="store_true", help="do not draw the detections")
-    cam.add_argument("--letterbox", type=int, metavar="SIZE",
+    cam.add_argument("--letterbox", type=_positive_int, metavar="SIZE",
                      help="CAMs and detections are in SIZE x SIZE letterboxed-input pixels")
     cam.add_argument("--letterbox-auto", action="store_true",
                      help="the letterbox was padded to a stride multiple only (auto=True)")
@@ -366,6 +385,8 @@ def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
                      help="how several layers of one image are combined")
     cam.add_argument("--existing", choices=["error", "overwrite", "skip"], default="error",
                      help="what to do with output files already there")
+    cam.add_argument("--max-npz-bytes", default="4G",
+                     help="largest array read from a CAM or detection file (default 4G)")
     cam.add_argument("--quiet", action="store_true", help="no progress bar, print nothing")
     cam.set_defaults(run=_cam)
 
@@ -396,6 +417,16 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     existing.add_argument("--resume", action="store_true",
                           help="keep complete existing outputs and render the rest")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return value
 
 
 def _alpha(text: str) -> float:
@@ -438,11 +469,15 @@ def build_parser() -> argparse.ArgumentParser:
     colormaps.add_argument("--kind", choices=KINDS, help="only the colormaps of this kind")
     colormaps.add_argument("--source", choices=SOURCES, help="only the colormaps of this source")
     colormaps.add_argument("--swatches", metavar="FILE.png", help="also draw them into a PNG")
+    colormaps.add_argument("--overwrite", action="store_true",
+                           help="replace the --swatches file if it exists")
     colormaps.add_argument("--quiet", action="store_true", help="print nothing with --swatches")
     colormaps.set_defaults(run=_colormaps_command)
 
     demo = commands.add_parser("demo", help="render the built-in sample data with each preset")
     demo.add_argument("--out", default="visheat-demo", help="output folder (created)")
+    demo.add_argument("--overwrite", action="store_true",
+                      help="replace the pictures of an earlier demo in --out")
     demo.add_argument("--quiet", action="store_true", help="print nothing")
     demo.set_defaults(run=_demo)
     _add_cam_parser(commands)
@@ -456,7 +491,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ValueError, TypeError, OSError) as err:
-        message = " ".join(str(err).split())  # one line, even for multi-line reprs
+        text = str(err)
+        if isinstance(err, OSError) and err.filename is not None and err.strerror:
+            text = f"{err.filename}: {err.strerror}"  # no errno noise, the path first
+        message = " ".join(text.split())  # one line, even for multi-line reprs
         print(f"visheat {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -21,7 +21,8 @@ Detections (``detections``, a ``.npz`` file or a mapping keyed by image name)
 are ``(B, 6)`` arrays ``x1, y1, x2, y2, score, class`` as ultralytics'
 ``non_max_suppression`` returns them, or ``(B, 4)`` boxes, in the pixels of
 the CAM's input (the letterboxed input when ``letterbox`` is given).
-Files are loaded with ``allow_pickle=False``.
+Files are read by :func:`visheat.io.load_array`: never unpickled, and ``.npz``
+members only up to a size limit (``max_bytes``, 4 GiB by default).
 """
 
 from __future__ import annotations
@@ -34,36 +35,43 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from ._errors import type_error, value_error
+from ._errors import check_allocation, type_error, value_error
 from .cam import BoxRenormalize, combine_cams
 from .detections import DrawDetections
 from .heatmap import heatmap
+from .io import DEFAULT_MAX_BYTES, load_array, npz_members
 from .letterbox import Unletterbox, unletterbox_boxes
 from .pipeline import Pipeline, Transform, as_pipeline
-from .results import png_bytes, safe_name, write_atomic
+from .results import png_bytes, remove_temporaries, safe_name, write_atomic
 from .stream import EXISTING, _progress
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
-def _load_npz(path: Path, argument: str) -> dict[str, np.ndarray]:
+def _load_npz(path: Path, argument: str, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, np.ndarray]:
+    """Every array of a ``.npz`` file, each read safely (no pickles, bounded size)."""
+    if not path.is_file():
+        raise value_error(argument, "an existing .npz file", str(path), described=True)
+    if path.suffix.lower() != ".npz":
+        raise value_error(argument, "a .npz file (or a folder of .npy/.npz files)", str(path),
+                          "A single .npy array cannot say which image it belongs to.",
+                          described=True)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError) as err:
+        return {key: np.asarray(load_array(path, key, max_bytes=max_bytes))
+                for key in sorted(npz_members(path))}
+    except ValueError as err:  # say which argument the file came from
         raise value_error(argument, "a .npz file saved with numpy", str(path), str(err),
                           described=True) from None
-    except Exception as err:  # zipfile.BadZipFile and friends
-        raise value_error(argument, "a .npz file saved with numpy", str(path),
-                          f"{type(err).__name__}: {err}", described=True) from None
 
 
-def _load_npy(path: Path) -> np.ndarray:
+def _load_npy(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as err:
+        arr = load_array(path)
+        check_allocation(str(path), arr.shape, arr.dtype, what="a CAM file", limit=max_bytes)
+    except ValueError as err:
         raise value_error("cams", "a .npy file saved with numpy", str(path), str(err),
                           described=True) from None
+    return np.asarray(arr)
 
 
 def _layers_of(value: Any, argument: str) -> list[np.ndarray]:
@@ -82,8 +90,12 @@ def _layers_of(value: Any, argument: str) -> list[np.ndarray]:
     return layers
 
 
-def load_cams(source: Any) -> dict[str, list[np.ndarray]]:
-    """Read CAMs keyed by image name (see the module docstring); each a list of layers."""
+def load_cams(source: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, list[np.ndarray]]:
+    """Read CAMs keyed by image name (see the module docstring); each a list of layers.
+
+    Files are read by :func:`visheat.io.load_array`: never unpickled, and no array
+    over ``max_bytes`` is read.
+    """
     if isinstance(source, Mapping):
         return {str(k): _layers_of(v, f"cams[{k!r}]") for k, v in source.items()}
     if not isinstance(source, (str, os.PathLike)):
@@ -96,32 +108,36 @@ def load_cams(source: Any) -> dict[str, list[np.ndarray]]:
                 raise value_error("cams", "one CAM file per image", f"{file.stem}.npy and "
                                   f"{file.stem}.npz", described=True)
             if file.suffix == ".npy":
-                found[file.stem] = _layers_of(_load_npy(file), str(file))
+                found[file.stem] = _layers_of(_load_npy(file, max_bytes), str(file))
             else:
-                found[file.stem] = _layers_of(list(_load_npz(file, "cams").values()), str(file))
+                found[file.stem] = _layers_of(list(_load_npz(file, "cams", max_bytes).values()),
+                                              str(file))
         return found
     if not path.is_file():
         raise value_error("cams", "an existing .npz file or folder", str(path), described=True)
     found = {}
-    for key, arr in _load_npz(path, "cams").items():
+    for key, arr in _load_npz(path, "cams", max_bytes).items():
         name = key.split("/", 1)[0]
         found.setdefault(name, []).extend(_layers_of(arr, f"cams[{key!r}]"))
     return found
 
 
-def load_detections(source: Any) -> dict[str, np.ndarray]:
+def load_detections(source: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, np.ndarray]:
     """Read detections keyed by image name: ``(B, 6)`` or ``(B, 4)`` float arrays."""
     if source is None:
         return {}
     if isinstance(source, Mapping):
         raw = {str(k): v for k, v in source.items()}
     elif isinstance(source, (str, os.PathLike)):
-        raw = _load_npz(Path(source), "detections")
+        raw = _load_npz(Path(source), "detections", max_bytes)
     else:
         raise type_error("detections", "a .npz file or a mapping", source)
     out = {}
     for name, value in raw.items():
-        arr = np.asarray(value, dtype=np.float64)
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise type_error(f"detections[{name!r}]", "numbers", value) from None
         if arr.size == 0:
             arr = arr.reshape(0, 6)
         if arr.ndim != 2 or arr.shape[1] not in (4, 6):
@@ -156,7 +172,7 @@ def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "ca
                   class_names: Sequence[str] | None = None, renormalize: bool = False,
                   draw_boxes: bool = True, letterbox: Unletterbox | None = None,
                   how: str = "mean", existing: str = "error",
-                  progress: bool = False) -> list[Path]:
+                  progress: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Path]:
     """Render every image of ``images_dir`` with its CAM into ``out_dir/<image>_<method>.png``.
 
     Parameters
@@ -191,6 +207,8 @@ def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "ca
         writing anything; ``"skip"`` resumes an interrupted run).
     progress : bool
         Show a progress bar on stderr.
+    max_bytes : int
+        Largest array read from a CAM or detection file (4 GiB by default).
 
     Returns
     -------
@@ -203,15 +221,17 @@ def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "ca
         raise type_error("letterbox", "an Unletterbox step", letterbox)
     transform = pipe if isinstance(pipe, Transform) else as_pipeline(pipe)
     images = list_images(images_dir)
-    found = load_cams(cams)
+    found = load_cams(cams, max_bytes)
     missing = [p.name for p in images if p.stem not in found]
     if missing:
         raise value_error("cams", "a CAM for every image", f"none for {', '.join(missing[:5])}",
                           "CAMs are looked up by the image's name without extension.",
                           described=True)
-    dets = load_detections(detections)
+    dets = load_detections(detections, max_bytes)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    if existing != "error":  # the folder is ours to resume or replace
+        remove_temporaries(folder)
     paths = [folder / f"{safe_name(p.stem)}_{safe_name(method)}.png" for p in images]
     if existing == "error":
         clash = next((p for p in paths if p.exists()), None)

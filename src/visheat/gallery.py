@@ -21,6 +21,7 @@ import base64
 import hashlib
 import html
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +32,13 @@ from PIL import Image
 
 from ._cards import Caption, check_alpha, panels, ramp, read_captions, read_images, ticks
 from ._errors import check_number, type_error, value_error
-from .results import (ColorbarInfo, Heatmaps, format_number, png_bytes, safe_name, to_uint8,
-                      write_atomic)
+from .results import (ColorbarInfo, Heatmaps, format_number, png_bytes, remove_temporaries,
+                      safe_name, to_uint8, write_atomic)
 
 __all__ = ["write_gallery", "GalleryWriter"]
 
 EXISTING = ("error", "overwrite", "skip")
+PANEL_KINDS = ("image", "heatmap", "overlay")
 FILES = "files"
 INDEX = "index.html"
 #: Largest side of a thumbnail; larger pictures get a thumbnail that links to them.
@@ -140,9 +142,13 @@ class GalleryWriter:
         self.title, self.colorbar, self.alpha = title, bool(colorbar), check_alpha(alpha)
         self.self_contained, self.existing, self.pipeline = self_contained, existing, pipeline
         self._cards: dict[int, _Card] = {}
+        self._resumed: set[int] = set()
         self._ramps: dict[str, str] = {}
         self._check_existing()
         (self.out if self_contained else self.out / FILES).mkdir(parents=True, exist_ok=True)
+        if existing != "error":  # temporary files of a killed run: never complete, never used
+            remove_temporaries(self.out)
+            remove_temporaries(self.out / FILES)
 
     def _check_existing(self) -> None:
         if self.existing != "error":
@@ -177,6 +183,7 @@ class GalleryWriter:
         if not all((self.out / name).is_file() for name in files):
             return False
         self._cards[index] = card
+        self._resumed.add(index)
         return True
 
     def add(self, heatmaps: Heatmaps, images: Any = None, captions: Any = None,
@@ -193,6 +200,8 @@ class GalleryWriter:
             self.pipeline = heatmaps.pipeline
         for i, caption in enumerate(found_captions):
             index = start + i
+            if index in self._resumed:  # kept from an earlier run (resume() found it complete)
+                continue
             if index in self._cards:
                 raise value_error("start", "cards not written before", f"card {index} again",
                                   described=True)
@@ -278,12 +287,18 @@ def _card_from_json(data: dict[str, Any], index: int) -> _Card:
         raise ValueError("card record of another index")
     panel_list = tuple(_Panel(str(p["kind"]), int(p["width"]), int(p["height"]), str(p["src"]),
                               str(p["href"])) for p in data["panels"])
+    for panel in panel_list:  # a record is data from disk: nothing in it is trusted
+        if panel.kind not in PANEL_KINDS or not (0 < panel.width and 0 < panel.height):
+            raise ValueError(f"unexpected panel {panel!r}")
     names = [p.src for p in panel_list] + [p.href for p in panel_list]
     colorbar = data["colorbar"]
     if colorbar is not None:
         colorbar = {"lo": float(colorbar["lo"]), "hi": float(colorbar["hi"]),
                     "name": str(colorbar["name"]), "clipped": bool(colorbar["clipped"]),
                     "src": str(colorbar["src"])}
+        if not (math.isfinite(colorbar["lo"]) and math.isfinite(colorbar["hi"])
+                and colorbar["lo"] <= colorbar["hi"]):
+            raise ValueError("colour bar range out of order")
         names.append(colorbar["src"])
     for name in names:  # only this gallery's own files: plain names inside files/
         folder, _, file = name.partition("/")
@@ -371,12 +386,12 @@ def _panel_html(index: int, panel: _Panel, name: str, inline: bool, extra: str) 
     img = (f"<img class=\"{size}\" src=\"{_e(panel.src)}\" width=\"{PANEL_WIDTH}\" "
            f"height=\"{shown_height}\" alt=\"{_e(f'{panel.kind} {index}: {name}')}\">")
     if inline:  # a data URI cannot be opened as a page: enlarge in place instead
-        link = (f"<a href=\"#{ident}\" title=\"enlarge\">{img}</a>"
+        link = (f"<a href=\"#{_e(ident)}\" title=\"enlarge\">{img}</a>"
                 f"<a class=\"close\" href=\"#card-{index}\" aria-label=\"close\"></a>")
     else:
         size_text = f"full picture ({panel.width}x{panel.height})"
         link = f"<a href=\"{_e(panel.href)}\" title=\"{size_text}\">{img}</a>"
-    return (f"<figure class=\"panel panel-{panel.kind}\" id=\"{ident}\">{link}"
+    return (f"<figure class=\"panel panel-{_e(panel.kind)}\" id=\"{_e(ident)}\">{link}"
             f"<figcaption>{_e(panel.kind)}</figcaption>{extra}</figure>\n")
 
 
@@ -391,8 +406,8 @@ def _colorbar_html(colorbar: dict[str, Any]) -> str:
     name = colorbar["name"] + (" (clipped)" if colorbar["clipped"] else "")
     described = f"colour bar: {name}, from {format_number(lo)} to {format_number(hi)}"
     marks = []
-    for k, tick in enumerate(ticks(lo, hi)):
-        where = 100.0 * (tick - lo) / (hi - lo)
+    for k, tick in enumerate(ticks(lo, hi) if hi > lo else [lo]):
+        where = 100.0 * (tick - lo) / (hi - lo) if hi > lo else 0.0
         kind = " class=\"first\"" if k == 0 else (" class=\"last\"" if tick == hi else "")
         marks.append(f"<span{kind} style=\"left:{where:.2f}%\">{_e(format_number(tick))}</span>")
     return (f"<div class=\"colorbar\" title=\"{_e(described)}\" data-lo=\"{lo!r}\" "

@@ -8,6 +8,7 @@ import io
 import os
 import re
 import secrets
+import string
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -80,6 +81,47 @@ def safe_name(text: str, limit: int = 80) -> str:
     return cleaned[:limit] or "item"
 
 
+_FIELDS = ("index", "label")
+
+
+def file_name(pattern: Any, index: int, label: str = "", argument: str = "pattern") -> str:
+    """``pattern`` filled in with ``index`` and ``label``: a plain file name, nothing else.
+
+    Only the fields ``{index}`` and ``{label}`` are allowed, with an optional format
+    spec such as ``{index:05d}``: no attribute or item access (``{index.__class__}``),
+    no nested fields, no widths beyond 255, and the result must be a plain file
+    name (no folder, not ``.`` or ``..``). ``label`` should be :func:`safe_name`'d.
+
+    Examples
+    --------
+    >>> file_name("{index:03d}_{label}.png", 7, "cat")
+    '007_cat.png'
+    >>> file_name("{index.__class__}.png", 7)
+    Traceback (most recent call last):
+    ...
+    ValueError: pattern: expected a file name pattern with the fields {index} and {label} only; got '{index.__class__}.png' (str).
+    """
+    if not isinstance(pattern, str):
+        raise type_error(argument, "a file name pattern such as '{index:05d}.png'", pattern)
+    expected = "a file name pattern with the fields {index} and {label} only"
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(pattern)
+                  if name is not None]
+    except ValueError:  # unbalanced braces
+        raise value_error(argument, expected, pattern) from None
+    for name, spec in fields:
+        widths = [int(d) for d in re.findall(r"\d+", spec or "")]
+        if name not in _FIELDS or "{" in (spec or "") or any(w > 255 for w in widths):
+            raise value_error(argument, expected, pattern)
+    try:
+        name = pattern.format(index=index, label=label)
+    except (ValueError, TypeError) as err:  # a format spec that does not fit, e.g. {label:d}
+        raise value_error(argument, expected, pattern, str(err)) from None
+    if Path(name).name != name or name in ("", ".", "..") or "\\" in name or "\0" in name:
+        raise value_error(argument, "a plain file name (no folders)", name)
+    return name
+
+
 def png_bytes(picture: np.ndarray) -> bytes:
     """Encode an ``(H, W, 3)`` picture as PNG."""
     buffer = io.BytesIO()
@@ -94,8 +136,12 @@ def write_atomic(path: Path, payload: bytes) -> None:
     gets the usual permissions (``0o666`` less the umask), as ``open`` would give.
     """
     path = Path(path)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+    except OSError as err:  # name the file the caller asked for, not the temporary one
+        raise OSError(err.errno, f"cannot write {path}: {err.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -103,6 +149,29 @@ def write_atomic(path: Path, payload: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: Suffix of :func:`write_atomic`'s temporary files (hidden: their names start with a dot).
+TEMPORARY_SUFFIX = ".tmp"
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+
+
+def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files an interrupted :func:`write_atomic` left in ``folder``.
+
+    A process killed between creating its temporary file and renaming it (SIGKILL,
+    power loss) leaves a hidden ``.<name>.<12 hex digits>.tmp``; nothing else is
+    touched. Writers that resume or overwrite call this first (``existing="skip"``
+    or ``"overwrite"``, ``--resume``, ``--overwrite``), so run one writer per folder.
+    """
+    found = []
+    directory = Path(folder)
+    if directory.is_dir():
+        for entry in directory.iterdir():
+            if _TEMPORARY.match(entry.name) and entry.is_file():
+                entry.unlink(missing_ok=True)
+                found.append(entry)
+    return found
 
 
 class Heatmaps(Sequence):
@@ -238,27 +307,36 @@ class Heatmaps(Sequence):
                           described=True)
 
     def save(self, directory: str | os.PathLike, pattern: str = "{index:03d}.png",
-             labels: Sequence[str] | None = None) -> list[Path]:
+             labels: Sequence[str] | None = None, existing: str = "error") -> list[Path]:
         """Write every picture as a PNG file; return the paths.
 
         ``pattern`` is formatted with ``index`` and, when ``labels`` are given,
         ``label`` (sanitised to letters, digits, ``.``, ``_`` and ``-``, so a label
-        cannot leave ``directory``). Files are written atomically (temporary file,
-        then rename); ``directory`` is created.
+        cannot leave ``directory``; see :func:`file_name`). Files are written
+        atomically (temporary file, then rename); ``directory`` is created.
+        ``existing`` decides what happens to files already there: ``"error"``
+        (default: nothing is overwritten, and nothing is written), ``"overwrite"``
+        or ``"skip"`` (keep them).
         """
+        if existing not in ("error", "overwrite", "skip"):
+            raise value_error("existing", "'error', 'overwrite' or 'skip'", existing)
         if labels is not None and len(labels) != len(self):
             raise value_error("labels", f"{len(self)} labels", f"{len(labels)} labels",
                               described=True)
         folder = Path(directory)
+        paths = [folder / file_name(pattern, i, safe_name(str(labels[i])) if labels is not None
+                                    else "") for i in range(len(self))]
+        if existing == "error":
+            clash = next((p for p in paths if p.exists()), None)
+            if clash is not None:
+                raise value_error("directory", "no existing output files", str(clash),
+                                  "Pass existing='overwrite' or existing='skip'.", described=True)
         folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for i in range(len(self)):
-            label = safe_name(str(labels[i])) if labels is not None else ""
-            name = pattern.format(index=i, label=label)
-            if Path(name).name != name or name in ("", ".", ".."):
-                raise value_error("pattern", "a plain file name (no folders)", name)
-            write_atomic(folder / name, png_bytes(np.asarray(self._data[i])))
-            paths.append(folder / name)
+        if existing != "error":  # the folder is ours to resume or replace
+            remove_temporaries(folder)
+        for i, path in enumerate(paths):
+            if existing != "skip" or not path.exists():
+                write_atomic(path, png_bytes(np.asarray(self._data[i])))
         return paths
 
     # -- notebooks ---------------------------------------------------------

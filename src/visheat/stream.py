@@ -19,7 +19,8 @@ from ._errors import check_number, value_error
 from .heatmap import _check_dtype, _render, _split_args
 from .layout import parse_layout, to_numpy
 from .pipeline import as_pipeline
-from .results import Heatmaps, png_bytes, safe_name, write_atomic
+from .results import (Heatmaps, file_name, png_bytes, remove_temporaries, safe_name,
+                      write_atomic)
 
 EXISTING = ("error", "overwrite", "skip")
 
@@ -146,6 +147,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     if labels is not None and len(labels) != n:
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
     paths = [folder / _file_name(pattern, i, labels) for i in range(n)]
+    if existing != "error":  # the folder is ours to resume or replace
+        remove_temporaries(folder)
     if existing == "error":
         clash = next((p for p in paths if p.exists()), None)
         if clash is not None:
@@ -181,7 +184,4 @@ def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe:
 
 def _file_name(pattern: str, index: int, labels: Sequence[str] | None) -> str:
     label = safe_name(str(labels[index])) if labels is not None else ""
-    name = pattern.format(index=index, label=label)
-    if Path(name).name != name or name in ("", ".", ".."):
-        raise value_error("pattern", "a plain file name (no folders)", name)
-    return name
+    return file_name(pattern, index, label)
