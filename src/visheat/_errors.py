@@ -119,8 +119,7 @@ def check_number(argument: str, value: Any, *, low: float | None = None,
     else:
         number = float(value)
         if not math.isfinite(number):
-            raise value_error(argument, f"a finite {kind[2:] if kind.startswith('a ') else kind}",
-                              value)
+            raise value_error(argument, f"a finite {kind.split()[-1]}", value)
         if integer:
             if not number.is_integer():
                 raise value_error(argument, kind, value)

@@ -8,6 +8,7 @@ the only arguments are literals. Anything else is a `ValueError` that says where
 from __future__ import annotations
 
 import ast
+import inspect
 from collections.abc import Iterable
 from typing import Any
 
@@ -90,10 +91,13 @@ def _build_step(node: ast.expr, allowed: dict[str, type]) -> Any:
         if kw.arg is None:
             raise value_error("text", "name=value arguments", "'**' unpacking", described=True)
         kwargs[kw.arg] = _literal(kw.value, 0)
+    cls = allowed[name]
     try:
-        return allowed[name](*args, **kwargs)
+        inspect.signature(cls).bind(*args, **kwargs)
     except TypeError as err:  # wrong argument count or names
-        raise type_error("text", f"arguments that {name} accepts", str(err), described=True) from None
+        reason = str(err).removeprefix("got ")
+        raise type_error("text", f"arguments that {name} accepts", reason, described=True) from None
+    return cls(*args, **kwargs)  # the transform validates its values, naming its arguments
 
 
 def _literal(node: ast.expr, depth: int) -> Any:
