@@ -54,10 +54,11 @@ class _Inputs:
     """The array, images, labels and pipeline named on the command line."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from .io import load_array, open_images, parse_size
+        from ._errors import parse_bytes
+        from .io import load_array, open_images
         from .layout import parse_layout
 
-        self.max_bytes = parse_size(args.max_npz_bytes)
+        self.max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
         self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
         try:
             self.letters = parse_layout(args.layout)
@@ -342,7 +343,7 @@ def _cam(args: argparse.Namespace) -> int:
     from .folders import render_folder
     from .letterbox import Unletterbox
 
-    from .io import parse_size
+    from ._errors import parse_bytes
 
     pipe = _pipeline(args.pipe)
     names = [n.strip() for n in args.class_names.split(",")] if args.class_names else None
@@ -355,7 +356,8 @@ def _cam(args: argparse.Namespace) -> int:
                           detections=args.detections, class_names=names,
                           renormalize=args.renormalize, draw_boxes=not args.no_boxes,
                           letterbox=letterbox, how=args.combine, existing=args.existing,
-                          progress=not args.quiet, max_bytes=parse_size(args.max_npz_bytes))
+                          progress=not args.quiet,
+                          max_bytes=parse_bytes(args.max_npz_bytes, "--max-npz-bytes"))
     if not args.quiet:
         print(f"{len(paths)} pictures -> {args.out}")
     return 0

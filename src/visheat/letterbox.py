@@ -79,13 +79,17 @@ def letterbox_geometry(image_size: Any, new_shape: Any = 640, *, auto: bool = Fa
     """
     h, w = _pair(image_size, "image_size")
     new_h, new_w = _pair(new_shape, "new_shape")
+    stride = int(check_number("stride", stride, low=1, integer=True))
+    auto, scaleup, scale_fill = (_flag(name, value) for name, value in (
+        ("auto", auto), ("scaleup", scaleup), ("scale_fill", scale_fill)))
     r = min(new_h / h, new_w / w)
     if not scaleup:
         r = min(r, 1.0)
-    w_r, h_r = int(round(w * r)), int(round(h * r))
+    # at least one pixel: a very elongated image would round to 0 (cv2.resize fails there)
+    w_r, h_r = max(1, int(round(w * r))), max(1, int(round(h * r)))
     dw, dh = new_w - w_r, new_h - h_r
     if auto:
-        dw, dh = int(np.mod(dw, stride)), int(np.mod(dh, stride))
+        dw, dh = dw % stride, dh % stride  # Python ints: exact for any stride
     elif scale_fill:
         dw, dh, w_r, h_r = 0, 0, new_w, new_h
     top, bottom = int(round(dh / 2 - 0.1)), int(round(dh / 2 + 0.1))
@@ -321,13 +325,17 @@ class Unletterbox(Transform):
                                              exact=not batch.fast, argument="images"))
 
 
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise type_error(name, "True or False", value)
+    return bool(value)
+
+
 def _check_options(transform: Transform) -> None:
     object.__setattr__(transform, "stride", int(check_number(
         "stride", transform.stride, low=1, integer=True)))  # type: ignore[attr-defined]
     for flag in ("auto", "scaleup", "scale_fill"):
-        if not isinstance(getattr(transform, flag), (bool, np.bool_)):
-            raise type_error(flag, "True or False", getattr(transform, flag))
-        object.__setattr__(transform, flag, bool(getattr(transform, flag)))
+        object.__setattr__(transform, flag, _flag(flag, getattr(transform, flag)))
 
 
 __all__ = ["LetterboxGeometry", "letterbox_geometry", "letterbox", "unletterbox_boxes",

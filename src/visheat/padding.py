@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_allocation, check_number, raise_unknown_name, value_error
-from .batch import Batch, Stage
+from ._errors import check_allocation, check_number, raise_unknown_name, type_error, value_error
+from .batch import Batch, Record, Stage
 from .geometry import _spatial_axis
 from .layout import as_float
 from .pipeline import Transform, option
@@ -318,7 +318,11 @@ def pad_amounts(records: Any) -> np.ndarray:
     array([[1, 0, 1, 0],
            [1, 0, 1, 0]])
     """
+    if isinstance(records, (str, bytes)) or not hasattr(records, "__iter__"):
+        raise type_error("records", "the records of a Heatmaps result (h.records)", records)
     for record in reversed(tuple(records)):
+        if not isinstance(record, Record):
+            raise type_error("records", "the records of a Heatmaps result (h.records)", record)
         if isinstance(record.transform, Pad):
             return np.stack([np.asarray(record.values[side]) for side in SIDES], axis=1)
     raise value_error("records", "a record of Pad or PadToAspectRatio", "none", described=True)

@@ -57,7 +57,8 @@ def to_unit_range(x: np.ndarray, min_value: float, max_value: float,
     """
     x = as_float(np.asarray(x))
     kind = x.dtype.type
-    work = x if _fits(x.dtype, min_value, max_value) else x.astype(np.float64)
+    work = x if x.dtype == np.float64 or _fits(x.dtype, min_value, max_value) \
+        else x.astype(np.float64)
     wide = work.dtype.type
     out = (work - wide(min_value)) / wide(max_value - min_value)
     if clip:
@@ -76,7 +77,7 @@ def from_unit_range(u: np.ndarray, min_value: float, max_value: float) -> np.nda
     """
     u = as_float(np.asarray(u))
     kind = u.dtype.type
-    if not _fits(u.dtype, min_value, max_value):
+    if u.dtype != np.float64 and not _fits(u.dtype, min_value, max_value):
         with np.errstate(over="ignore"):  # results beyond the dtype become inf
             return from_unit_range(u.astype(np.float64), min_value, max_value).astype(kind)
     return kind(min_value) + kind(max_value - min_value) * u

@@ -124,6 +124,9 @@ def check_resize(shape: tuple[int, ...], size: tuple[int, int], spatial: int,
     if 0 in size_in:
         raise value_error("x", "maps of at least 1 x 1 pixels to resize",
                           f"shape {tuple(shape)}", described=True)
+    if min(size) < 1:
+        raise value_error(argument, "a size of at least 1 x 1 pixels", f"{tuple(size)}",
+                          described=True)
     out = list(shape)
     out[spatial:spatial + 2] = size
     check_allocation(argument, tuple(out[1:] if spatial > 0 else out), np.float64,

@@ -56,6 +56,8 @@ def as_visible(visible: Any, shape: tuple[int, int]) -> np.ndarray:
     if visible is None:
         return np.ones(shape, dtype=bool)
     arr = np.asarray(visible)
+    if arr.dtype.kind not in "biuf":
+        raise type_error("visible", "booleans or numbers (> 0.5 is visible)", visible)
     try:
         arr = np.broadcast_to(arr, shape)
     except ValueError:

@@ -115,7 +115,7 @@ class DrawKeypoints(Transform):
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "colors", _as_colors(self.colors, points.shape[-2]))
         if self.labels is not None:
-            labels = tuple(self.labels) if not isinstance(self.labels, str) else None
+            labels = tuple(self.labels) if isinstance(self.labels, (list, tuple)) else None
             if labels is None or len(labels) != points.shape[-2] or not all(
                     isinstance(t, str) for t in labels):
                 raise value_error("labels", f"{points.shape[-2]} strings (one per keypoint)",

@@ -38,7 +38,9 @@ def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
         "radius", radius, low=0, integer=True))
     check_allocation("sigma" if radius is None else "radius", (2 * r + 1,), np.float64,
                      what="a kernel")
-    taps = np.exp(-(np.arange(-r, r + 1, dtype=np.float64) ** 2) / (2 * sigma * sigma))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        taps = np.exp(-(np.arange(-r, r + 1, dtype=np.float64) ** 2) / (2 * sigma * sigma))
+    taps = np.nan_to_num(taps, nan=1.0)  # sigma**2 underflowed: 0/0 at the centre is the peak
     return taps / taps.sum()
 
 

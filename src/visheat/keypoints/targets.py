@@ -188,12 +188,17 @@ def _profile(mu: np.ndarray, length: int, sigma: float, kind: str,
     """The 1-D Gaussian factor ``(N, K, length)`` along one axis."""
     grid = np.arange(length, dtype=np.float64)
     safe = np.where(np.isfinite(mu), mu, 0.0)[..., None]
-    if kind == "unbiased":
-        return np.exp(-((grid - safe) ** 2) / (2 * sigma * sigma))
-    lo, hi, peak, c = (a[..., None] for a in _window(safe[..., 0], sigma, conv))
-    centre = peak if kind == "msra" else peak + (safe - c)
-    inside = (grid >= lo) & (grid < hi)
-    return np.where(inside, np.exp(-((grid - centre) ** 2) / (2 * sigma * sigma)), 0.0)
+    # far points give exp(-inf) = 0, exactly right; a sigma whose square underflows gives
+    # 0/0 on the point itself, which is the peak
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        if kind == "unbiased":
+            profile = np.exp(-((grid - safe) ** 2) / (2 * sigma * sigma))
+        else:
+            lo, hi, peak, c = (a[..., None] for a in _window(safe[..., 0], sigma, conv))
+            centre = peak if kind == "msra" else peak + (safe - c)
+            inside = (grid >= lo) & (grid < hi)
+            profile = np.where(inside, np.exp(-((grid - centre) ** 2) / (2 * sigma * sigma)), 0.0)
+    return np.nan_to_num(profile, nan=1.0)
 
 
 def _inside(mu: np.ndarray, size: tuple[int, int], sigma: float, kind: str,
