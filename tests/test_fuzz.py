@@ -654,3 +654,78 @@ def test_public_functions_answer_or_name_the_argument(call):
     except Exception as err:
         raise AssertionError(f"{type(err).__name__} escaped {function.__name__}: {err}") from err
     assert all(_unchanged(b, a) for b, a in zip(before, args)), "an argument was modified"
+
+
+# -- streaming, galleries -------------------------------------------------------------------
+
+@settings(max_examples=max(settings.default.max_examples // 2, 30),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 7), st.one_of(st.integers(1, 9), ANY), st.data())
+def test_heatmap_batches_equal_heatmap_or_name_the_argument(n, batch_size, data):
+    from visheat import heatmap_batches
+
+    x = np.random.default_rng(n).normal(size=(n, 2, 4, 5)).astype(np.float32)
+    x.flags.writeable = False
+    pipe = data.draw(st.sampled_from(["attribution", "sensitivity",
+                                      ExtremaColormap(scope="batch")]))
+    try:
+        parts = list(heatmap_batches(x, pipe, batch_size=batch_size))
+    except (ValueError, TypeError) as err:
+        assert_names_an_argument(err)
+        return
+    whole = heatmap(x, pipe).to_numpy()
+    assert np.array_equal(np.concatenate([p.to_numpy() for p in parts] or [whole]), whole)
+
+
+#: The elements a gallery page is made of: no script, no iframe, no object, no form.
+PAGE_TAGS = {"html", "head", "meta", "link", "title", "style", "body", "header", "h1", "p",
+             "code", "main", "article", "div", "figure", "a", "img", "figcaption", "span"}
+
+
+def page_elements(text: str) -> list[tuple[str, list[str]]]:
+    """``(tag, attribute names)`` of every element of an HTML page, as a browser parses it."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, list[str]]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, [name for name, _ in attrs]))
+
+    Collect().feed(text)
+    return found
+
+
+CAPTION_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40) \
+    | st.sampled_from(["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
+                       "../../etc/passwd", "..", "/abs", "a\\b", "\x00", "' onload='x",
+                       "&amp;", "<!--", "]]>", "{index}", "%s"])
+
+
+@settings(max_examples=max(settings.default.max_examples // 3, 20),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(CAPTION_TEXT, st.fixed_dictionaries(
+    {"label": CAPTION_TEXT}, optional={"score": st.one_of(st.floats(), ANY),
+                                       "method": CAPTION_TEXT})), min_size=1, max_size=3),
+    CAPTION_TEXT)
+def test_gallery_pages_escape_every_caption_and_stay_in_their_folder(tmp_path_factory, captions,
+                                                                     title):
+    from visheat import write_gallery
+
+    out = tmp_path_factory.mktemp("gallery")
+    h = heatmap(np.random.default_rng(0).normal(size=(len(captions), 3, 6, 6)), "attribution")
+    try:
+        page = write_gallery(out / "g", h, np.zeros((6, 6, 3), np.uint8), captions, title=title)
+    except (ValueError, TypeError) as err:
+        assert_names_an_argument(err)
+        return
+    text = page.read_text(encoding="utf-8")
+    tags = page_elements(text)
+    assert {tag for tag, _ in tags} <= PAGE_TAGS, {tag for tag, _ in tags} - PAGE_TAGS
+    assert not [a for _, attrs in tags for a in attrs if a.startswith("on")], "event handler"
+    assert "default-src 'none'" in text
+    root = (out / "g").resolve()
+    assert all(p.resolve().is_relative_to(root) for p in out.rglob("*"))
+    for src in re.findall(r'(?:src|href)="([^"#][^"]*)"', text):
+        if not src.startswith("data:"):
+            assert (root / src).resolve().is_relative_to(root) and (root / src).is_file(), src
