@@ -113,6 +113,13 @@ def write_gallery(out_dir: str | os.PathLike, heatmaps: Heatmaps, images: Any = 
     >>> names[:3]
     ['00000_cat.json', '00000_cat_heatmap.png', '00001_dog.json']
     """
+    if not isinstance(heatmaps, Heatmaps):  # mistakes first: nothing is created for them
+        raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
+    read_images(images, heatmaps)
+    read_captions(captions, len(heatmaps))
+    if colorbar and len(heatmaps) and not heatmaps.has_colorbar():
+        raise value_error("heatmaps", "pictures made by a colormap step for colour bars",
+                          "no colormap record", "Pass colorbar=False.", described=True)
     writer = GalleryWriter(out_dir, title=title, colorbar=colorbar, alpha=alpha,
                            self_contained=self_contained, existing=existing)
     writer.add(heatmaps, images, captions)

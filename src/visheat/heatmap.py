@@ -33,7 +33,8 @@ def _split_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
     else:
         found_images, pipe = None, "sensitivity"
     if found_images is not None and images is not None:
-        raise TypeError("heatmap(): images given twice (positionally and as images=)")
+        raise type_error("images", "the images once", "them both positionally and as images=",
+                         described=True)
     return (images if found_images is None else found_images), pipe
 
 
