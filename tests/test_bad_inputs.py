@@ -28,10 +28,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import visheat
 from visheat import (AlphaOverlay, AvgPool, BoxRenormalize, CenteredColormap, CombineMaps, Crop,
-                     DrawDetections, DrawKeypoints, DropDims, ExtremaColormap, FlipImage,
-                     FromUnitRange, GaussianSmooth, GradCamOverlay, HeatAlphaOverlay, Invert,
+                     DrawDetections, DrawKeypoints, DropDims, ExtremaColormap, FromUnitRange,
+                     GaussianSmooth, GradCamOverlay, HeatAlphaOverlay, Invert,
                      Letterbox, MaxPool, NormReduction, Pad, PadToAspectRatio, PercentileClip,
                      PermuteDims, Pipeline, Resize, ResizeImageToHeatmap, ResizeToImage,
                      SumReduction, ToUnitRange, Unletterbox, Unpad, combine_cams, figure,
@@ -54,7 +53,7 @@ BIG = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (100_000, 100_000, 3))  # n
 
 def message_pattern(text: str) -> re.Pattern:
     """The documented start of a message; ``…`` stands for any text (paths, reprs)."""
-    return re.compile(".*?".join(re.escape(part) for part in text.split("…")), re.S)
+    return re.compile(".*?".join(re.escape(part) for part in text.split("…")), re.DOTALL)
 
 
 ROW = re.compile(r"^\|\s*(?P<id>[A-Z]+-\d{2})\s*\|(?P<input>.*?)(?<!\\)\|(?P<answer>.*)\|\s*$")

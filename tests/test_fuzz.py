@@ -377,10 +377,15 @@ def _snapshot(value):
     return value
 
 
+def _is_nan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
 def _unchanged(before, after) -> bool:
     if isinstance(before, np.ndarray) and before.dtype == object:
         return before.shape == after.shape and all(
-            a is b or a == b or (a != a and b != b) for a, b in zip(before.flat, after.flat))
+            a is b or a == b or (_is_nan(a) and _is_nan(b))
+            for a, b in zip(before.flat, after.flat))
     if isinstance(before, np.ndarray):
         return np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
     if isinstance(before, list):
