@@ -30,7 +30,7 @@ def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)  # finds the package without executing it
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"{name} is not installed in this environment")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _load_file(module_name: str, path: Path) -> types.ModuleType:

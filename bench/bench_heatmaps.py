@@ -24,7 +24,7 @@ import time  # noqa: E402
 import tracemalloc  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable, Iterator, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
@@ -59,10 +59,15 @@ class Timing:
     seconds: list[float]
     check: str = ""              # how the output compares with visheat's
     valid: bool = True
+    cpu_seconds: list[float] = field(default_factory=list)  # process CPU time per call
 
     @property
     def per_image_ms(self) -> float:
         return float(np.median(self.seconds)) / self.n * 1e3
+
+    @property
+    def cpu_per_image_ms(self) -> float:
+        return float(np.median(self.cpu_seconds)) / self.n * 1e3 if self.cpu_seconds else 0.0
 
     @property
     def spread(self) -> float:
@@ -109,7 +114,7 @@ def time_routes(routes: Sequence[R.Route], data: R.Inputs, repeats: int, warmup:
         timings.append(Timing(route, part.n, [], check, ok))
         inputs.append(part)
         del out
-    live = [(t, d) for t, d in zip(timings, inputs) if d is not None]
+    live = [(t, d) for t, d in zip(timings, inputs, strict=True) if d is not None]
     gc.collect()
     gc.disable()
     try:
@@ -118,9 +123,10 @@ def time_routes(routes: Sequence[R.Route], data: R.Inputs, repeats: int, warmup:
             for rep in range(repeats):
                 order = live[rep % len(live):] + live[:rep % len(live)]
                 for timing, part in order:
-                    start = time.perf_counter()
+                    cpu, start = time.process_time(), time.perf_counter()
                     out = timing.route.fn(part)
                     timing.seconds.append(time.perf_counter() - start)
+                    timing.cpu_seconds.append(time.process_time() - cpu)
                     del out
     finally:
         gc.enable()
@@ -221,8 +227,34 @@ def machine() -> list[str]:
         f"- **Threads**: OMP/OpenBLAS/MKL = {os.environ['OMP_NUM_THREADS']}, "
         f"torch.set_num_threads -> {torch_threads}, cv2.setNumThreads -> "
         f"{cv2.getNumThreads()}, visheat `threads=1`, unless a row says otherwise",
-        f"- **Date**: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- **visheat engine**: {engine_status()}",
+        f"- **Date**: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+        f"load average at the start {load()}",
     ]
+
+
+def load() -> str:
+    """The 1-minute load average (other processes compete for the same CPUs)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
+def engine_status() -> str:
+    """Whether visheat's compiled kernels are in use, where the checkout has them."""
+    try:
+        from visheat import engine
+    except ImportError:
+        return "numpy (this visheat has no compiled engine)"
+    kernels = engine.kernels() if hasattr(engine, "kernels") else None
+    if kernels is None:
+        return "numpy (compiled kernels unavailable or disabled)"
+    try:
+        import numba
+        return f"numba {numba.__version__} kernels"
+    except ImportError:
+        return "compiled kernels"
 
 
 # ---------------------------------------------------------------------------- reports
@@ -233,15 +265,16 @@ def _ms(value: float) -> str:
 
 
 def workload_table(timings: list[Timing], visheat_ms: float) -> list[str]:
-    lines = ["| route | ms / image | images / s | × visheat time | threads | output check | "
-             "notes |", "|---|---:|---:|---:|---|---|---|"]
+    lines = ["| route | ms / image | images / s | × visheat time | CPU ms / image | threads | "
+             "output check | notes |", "|---|---:|---:|---:|---:|---|---|---|"]
     for t in timings:
         ms = t.per_image_ms if t.seconds and np.isfinite(t.seconds[0]) else float("nan")
         rate = f"{1e3 / ms:,.0f}" if np.isfinite(ms) else "–"
         ratio = f"{ms / visheat_ms:.2f}" if np.isfinite(ms) else "–"
         subset = f" (timed on {t.n} images)" if t.route.subset else ""
         spread = f" ±{100 * t.spread:.0f}%" if np.isfinite(ms) and len(t.seconds) > 2 else ""
-        lines.append(f"| {t.route.name} | {_ms(ms)}{spread} | {rate} | {ratio} | "
+        cpu = _ms(t.cpu_per_image_ms) if np.isfinite(ms) else "–"
+        lines.append(f"| {t.route.name} | {_ms(ms)}{spread} | {rate} | {ratio} | {cpu} | "
                      f"{t.route.threads} | {t.check} | {t.route.notes}{subset} |")
     return lines
 
@@ -249,9 +282,23 @@ def workload_table(timings: list[Timing], visheat_ms: float) -> list[str]:
 @dataclass
 class Summary:
     workload: str
-    visheat_ms: float
+    visheat: Timing
     best: Timing | None
-    floor_ms: float
+    floor: Timing
+
+    @property
+    def visheat_ms(self) -> float:
+        return self.visheat.per_image_ms
+
+    @property
+    def floor_ms(self) -> float:
+        return self.floor.per_image_ms
+
+    def cpu_ratios(self) -> str:
+        """The same two ratios from process CPU time (robust to a busy machine)."""
+        v = self.visheat.cpu_per_image_ms
+        best = f"{v / self.best.cpu_per_image_ms:.2f}" if self.best else "–"
+        return f"{best} / {v / self.floor.cpu_per_image_ms:.2f}"
 
     @property
     def speed_ratio(self) -> float:
@@ -270,7 +317,7 @@ class Summary:
                 f"**{self.speed_ratio:.2f}** (≤ {SPEED_TARGET}) "
                 f"{'PASS' if speed_ok else 'FAIL'} | {_ms(self.floor_ms)} | "
                 f"**{self.floor_ratio:.2f}** (≤ {FLOOR_TARGET[self.workload]:g}) "
-                f"{'PASS' if floor_ok else 'FAIL'} |")
+                f"{'PASS' if floor_ok else 'FAIL'} | {self.cpu_ratios()} |")
 
 
 def summarise(workload: str, timings: list[Timing]) -> Summary:
@@ -279,12 +326,13 @@ def summarise(workload: str, timings: list[Timing]) -> Summary:
               and np.isfinite(t.seconds[0])]
     best = min(others, key=lambda t: t.per_image_ms, default=None)
     floor = next(t for t in timings if t.route.kind == "floor")
-    return Summary(workload, visheat.per_image_ms, best, floor.per_image_ms)
+    return Summary(workload, visheat, best, floor)
 
 
 SUMMARY_HEAD = ["| workload | visheat ms / image | fastest other route | its ms / image | "
-                "visheat / fastest other | memory floor ms / image | visheat / floor |",
-                "|---|---:|---|---:|---|---:|---|"]
+                "visheat / fastest other | memory floor ms / image | visheat / floor | "
+                "same ratios in CPU time |",
+                "|---|---:|---|---:|---|---:|---|---|"]
 
 
 # ---------------------------------------------------------------------------- scaling
@@ -422,7 +470,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "and within 2× (a), 4× (b), 3× (c) of the memory floor. The fastest other route "
             "is the fastest single-threaded peer or hand-written route whose pictures passed "
             "the output check; rows marked *info* (multi-threaded, preallocated floor) are "
-            "shown but not compared.", "", *SUMMARY_HEAD, *[s.row() for s in summaries]]
+            "shown but not compared. The last column repeats both ratios from process CPU "
+            "time, which other processes on the machine disturb less than wall time "
+            f"(1-minute load average after the timing: {load()}).", "", *SUMMARY_HEAD,
+            *[s.row() for s in summaries]]
     out += sections
     if args.scaling and best:
         counts = (1, 4, 16, 64) if args.quick else (1, 4, 16, 64, 256, 1024)
@@ -431,9 +482,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         out += ["", "## Scaling", "",
                 "Cost per image and per output pixel as the batch grows (224², inputs tiled "
                 "from the seeded batch) and as the images grow (N = 16). Linear cost shows as "
-                "a flat ns / pixel column. *Peak extra memory* is the resident high-water "
-                "mark during one visheat call minus the resident memory before it (input "
-                "excluded, output included).",
+                "a flat ns / pixel column. *Peak extra MB* is the most memory numpy held "
+                "during one visheat call beyond what it held before (`tracemalloc`; the "
+                "input excluded, the output included); the output itself is 1.0 byte per "
+                "output byte.",
                 *scaling(best, base, counts, sizes, 16, max(5, args.repeats // 2 + 1))]
     if args.streaming:
         out += ["", "## Streaming", "", *stream_section(args)]

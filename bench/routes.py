@@ -14,6 +14,7 @@ c  CAM: 7x7 map -> bilinear resize to the image -> min-max -> jet -> alpha 0.6 b
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -90,8 +91,8 @@ def out_like(inputs: Inputs, n: int | None = None) -> np.ndarray:
     return np.empty((inputs.n if n is None else n, h, w, 3), np.uint8)
 
 
-def julia_quantile_ranks(count: int, p: float) -> tuple[int, float]:
-    """0-based lower index and weight of the linear (type 7) quantile ``p``."""
+def linear_quantile_rank(count: int, p: float) -> tuple[int, float]:
+    """0-based lower index and weight of the linear (numpy's default, type 7) quantile."""
     h = (count - 1) * p
     j = min(int(np.floor(h)), count - 2)
     return j, h - j
@@ -100,7 +101,7 @@ def julia_quantile_ranks(count: int, p: float) -> tuple[int, float]:
 def sample_bounds(flat: np.ndarray) -> tuple[float, float]:
     """0.1 / 99.9 % linear quantiles of one flat sample, one ``np.partition`` for both."""
     n = flat.size
-    (j0, g0), (j1, g1) = julia_quantile_ranks(n, LOWER), julia_quantile_ranks(n, UPPER)
+    (j0, g0), (j1, g1) = linear_quantile_rank(n, LOWER), linear_quantile_rank(n, UPPER)
     part = np.partition(flat, [j0, j0 + 1, j1, j1 + 1])
     lo = part[j0] + g0 * (float(part[j0 + 1]) - part[j0])
     hi = part[j1] + g1 * (float(part[j1 + 1]) - part[j1])
@@ -115,7 +116,7 @@ def tail_bounds(flat: np.ndarray, stride: int = 16) -> tuple[float, float]:
     Falls back to :func:`sample_bounds` when a threshold was not wide enough.
     """
     n = flat.size
-    (j0, g0), (j1, g1) = julia_quantile_ranks(n, LOWER), julia_quantile_ranks(n, UPPER)
+    (j0, g0), (j1, g1) = linear_quantile_rank(n, LOWER), linear_quantile_rank(n, UPPER)
     sub = np.partition(flat[::stride], [4 * (j0 + 2) // stride + 1,
                                         -(4 * (n - j1) // stride + 2)])
     t_lo, t_hi = sub[4 * (j0 + 2) // stride + 1], sub[-(4 * (n - j1) // stride + 2)]
@@ -129,10 +130,6 @@ def tail_bounds(flat: np.ndarray, stride: int = 16) -> tuple[float, float]:
     lo = low[j0] + g0 * (float(low[j0 + 1]) - low[j0])
     hi = high[k] + g1 * (float(high[k + 1]) - high[k])
     return float(lo), float(hi)
-
-
-def _norm_numpy(x: np.ndarray) -> np.ndarray:
-    return np.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2])
 
 
 # ---------------------------------------------------------------------------- routes
@@ -232,7 +229,8 @@ def a_captum_array(d: Inputs) -> np.ndarray:
     cmap, out = matplotlib.colormaps[SEQUENTIAL], out_like(d)
     for i in range(d.n):
         m = np.linalg.norm(d.x[i], axis=0)
-        out[i] = cmap(vis._normalize_attr(m, "absolute_value", outlier_perc=CAPTUM_OUTLIERS), bytes=True)[..., :3]
+        norm = vis._normalize_attr(m, "absolute_value", outlier_perc=CAPTUM_OUTLIERS)
+        out[i] = cmap(norm, bytes=True)[..., :3]
     return out
 
 
@@ -246,7 +244,8 @@ def captum_figure(vis: object, m: np.ndarray, sign: str, cmap: str) -> np.ndarra
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
-    vis.visualize_image_attr(m, method="heat_map", sign=sign, outlier_perc=CAPTUM_OUTLIERS, cmap=cmap,
+    vis.visualize_image_attr(m, method="heat_map", sign=sign, outlier_perc=CAPTUM_OUTLIERS,
+                             cmap=cmap,
                              plt_fig_axis=(fig, ax), use_pyplot=False)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3]
@@ -355,7 +354,8 @@ def b_captum_array(d: Inputs) -> np.ndarray:
     vis, _ = _peers.load_captum()
     cmap, out = matplotlib.colormaps[DIVERGING], out_like(d)
     for i in range(d.n):
-        norm = vis._normalize_attr(_clipped_sum(d.x[i]), "all", outlier_perc=CAPTUM_OUTLIERS)  # [-1, 1]
+        # captum's symmetric normalisation: [-1, 1]
+        norm = vis._normalize_attr(_clipped_sum(d.x[i]), "all", outlier_perc=CAPTUM_OUTLIERS)
         out[i] = cmap((norm + 1) / 2, bytes=True)[..., :3]
     return out
 
@@ -488,7 +488,7 @@ def _with_cv2_threads(fn: Callable[[Inputs], np.ndarray]) -> Callable[[Inputs], 
 # ---------------------------------------------------------------------------- tables
 def routes_for(workload: str, multi_threaded: bool = True) -> list[Route]:
     """Every route of one workload: visheat first, the memory floor last."""
-    cpus = str(__import__("os").cpu_count())
+    cpus = str(os.cpu_count())
     hand = {"a": [("hand: cv2.magnitude + normalize + applyColorMap", a_cv2_apply),
                   ("hand: cv2.magnitude + normalize, one np.take", a_cv2_take),
                   ("hand: vectorised numpy + np.take", a_numpy_vector)],
@@ -558,7 +558,8 @@ def _peer_routes_b() -> list[Route]:
         Route("captum visualize_image_attr -> figure array", b_captum_figure, subset=8,
               notes="sign='all', outlier_perc=1e-6 on the clipped sum; new Figure per image"),
         Route("zennit imgify", b_zennit,
-              notes="sum + np.quantile clip; imgify(symmetric=True, cmap='bwr'); truncates to 8 bits"),
+              notes="sum + np.quantile clip; imgify(symmetric=True, cmap='bwr'); "
+                    "truncates to 8 bits"),
     ]
 
 
