@@ -133,25 +133,30 @@ def time_routes(routes: Sequence[R.Route], data: R.Inputs, repeats: int, warmup:
     return timings
 
 
-def time_one(fn: Callable[[R.Inputs], np.ndarray], data: R.Inputs, repeats: int,
-             budget: float = 0.5) -> float:
-    """Median seconds per call: warm-up, then at least ``repeats`` calls (more if fast)."""
+def time_pair(first: Callable[[R.Inputs], np.ndarray], second: Callable[[R.Inputs], np.ndarray],
+              data: R.Inputs, repeats: int, budget: float = 1.0) -> tuple[float, float]:
+    """Median seconds per call of two routes, called alternately after a warm-up each.
+
+    At least ``repeats`` calls each, more when they are fast (up to 50, ``budget`` s).
+    """
     start = time.perf_counter()
-    fn(data)
-    first = time.perf_counter() - start
-    count = max(repeats, min(50, int(budget / max(first, 1e-6))))
+    first(data)
+    second(data)
+    both = time.perf_counter() - start
+    count = max(repeats, min(50, int(budget / max(both, 1e-6))))
+    seconds: tuple[list[float], list[float]] = ([], [])
     gc.collect()
     gc.disable()
     try:
-        seconds = []
         for _ in range(count):
-            start = time.perf_counter()
-            out = fn(data)
-            seconds.append(time.perf_counter() - start)
-            del out
+            for fn, store in ((first, seconds[0]), (second, seconds[1])):
+                start = time.perf_counter()
+                out = fn(data)
+                store.append(time.perf_counter() - start)
+                del out
     finally:
         gc.enable()
-    return float(np.median(seconds))
+    return float(np.median(seconds[0])), float(np.median(seconds[1]))
 
 
 def peak_extra_mb(fn: Callable[[R.Inputs], np.ndarray], data: R.Inputs) -> float:
@@ -377,10 +382,9 @@ def scaling(best: dict[str, R.Route], base: R.Inputs, counts: Sequence[int],
         for dimension, label, data in _scaling_inputs(base, counts, sizes, size_n):
             log(f"  scaling ({w}) {label}")
             pixels = data.images.shape[1] * data.images.shape[2]
-            points.append(ScalePoint(dimension, label, data.n, pixels,
-                                     time_one(vis, data, repeats) / data.n,
-                                     time_one(other.fn, data, repeats) / data.n,
-                                     peak_extra_mb(vis, data)))
+            t_vis, t_other = time_pair(vis, other.fn, data, repeats)
+            points.append(ScalePoint(dimension, label, data.n, pixels, t_vis / data.n,
+                                     t_other / data.n, peak_extra_mb(vis, data)))
             del data
         ref = next((p.visheat_ns_px for p in points if p.label == "N = 64, 224²"),
                    points[0].visheat_ns_px)
@@ -481,11 +485,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("scaling")
         out += ["", "## Scaling", "",
                 "Cost per image and per output pixel as the batch grows (224², inputs tiled "
-                "from the seeded batch) and as the images grow (N = 16). Linear cost shows as "
-                "a flat ns / pixel column. *Peak extra MB* is the most memory numpy held "
-                "during one visheat call beyond what it held before (`tracemalloc`; the "
-                "input excluded, the output included); the output itself is 1.0 byte per "
-                "output byte.",
+                "from the seeded batch) and as the images grow (N = 16): median of at least "
+                f"{max(5, args.repeats // 2 + 1)} calls, visheat and the other route called "
+                "alternately. Linear cost shows as a flat ns / pixel column. *Peak extra MB* "
+                "is the most memory numpy held during one visheat call beyond what it held "
+                "before (`tracemalloc`; the input excluded, the output included); the output "
+                "itself is 1.0 byte per output byte.",
                 *scaling(best, base, counts, sizes, 16, max(5, args.repeats // 2 + 1))]
     if args.streaming:
         out += ["", "## Streaming", "", *stream_section(args)]

@@ -493,10 +493,12 @@ def routes_for(workload: str, multi_threaded: bool = True) -> list[Route]:
                   ("hand: cv2.magnitude + normalize, one np.take", a_cv2_take),
                   ("hand: vectorised numpy + np.take", a_numpy_vector)],
             "b": [("hand: cv2.add + np.partition + addWeighted + clipping LUT", b_cv2),
-                  ("hand: same, tail-only partition", b_cv2_tails),
+                  ("hand: cv2.add + tail-only np.partition + addWeighted + clipping LUT",
+                   b_cv2_tails),
                   ("hand: cv2.add + np.partition + np.clip + addWeighted + LUT", b_cv2_clip)],
             "c": [("hand: cv2.resize + normalize + applyColorMap + addWeighted", c_cv2),
-                  ("hand: same, one addWeighted for the batch", c_cv2_batch_blend)]}[workload]
+                  ("hand: cv2.resize + normalize + applyColorMap, one addWeighted for the batch",
+                   c_cv2_batch_blend)]}[workload]
     routes = [Route("visheat", visheat_route(workload), kind="visheat",
                     notes=_VISHEAT_NOTES[workload])]
     routes.append(Route("numpy + matplotlib loop",
