@@ -14,6 +14,8 @@ from .clipping import PercentileClip
 from .colormaps import CenteredColormap, ExtremaColormap
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
+from . import keypoints
+from .keypoints import DrawKeypoints
 from .overlay import AlphaOverlay
 from .pipeline import Pipeline, Transform
 from .presets import PRESETS
@@ -60,4 +62,7 @@ __all__ = [
     "ResizeToImage",
     # overlays
     "AlphaOverlay",
+    # keypoints
+    "DrawKeypoints",
+    "keypoints",
 ]

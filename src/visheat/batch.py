@@ -118,6 +118,10 @@ class Batch:
     start : int
         Index of this batch's first sample in the whole input (pipelines run in
         chunks; per-sample parameters such as an ``(N, H, W)`` alpha use it).
+    out : numpy.ndarray, optional
+        Where the final pictures go. Only the last step of a pipeline receives
+        it; a step may write its result into it (same shape and dtype) and
+        return it as ``data``, saving a copy. Ignoring it is always correct.
 
     Examples
     --------
@@ -132,6 +136,7 @@ class Batch:
     records: tuple[Record, ...] = ()
     dtype: np.dtype = field(default=np.dtype(np.float64))
     start: int = 0
+    out: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         check_stage_shape(self.data, self.stage, "data")
@@ -153,6 +158,12 @@ class Batch:
     def with_record(self, transform: Any, **values: np.ndarray) -> Batch:
         """A copy with one more provenance record."""
         return replace(self, records=self.records + (Record(transform, values),))
+
+    def out_for(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """``out`` when it fits ``shape`` and ``dtype``, else a new array to write into."""
+        if self.out is not None and self.out.shape == shape and self.out.dtype == dtype:
+            return self.out
+        return np.empty(shape, dtype)
 
     def image(self, i: int) -> np.ndarray:
         """The image of sample ``i`` of this batch (raises if there are none)."""

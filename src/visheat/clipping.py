@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import engine
 from ._errors import check_number, value_error
 from .batch import Batch, Stage, per_sample_rows
 from .pipeline import Transform
@@ -54,13 +55,11 @@ def sample_quantiles(maps: np.ndarray, probabilities: tuple[float, ...]) -> np.n
     flat = per_sample_rows(maps)
     n = flat.shape[1]
     ranks = [_rank(n, p) for p in probabilities]
-    kth = sorted({min(j - 1 + d, n - 1) for j, _ in ranks for d in (0, 1)})
-    part = np.partition(flat, kth, axis=1) if n > 1 else flat
+    wanted = [r for j, _ in ranks for r in (j - 1, min(j, n - 1))]
+    found = engine.order_statistics(flat, wanted) if n else np.zeros((flat.shape[0], len(wanted)))
     columns = []
-    for j, gamma in ranks:
-        a = part[:, j - 1]
-        b = part[:, min(j, n - 1)]
-        columns.append(_interpolate(a, b, gamma))
+    for q, (_, gamma) in enumerate(ranks):
+        columns.append(_interpolate(found[:, 2 * q], found[:, 2 * q + 1], gamma))
     return np.stack(columns, axis=1) if columns else np.zeros((flat.shape[0], 0))
 
 
@@ -109,9 +108,11 @@ class PercentileClip(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         bounds = sample_quantiles(batch.data, (self.lower, self.upper))
-        shape = (-1,) + (1,) * (batch.data.ndim - 1)
-        lo, hi = bounds[:, 0].reshape(shape), bounds[:, 1].reshape(shape)
+        lo, hi = bounds[:, 0], bounds[:, 1]
         if batch.fast:  # the 8-bit path keeps the map's precision
-            lo, hi = lo.astype(batch.data.dtype), hi.astype(batch.data.dtype)
-        data = np.minimum(np.maximum(batch.data, lo), hi)
-        return batch.replace(data=data).with_record(self, lo=bounds[:, 0], hi=bounds[:, 1])
+            rows = engine.clip_rows(per_sample_rows(batch.data), lo, hi)
+            data = rows.reshape(batch.data.shape)
+        else:
+            shape = (-1,) + (1,) * (batch.data.ndim - 1)
+            data = np.minimum(np.maximum(batch.data, lo.reshape(shape)), hi.reshape(shape))
+        return batch.replace(data=data).with_record(self, lo=lo, hi=hi)

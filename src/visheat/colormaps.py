@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from . import engine
 from ._colordata import get_table, kind_of
 from ._errors import check_number, type_error, value_error
-from .batch import Batch, Stage, per_sample_rows
+from .batch import Batch, Stage
 from .pipeline import Transform, option
 
 LUT_SIZE = 65536
@@ -130,23 +131,25 @@ def lut_u8(name: str | tuple) -> np.ndarray:
     return table
 
 
-def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple) -> np.ndarray:
+@lru_cache(maxsize=64)
+def _lut_packed(name: str | tuple) -> np.ndarray:
+    return engine.pack_rgb(lut_u8(name))
+
+
+def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple,
+                out: np.ndarray | None = None) -> np.ndarray:
     """8-bit colours of an ``(N, H, W)`` map through the fine lookup table."""
-    f = positions(m, lo, hi, LUT_SIZE)  # in [1, LUT_SIZE]
-    f += m.dtype.type(0.5) - m.dtype.type(1)
-    return lut_u8(name)[f.astype(np.intp)]
+    def with_numpy(m: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        f = positions(m, lo, hi, LUT_SIZE)  # in [1, LUT_SIZE]
+        f += m.dtype.type(0.5) - m.dtype.type(1)
+        return lut_u8(name)[f.astype(np.intp)]
+
+    return engine.colorize_u8(m, lo, hi, _lut_packed(name), with_numpy, out)
 
 
 def _sample_ranges(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample ``(lo, hi)`` from the data (before any degenerate-range fix)."""
-    flat = per_sample_rows(m)
-    if flat.shape[1] == 0:
-        zeros = np.zeros(m.shape[0], m.dtype)
-        return zeros, zeros
-    if centered:
-        top = np.abs(flat).max(axis=1)
-        return -top, top
-    return flat.min(axis=1), flat.max(axis=1)
+    return engine.extrema(m, centered)
 
 
 def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +203,7 @@ class _Colormap(Transform):
     def apply(self, batch: Batch) -> Batch:
         lo, hi = self.value_range(batch.data)
         if batch.fast:
-            rgb = colorize_u8(batch.data, lo, hi, self.name)
+            rgb = colorize_u8(batch.data, lo, hi, self.name, batch.out)
         else:
             rgb = colorize(batch.data, lo, hi, self.stops)
         return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)

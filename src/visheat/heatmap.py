@@ -10,6 +10,7 @@ import numpy as np
 from ._errors import type_error, value_error
 from .batch import Batch, Stage
 from .images import to_images
+from .engine import all_finite
 from .layout import check_finite, read_batch
 from .pipeline import Transform, as_pipeline
 from .results import Heatmaps
@@ -101,14 +102,17 @@ def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dt
             threads: int = 1, start: int = 0) -> Heatmaps:
     """Read ``x``, run the pipeline, wrap the pictures; ``start`` offsets per-sample parameters."""
     data, stage = read_batch(x, layout)
-    check_finite(data)
     imgs = None if images is None else to_images(images, data.shape[0])
     final_stage = transform.output_stage(stage) if stage in transform.input_stages() else None
     if final_stage is not Stage.RGB:
         raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
                           transform, "Add ExtremaColormap() or CenteredColormap().")
     batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
-    return _to_heatmaps(run(transform, batch, threads=threads), dtype, transform)
+    def check(chunk: np.ndarray) -> None:
+        if not all_finite(chunk):
+            check_finite(data)  # counts over the whole input for the message
+
+    return _to_heatmaps(run(transform, batch, threads=threads, check=check), dtype, transform)
 
 
 def _to_heatmaps(result: Batch | Ragged, dtype: np.dtype, pipe: Transform) -> Heatmaps:

@@ -148,7 +148,9 @@ def _layout_hint(ndim: int, letters: str) -> str | None:
 
 def check_finite(arr: np.ndarray, argument: str = "x") -> None:
     """Refuse NaN and infinite values with a message that counts them."""
-    if arr.size == 0 or np.isfinite(arr).all():
+    from .engine import all_finite
+
+    if arr.size == 0 or all_finite(arr):
         return
     nans = int(np.isnan(arr).sum())
     infs = int(np.isinf(arr).sum())

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import engine
 from ._errors import check_number, type_error, value_error
 from .batch import Batch, Stage
 from .images import images_as_float
@@ -88,13 +89,17 @@ class AlphaOverlay(Transform):
                               "Add ResizeToImage() before AlphaOverlay().", described=True)
         alpha = _alpha_for(self.alpha, batch)
         if batch.fast:
-            return batch.replace(data=_blend_u8(batch.data, images, alpha))
+            return batch.replace(data=_blend_u8(batch.data, images, alpha, batch.out))
         heat = batch.data.astype(np.float64)
         return batch.replace(data=images_as_float(images) * (1 - alpha) + heat * alpha)
 
 
-def _blend_u8(heat: np.ndarray, images: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
-    """8-bit blend: the exact formula in float32, rounded to the nearest level."""
+def _blend_u8(heat: np.ndarray, images: np.ndarray, alpha: float | np.ndarray,
+              out: np.ndarray | None = None) -> np.ndarray:
+    """8-bit blend: the exact formula in fixed point (or float32), rounded to the nearest level."""
+    fast = engine.blend_u8(heat, images, alpha, out)
+    if fast is not None:
+        return fast
     img = _levels(images)
     a = np.float32(alpha) if not isinstance(alpha, np.ndarray) else alpha.astype(np.float32)
     out = img * (np.float32(1) - a) + _levels(heat) * a

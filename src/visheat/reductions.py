@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import engine
 from .batch import Batch, Stage
 from .pipeline import Transform
 
@@ -73,7 +74,7 @@ def reduce_channels(values: np.ndarray, how: str) -> np.ndarray:
     """
     if values.shape[1] == 1:
         return values[:, 0]
-    return _KERNELS[how](values)
+    return engine.reduce_channels(values, how, _KERNELS[how])
 
 
 @dataclass(frozen=True, repr=False, eq=False)

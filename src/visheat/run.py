@@ -10,7 +10,7 @@ the whole batch at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,53 +19,87 @@ import numpy as np
 
 from .batch import Batch, Record, Stage
 
-#: Bytes of input per chunk: small enough to stay in a core's L2 cache.
-CHUNK_BYTES = 1 << 20
+#: Bytes of input per chunk: large enough to amortise per-chunk Python work,
+#: small enough to stay in the last-level cache.
+CHUNK_BYTES = 1 << 23
 
 
-def apply_steps(steps: Sequence[Any], batch: Batch) -> Batch:
-    """Apply ``steps`` in order; a step's error is re-raised with its position."""
+def apply_steps(steps: Sequence[Any], batch: Batch, offset: int = 0,
+                total: int | None = None) -> Batch:
+    """Apply ``steps`` in order; a step's error is re-raised with its position.
+
+    ``offset`` and ``total`` place ``steps`` inside a longer pipeline (for the
+    messages) when a pipeline is applied in parts.
+    """
+    total = len(steps) if total is None else total
     for i, step in enumerate(steps):
         try:
             batch = step.apply(batch)
         except (ValueError, TypeError) as err:
-            if len(steps) == 1 or getattr(err, "_visheat_step", False):
+            if total == 1 or getattr(err, "_visheat_step", False):
                 raise
-            raised = type(err)(f"step {i + 1} of the pipeline, {step!r}: {err}")
+            raised = type(err)(f"step {offset + i + 1} of the pipeline, {step!r}: {err}")
             raised._visheat_step = True  # type: ignore[attr-defined]
             raise raised from err
     return batch
 
 
-def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES,
-        threads: int = 1) -> Batch | Ragged:
+def _chunk_bounds(batch: Batch, chunk_bytes: int) -> list[tuple[int, int]]:
+    if isinstance(batch.images, tuple):  # image sizes differ: one sample at a time
+        return [(i, i + 1) for i in range(batch.n)]
+    per_sample = max(1, batch.data[0].nbytes) if batch.n else 1
+    size = max(1, chunk_bytes // per_sample)
+    return [(i, min(batch.n, i + size)) for i in range(0, batch.n, size)]
+
+
+def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int = 1,
+        check: Callable[[np.ndarray], None] | None = None) -> Batch | Ragged:
     """Run ``pipe`` on ``batch``, chunk by chunk when the result allows it.
 
     The output is the same as ``pipe.apply(batch)``: per-sample steps give
-    identical results on any split of the batch. With ``threads > 1`` chunks run
-    on a thread pool (numpy releases the GIL in its loops).
+    identical results on any split of the batch. Chunks keep each step's arrays
+    in the cache for the next step; the last step writes straight into the final
+    array when it can (``Batch.out``). ``check`` runs on each chunk's input just
+    before its steps, while the chunk is in the cache. With ``threads > 1``
+    chunks run on a thread pool (the kernels and numpy release the GIL).
     """
     steps = list(pipe.steps) if hasattr(pipe, "steps") else [pipe]
-    if batch.n <= 1 or not all(step.is_per_sample() for step in steps):
+    bounds = _chunk_bounds(batch, chunk_bytes)
+    if len(bounds) <= 1 or not all(step.is_per_sample() for step in steps):
+        if check is not None:
+            check(batch.data)
         return apply_steps(steps, batch)
-    if isinstance(batch.images, tuple):  # sizes differ: one sample at a time
-        bounds = [(i, i + 1) for i in range(batch.n)]
-    else:
-        per_sample = max(1, batch.data[0].nbytes)
-        size = max(1, chunk_bytes // per_sample)
-        bounds = [(i, min(batch.n, i + size)) for i in range(0, batch.n, size)]
-    if len(bounds) == 1:
-        return apply_steps(steps, batch)
-
-    def work(bound: tuple[int, int]) -> Batch:
-        return apply_steps(steps, slice_batch(batch, *bound))
-
+    first = _run_chunk(steps, batch, bounds[0], None, check)
+    if not isinstance(first.data, np.ndarray) or isinstance(batch.images, tuple):
+        parts = [first] + [_run_chunk(steps, batch, b, None, check) for b in bounds[1:]]
+        return join_batches(parts, batch)
+    final = np.empty((batch.n,) + first.data.shape[1:], first.data.dtype)
+    final[: bounds[0][1]] = first.data
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(work, bounds))
+            rest = list(pool.map(lambda b: _run_chunk(steps, batch, b, final, check), bounds[1:]))
     else:
-        parts = [work(b) for b in bounds]
-    return join_batches(parts, batch)
+        rest = [_run_chunk(steps, batch, b, final, check) for b in bounds[1:]]
+    parts = [first] + rest
+    if any(p.data.shape[1:] != first.data.shape[1:] for p in rest):
+        return join_batches(parts, batch)
+    return first.replace(data=final, images=batch.images, records=_join_records(parts),
+                         start=batch.start, out=None)
+
+
+def _run_chunk(steps: list[Any], batch: Batch, bound: tuple[int, int],
+               final: np.ndarray | None, check: Callable[[np.ndarray], None] | None) -> Batch:
+    """Steps on samples ``bound`` of ``batch``; the last one may write into ``final``."""
+    part = slice_batch(batch, *bound)
+    if check is not None:
+        check(part.data)
+    result = apply_steps(steps[:-1], part)
+    target = None if final is None else final[bound[0]:bound[1]]
+    result = apply_steps(steps[-1:], result.replace(out=target), offset=len(steps) - 1,
+                         total=len(steps))
+    if target is not None and result.data is not target and result.data.shape == target.shape:
+        np.copyto(target, result.data)
+    return result.replace(out=None)
 
 
 def slice_batch(batch: Batch, start: int, stop: int) -> Batch:
@@ -88,13 +122,18 @@ class Ragged:
     records: tuple[Record, ...]
 
 
-def join_batches(parts: Sequence[Batch], like: Batch) -> Batch | Ragged:
-    """Concatenate chunk results back into one batch, or a `Ragged` result."""
+def _join_records(parts: Sequence[Batch]) -> tuple[Record, ...]:
     first = parts[0]
-    records = tuple(
+    return tuple(
         Record(rec.transform, {k: np.concatenate([p.records[j].values[k] for p in parts])
                                for k in rec.values})
         for j, rec in enumerate(first.records))
+
+
+def join_batches(parts: Sequence[Batch], like: Batch) -> Batch | Ragged:
+    """Concatenate chunk results back into one batch, or a `Ragged` result."""
+    first = parts[0]
+    records = _join_records(parts)
     if len({p.data.shape[1:] for p in parts}) > 1:
         return Ragged(tuple(s for p in parts for s in p.data), first.stage, records)
     return first.replace(data=np.concatenate([p.data for p in parts]), images=like.images,
