@@ -31,6 +31,7 @@ import numpy as np
 POOL = 512          # distinct seeded Student-t maps; the file cycles through them
 CHUNK = 256         # maps written per step
 NEEDED_FREE = 15e9  # bytes of free disk required before writing the data
+SPLIT = 64          # maps rendered and encoded apart to split the time
 
 
 @dataclass
@@ -47,6 +48,8 @@ class StreamResult:
     png_gb: float
     trace: list[tuple[float, float, float, int]] = field(default_factory=list)
     # (seconds, RSS MB, anonymous RSS MB, PNG files written)
+    render_ms: float = float("nan")   # per map, rendering alone
+    encode_ms: float = float("nan")   # per map, PNG encoding alone
 
     @property
     def maps_per_s(self) -> float:
@@ -78,6 +81,24 @@ def write_data(path: Path, count: int, size: int = 224, seed: int = 1) -> float:
     out.flush()
     del out
     return time.perf_counter() - start
+
+
+def split_costs(data: Path, count: int = SPLIT) -> tuple[float, float]:
+    """ms per map of rendering the first ``count`` maps and of PNG-encoding them, apart
+    (warm; the encoder is the one ``save_heatmaps`` uses)."""
+    import visheat
+    from visheat.results import png_bytes
+
+    x = np.array(np.load(data, mmap_mode="r")[:count])
+    visheat.heatmap(x, "attribution")
+    start = time.perf_counter()
+    pictures = visheat.heatmap(x, "attribution").to_numpy()
+    render = time.perf_counter() - start
+    start = time.perf_counter()
+    for picture in pictures:
+        png_bytes(picture)
+    encode = time.perf_counter() - start
+    return render / len(x) * 1e3, encode / len(x) * 1e3
 
 
 def _status(pid: int | str) -> dict[str, float]:
@@ -148,6 +169,7 @@ def measure(count: int = 10_000, batch_size: int = 256, folder: Path | None = No
               flush=True)
         result = run_child(data, out, batch_size, progress)
         result.write_s = write_s
+        result.render_ms, result.encode_ms = split_costs(data)
         return result
     finally:
         if keep:
