@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from visheat import heatmap
+from visheat import (CenteredColormap, ExtremaColormap, NormReduction, PercentileClip,
+                     SumReduction, heatmap)
+from visheat.reductions import reduce_channels
 from visheat.results import Heatmaps, safe_name
 
 X = np.random.default_rng(7).normal(size=(5, 3, 12, 10)).astype(np.float32)
@@ -61,3 +63,82 @@ def test_safe_names_cannot_escape():
     for label in ["..", "../../x", "/etc/passwd", "a/b\\c", "", "\x00"]:
         name = safe_name(label)
         assert "/" not in name and "\\" not in name and name not in ("", ".", "..")
+
+
+def _grid_pictures(html):
+    import base64
+    import io
+
+    found = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))) for data in found]
+
+
+def test_notebook_grid_holds_the_pictures_as_thumbnails_with_their_ranges():
+    x = np.zeros((3, 1, 400, 200), np.float32)
+    x[:, :, :200] = 1.0  # top half high, bottom half low
+    x[1] *= 5.0
+    h = heatmap(x, NormReduction() | ExtremaColormap("gray"))
+    html = h._repr_html_()
+    pictures = _grid_pictures(html)
+    assert [p.shape for p in pictures] == [(160, 80, 3)] * 3  # bounded, aspect kept
+    for p in pictures:
+        assert p[:70].min() == 255 and p[90:].max() == 0  # white top, black bottom
+    assert "#1 · 0 … 5" in html and "gray on [0 … 5]" in html
+
+
+def test_notebook_grid_of_a_large_batch_is_bounded_and_says_how_many_are_left():
+    from visheat.results import MAX_INLINE
+
+    h = heatmap(np.random.default_rng(0).normal(size=(MAX_INLINE + 7, 3, 4, 4)))
+    html = h._repr_html_()
+    assert len(_grid_pictures(html)) == MAX_INLINE and "… and 7 more" in html
+
+
+def test_one_picture_shows_as_itself_and_captions_are_escaped():
+    import io
+
+    h = heatmap(X[:1])
+    assert h._repr_html_() is None
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(h._repr_png_()))), h.to_numpy()[0])
+    cmap = ExtremaColormap([[0, 0, 0], [1, 1, 1]])
+    html = heatmap(X[:2], NormReduction() | cmap)._repr_html_()
+    assert "colour table (2 stops)" in html and "<script" not in html
+
+
+def test_colorbar_info_reads_the_clipped_and_the_symmetric_range():
+    x = np.random.default_rng(1).standard_t(2, size=(4, 3, 20, 20))
+    m = reduce_channels(x, "sum")
+    clipped = heatmap(x, SumReduction() | PercentileClip(0.05, 0.95) | ExtremaColormap("jet"))
+    for i in range(4):
+        info = clipped.colorbar_info(i)
+        assert np.isclose(info.lo, np.quantile(m[i], 0.05)) and info.clipped
+        assert np.isclose(info.hi, np.quantile(m[i], 0.95)) and info.name == "jet"
+        assert info.stops.shape == (256, 3)
+    centred = heatmap(x, SumReduction() | CenteredColormap("bwr"))
+    top = np.abs(m).reshape(4, -1).max(axis=1)
+    assert [centred.colorbar_info(i)[:2] for i in range(4)] == [(-t, t) for t in top]
+    assert not centred.colorbar_info(-1).clipped
+    with pytest.raises(IndexError):
+        centred.colorbar_info(4)
+    with pytest.raises(ValueError, match="heatmaps: expected pictures made by a colormap step"):
+        Heatmaps(np.zeros((1, 2, 2, 3), np.uint8)).colorbar_info(0)
+
+
+def test_atomic_writes_leave_nothing_behind_and_use_normal_permissions(tmp_path, monkeypatch):
+    import os
+
+    from visheat.results import write_atomic
+
+    write_atomic(tmp_path / "a.png", b"complete")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "a.png").stat().st_mode & 0o777 == 0o666 & ~umask
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(tmp_path / "a.png", b"half")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
+    assert (tmp_path / "a.png").read_bytes() == b"complete"

@@ -10,15 +10,25 @@ to a whole batch of attributions, saliency maps or CAMs and returns pictures.
 """
 
 from .batch import Batch, Record, Stage
+from .cam import BoxRenormalize, CombineMaps, combine_cams
+from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
 from .clipping import PercentileClip
 from .colormaps import CenteredColormap, ExtremaColormap
+from .figure import figure
+from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
 from . import keypoints
 from .keypoints import DrawKeypoints
+from .detections import DrawDetections
+from .folders import render_folder
+from .letterbox import Letterbox, Unletterbox, letterbox, letterbox_geometry, unletterbox_boxes
 from .overlay import AlphaOverlay
+from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
 from .pipeline import Pipeline, Transform
+from .pooling import AvgPool, MaxPool
 from .presets import PRESETS
+from .ranges import FromUnitRange, Invert, ToUnitRange
 from .reductions import (
     AbsSumReduction,
     MaxAbsReduction,
@@ -27,6 +37,8 @@ from .reductions import (
     SumReduction,
 )
 from .results import Heatmaps
+from .scaling import Resize, ResizeImageToHeatmap
+from .smoothing import GaussianSmooth
 from .stream import heatmap_batches, save_heatmaps
 
 __version__ = "0.1.0"
@@ -38,6 +50,9 @@ __all__ = [
     "save_heatmaps",
     "Heatmaps",
     "PRESETS",
+    # figures and galleries
+    "figure",
+    "write_gallery",
     # the algebra
     "Transform",
     "Pipeline",
@@ -65,4 +80,31 @@ __all__ = [
     # keypoints
     "DrawKeypoints",
     "keypoints",
+    # heatmap operations
+    "ToUnitRange",
+    "FromUnitRange",
+    "Invert",
+    "Pad",
+    "PadToAspectRatio",
+    "Crop",
+    "Unpad",
+    "pad_amounts",
+    "AvgPool",
+    "MaxPool",
+    "Resize",
+    "ResizeImageToHeatmap",
+    "GaussianSmooth",
+    # CAM workflow
+    "combine_cams",
+    "CombineMaps",
+    "BoxRenormalize",
+    "letterbox",
+    "letterbox_geometry",
+    "unletterbox_boxes",
+    "Letterbox",
+    "Unletterbox",
+    "DrawDetections",
+    "GradCamOverlay",
+    "HeatAlphaOverlay",
+    "render_folder",
 ]

@@ -1,15 +1,297 @@
-"""The ``visheat`` command.
+"""The ``visheat`` command: render, gallery, colormaps, demo.
 
-``visheat demo --out DIR`` renders the built-in sample data with every preset.
-User mistakes end with a one-line message and exit code 2, never a traceback.
+::
+
+    visheat render INPUT --layout NCHW --pipe "SumReduction() | CenteredColormap('bwr')" --out DIR
+    visheat gallery INPUT --images FOLDER --pipe cam --layout NHW --out DIR
+    visheat colormaps --kind diverging --swatches swatches.png
+    visheat demo --out DIR
+
+INPUT is a ``.npy`` file (memory-mapped) or a ``.npz`` archive (``--key`` names
+the array); nothing is ever unpickled. Large inputs are rendered a slice at a
+time (``--batch-size``) with a progress bar on stderr (``--quiet`` hides it).
+Existing files are never overwritten without ``--overwrite``; ``--resume``
+keeps the complete outputs of an interrupted run and renders the rest. User
+mistakes end with one line ``visheat <command>: error: ...`` and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DESCRIPTION = "Readable heatmaps from vision models."
+
+
+# -- shared input handling ------------------------------------------------------------
+
+def _pipeline(text: str) -> Any:
+    """A preset name or a pipeline's text form (parsed, never evaluated)."""
+    from .pipeline import Pipeline
+    from .presets import PRESETS
+
+    if text in PRESETS:
+        return PRESETS[text]
+    try:
+        return Pipeline.parse(text)
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"--pipe: {err}") from None
+
+
+class _Inputs:
+    """The array, images, labels and pipeline named on the command line."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from .io import load_array, open_images, parse_size
+        from .layout import parse_layout
+
+        self.max_bytes = parse_size(args.max_npz_bytes)
+        self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
+        try:
+            self.letters = parse_layout(args.layout)
+        except ValueError as err:
+            raise ValueError(f"--layout: {err}") from None
+        if self.x.ndim != len(self.letters):
+            raise ValueError(f"--layout: expected an array with {len(self.letters)} axes for "
+                             f"layout {self.letters!r}; got shape {self.x.shape}. Name one "
+                             "letter per axis, e.g. NCHW for attributions, NHW for CAMs.")
+        self.n = int(self.x.shape[self.letters.index("N")]) if "N" in self.letters else 1
+        self.pipe = _pipeline(args.pipe)
+        self.images = None if args.images is None else open_images(args.images,
+                                                                   max_bytes=self.max_bytes)
+        self._check_image_count()
+        self.labels = self._labels(args)
+        self.batch_size = args.batch_size
+        if self.batch_size < 1:
+            raise ValueError(f"--batch-size: expected a positive number; got {self.batch_size}.")
+
+    def _image_count(self) -> int:
+        from .io import ImageFolder
+
+        images = self.images
+        if images is None:
+            return 0
+        if isinstance(images, ImageFolder):
+            return len(images)
+        return int(images.shape[0]) if images.ndim == 4 else 1
+
+    def _check_image_count(self) -> None:
+        if self.images is not None and self._image_count() not in (1, self.n):
+            raise ValueError(f"--images: expected {self.n} images (one per sample) or one for "
+                             f"all; got {self._image_count()}.")
+
+    def _labels(self, args: argparse.Namespace) -> list[str] | None:
+        from .io import ImageFolder, load_array, npz_members, read_labels
+
+        if args.labels is not None:
+            labels = read_labels(args.labels)
+            if len(labels) != self.n:
+                raise ValueError(f"--labels: expected {self.n} lines (one label per sample); "
+                                 f"got {len(labels)}.")
+            return labels
+        if isinstance(self.images, ImageFolder) and len(self.images) == self.n:
+            return self.images.labels
+        if args.input.lower().endswith(".npz") and args.key != "labels" \
+                and "labels" in npz_members(args.input):
+            found = load_array(args.input, "labels", max_bytes=self.max_bytes, numeric=False)
+            if found.dtype.kind in "US" and found.shape == (self.n,):
+                return [str(label) for label in found]
+        return None
+
+    def images_for(self, start: int, stop: int) -> Any:
+        if self.images is None:
+            return None
+        if isinstance(self.images, np.ndarray) and self.images.ndim == 3:
+            return self.images  # one image for every sample
+        if self._image_count() == 1:
+            return self.images[0:1]  # one image (in a batch or folder of one) for every sample
+        return self.images[start:stop]
+
+    def slice(self, start: int, stop: int) -> np.ndarray:
+        if "N" not in self.letters:
+            return np.asarray(self.x)
+        index = [slice(None)] * len(self.letters)
+        index[self.letters.index("N")] = slice(start, stop)
+        return np.asarray(self.x[tuple(index)])
+
+    def render(self, pipe: Any, done: Any, quiet: bool, command: str
+               ) -> Iterator[tuple[int, int, Any]]:
+        """Yield ``(start, stop, Heatmaps)`` per slice; slices ``done(start, stop)`` are skipped."""
+        from tqdm import tqdm
+
+        from .heatmap import _render
+
+        bar = tqdm(total=self.n, unit="map", desc=f"visheat {command}", file=sys.stderr,
+                   leave=False, disable=quiet or self.n <= self.batch_size)
+        try:
+            for start in range(0, self.n, self.batch_size):
+                stop = min(self.n, start + self.batch_size)
+                if not done(start, stop):
+                    yield start, stop, _render(self.slice(start, stop),
+                                               self.images_for(start, stop), pipe, self.letters,
+                                               np.dtype(np.uint8), start=start)
+                bar.update(stop - start)
+        finally:
+            bar.close()
+
+
+def _existing(args: argparse.Namespace) -> str:
+    return "overwrite" if args.overwrite else ("skip" if args.resume else "error")
+
+
+# -- commands ---------------------------------------------------------------------------
+
+def _render_command(args: argparse.Namespace) -> int:
+    from .results import png_bytes, safe_name, write_atomic
+
+    inputs = _Inputs(args)
+    labels = inputs.labels
+    pattern = args.pattern or ("{index:05d}_{label}.png" if labels else "{index:05d}.png")
+    out = Path(args.out)
+    paths = []
+    for i in range(inputs.n):
+        try:
+            name = pattern.format(index=i, label=safe_name(labels[i]) if labels else "")
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(f"--pattern: expected fields {{index}} and {{label}} only; got "
+                             f"{pattern!r} ({err!r}).") from None
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise ValueError(f"--pattern: expected a plain file name (no folders); got {name!r}.")
+        paths.append(out / name)
+    existing = _existing(args)
+    if existing == "error":
+        clash = [p for p in paths if p.exists()]
+        if clash:
+            raise ValueError(f"--out: {len(clash)} output file(s) exist already, e.g. {clash[0]}. "
+                             "Pass --overwrite to replace them or --resume to keep them.")
+    out.mkdir(parents=True, exist_ok=True)
+
+    def done(start: int, stop: int) -> bool:
+        return existing == "skip" and all(p.exists() for p in paths[start:stop])
+
+    written = 0
+    for start, stop, pictures in inputs.render(inputs.pipe, done, args.quiet, "render"):
+        for i in range(start, stop):
+            if existing != "skip" or not paths[i].exists():
+                write_atomic(paths[i], png_bytes(np.asarray(pictures.to_numpy()[i - start])))
+                written += 1
+    if not args.quiet:
+        kept = f" (kept {inputs.n - written} existing)" if written < inputs.n else ""
+        print(f"wrote {written} pictures to {out}{kept}")
+    return 0
+
+
+def _split_overlay(pipe: Any, has_images: bool) -> tuple[Any, float | None]:
+    """A pipeline ending in ``AlphaOverlay(a)``, drawn as heatmap *and* overlay: (rest, a)."""
+    from .overlay import AlphaOverlay
+    from .pipeline import Pipeline
+
+    steps = list(getattr(pipe, "steps", [pipe]))
+    last = steps[-1] if steps else None
+    if has_images and isinstance(last, AlphaOverlay) and isinstance(last.alpha, float):
+        return Pipeline(*steps[:-1]), last.alpha
+    return pipe, None
+
+
+def _captions(args: argparse.Namespace, inputs: _Inputs) -> list[Any] | None:
+    captions: list[Any] | None = inputs.labels
+    if args.captions is not None:
+        try:
+            captions = json.loads(Path(args.captions).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"--captions: expected a JSON file with a list of strings or "
+                             f"objects (label, score, method); got an unreadable file ({err}).") \
+                from None
+        if not isinstance(captions, list) or len(captions) != inputs.n:
+            found = f"{len(captions)} items" if isinstance(captions, list) else "no list"
+            raise ValueError(f"--captions: expected a JSON list of {inputs.n} captions; "
+                             f"got {found}.")
+    if args.method:
+        captions = [dict(({"label": c} if isinstance(c, str) else c), method=args.method)
+                    if isinstance(c, (str, dict)) else c for c in (captions or [""] * inputs.n)]
+    return captions
+
+
+def _gallery_command(args: argparse.Namespace) -> int:
+    from ._cards import read_captions
+    from .gallery import GalleryWriter
+
+    inputs = _Inputs(args)
+    captions = _captions(args, inputs)
+    cards = read_captions(captions, inputs.n)
+    pipe, alpha = _split_overlay(inputs.pipe, inputs.images is not None)
+    if args.alpha is not None:
+        alpha = args.alpha
+    writer = GalleryWriter(args.out, title=args.title, colorbar=not args.no_colorbar,
+                           alpha=0.5 if alpha is None else alpha,
+                           self_contained=args.self_contained, existing=_existing(args),
+                           pipeline=inputs.pipe)
+
+    def done(start: int, stop: int) -> bool:
+        return all([writer.resume(i, cards[i]) for i in range(start, stop)])
+
+    for start, stop, pictures in inputs.render(pipe, done, args.quiet, "gallery"):
+        writer.add(pictures, inputs.images_for(start, stop),
+                   captions[start:stop] if captions is not None else None, start=start)
+    page = writer.finish()
+    if not args.quiet:
+        print(f"wrote a gallery of {inputs.n} pictures: {page}")
+    return 0
+
+
+def _colormaps_command(args: argparse.Namespace) -> int:
+    from ._colordata import KINDS, list_names
+
+    kinds = [args.kind] if args.kind else list(KINDS)
+    found = {kind: list_names(kind=kind, source=args.source) for kind in kinds}
+    if args.swatches:
+        path = _write_swatches(Path(args.swatches), found, args.source)
+        if not args.quiet:
+            print(f"wrote {sum(map(len, found.values()))} swatches to {path}")
+        return 0
+    for kind, names in found.items():
+        if names:
+            print(f"{kind} ({len(names)}):")
+            print(textwrap.fill(", ".join(names), width=88, initial_indent="  ",
+                                subsequent_indent="  "))
+    return 0
+
+
+def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None) -> Path:
+    """A PNG sheet: one row per colormap, its name beside its colours."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ._cards import ramp
+    from ._colordata import get_table
+    from .results import png_bytes, to_uint8, write_atomic
+
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"--swatches: expected a .png file name; got {str(path)!r}.")
+    prefix = {"matplotlib": "mpl:", "colorcet": "cet:", "crameri": "crameri:",
+              "colorschemes": "colorschemes:"}.get(source or "", "")
+    rows = [row for kind in found if found[kind]
+            for row in [(kind, None)] + [(kind, name) for name in found[kind]]]
+    row_h, name_w, ramp_w = 18, 240, 320
+    sheet = Image.new("RGB", (name_w + ramp_w + 16, row_h * len(rows) + 8), "white")
+    draw, font = ImageDraw.Draw(sheet), ImageFont.load_default()
+    for r, (kind, name) in enumerate(rows):
+        y = 4 + r * row_h
+        if name is None:
+            draw.text((8, y + 3), f"{kind}:", fill="black", font=font)
+            continue
+        colours = to_uint8(ramp(get_table(prefix + name).colors, ramp_w))
+        sheet.paste(Image.fromarray(np.repeat(colours[None], row_h - 4, axis=0)), (name_w, y))
+        draw.text((16, y + 3), name, fill="black", font=font)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, png_bytes(np.asarray(sheet)))
+    return path
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -35,13 +317,135 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- visheat cam: a folder of images with their CAMs ---------------------------------
+
+def _cam(args: argparse.Namespace) -> int:
+    from .folders import render_folder
+    from .letterbox import Unletterbox
+    from .pipeline import Pipeline
+    from .presets import PRESETS
+
+    pipe = args.pipe if args.pipe in PRESETS else Pipeline.parse(args.pipe)
+    names = [n.strip() for n in args.class_names.split(",")] if args.class_names else None
+    letterbox = None
+    if args.letterbox is not None:
+        letterbox = Unletterbox(new_shape=args.letterbox, auto=args.letterbox_auto)
+    elif args.letterbox_auto:
+        raise ValueError("--letterbox-auto: expected --letterbox SIZE as well; got it alone.")
+    paths = render_folder(args.images, args.cams, args.out, method=args.method, pipe=pipe,
+                          detections=args.detections, class_names=names,
+                          renormalize=args.renormalize, draw_boxes=not args.no_boxes,
+                          letterbox=letterbox, how=args.combine, existing=args.existing,
+                          progress=not args.quiet)
+    if not args.quiet:
+        print(f"{len(paths)} pictures -> {args.out}")
+    return 0
+
+
+def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
+    cam = commands.add_parser("cam", help="render a folder of images with their CAMs",
+                              description="Render IMAGES_DIR/<name>.<ext> with its CAM into "
+                              "OUT/<name>_<method>.png.")
+    cam.add_argument("images", metavar="IMAGES_DIR", help="folder of images")
+    cam.add_argument("--cams", required=True, help=".npz file, or folder of <name>.npy / "
+                     "<name>.npz files; keyed by image name without extension")
+    cam.add_argument("--out", required=True, help="output folder (created)")
+    cam.add_argument("--method", default="cam", help="CAM method name for the file names")
+    cam.add_argument("--pipe", default="gradcam", help="preset name or pipeline text "
+                     "(default: gradcam)")
+    cam.add_argument("--detections", help=".npz of (B, 6) x1,y1,x2,y2,score,class per image")
+    cam.add_argument("--class-names", help="comma-separated class names")
+    cam.add_argument("--renormalize", action="store_true",
+                     help="renormalise each CAM inside its detection boxes")
+    cam.add_argument("--no-boxes", action="store_true", help="do not draw the detections")
+    cam.add_argument("--letterbox", type=int, metavar="SIZE",
+                     help="CAMs and detections are in SIZE x SIZE letterboxed-input pixels")
+    cam.add_argument("--letterbox-auto", action="store_true",
+                     help="the letterbox was padded to a stride multiple only (auto=True)")
+    cam.add_argument("--combine", choices=["mean", "max"], default="mean",
+                     help="how several layers of one image are combined")
+    cam.add_argument("--existing", choices=["error", "overwrite", "skip"], default="error",
+                     help="what to do with output files already there")
+    cam.add_argument("--quiet", action="store_true", help="no progress bar, print nothing")
+    cam.set_defaults(run=_cam)
+
+
+# -- the parser -----------------------------------------------------------------------
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", metavar="INPUT",
+                        help=".npy or .npz file of attributions or maps (never unpickled)")
+    parser.add_argument("--key", help="name of the array to read from an .npz archive")
+    parser.add_argument("--layout", default="NCHW",
+                        help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...")
+    parser.add_argument("--pipe", default="sensitivity",
+                        help="a preset (sensitivity, attribution, cam) or pipeline text such as "
+                             "\"SumReduction() | CenteredColormap('bwr')\"")
+    parser.add_argument("--images",
+                        help="images to draw over: a folder (sorted by file name) or a .npy "
+                             "array (N, H, W, 3)")
+    parser.add_argument("--labels", help="text file with one label per sample (default: the "
+                                         "image file names, or an .npz input's 'labels' array)")
+    parser.add_argument("--out", required=True, help="output folder (created)")
+    parser.add_argument("--batch-size", type=int, default=64,
+                        help="samples rendered at a time (bounds memory; default 64)")
+    parser.add_argument("--max-npz-bytes", default="4G",
+                        help="largest uncompressed .npz member to read (default 4G)")
+    existing = parser.add_mutually_exclusive_group()
+    existing.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    existing.add_argument("--resume", action="store_true",
+                          help="keep complete existing outputs and render the rest")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="visheat", description=__doc__.split("\n")[0])
+    """The ``visheat`` argument parser (sub-commands render, gallery, colormaps, demo)."""
+    from ._colordata import KINDS, SOURCES
+
+    parser = argparse.ArgumentParser(prog="visheat", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    render = commands.add_parser("render", help="render INPUT to one PNG per sample")
+    _input_options(render)
+    render.add_argument("--pattern", help="file names, with {index} and {label} "
+                                          "(default {index:05d}_{label}.png)")
+    render.set_defaults(run=_render_command)
+
+    gallery = commands.add_parser("gallery", help="render INPUT as an offline HTML gallery")
+    _input_options(gallery)
+    gallery.add_argument("--captions", help="JSON list with one caption per sample: a string "
+                                            "or an object with label, score, method")
+    gallery.add_argument("--method", help="method named in every caption, e.g. 'Grad-CAM'")
+    gallery.add_argument("--title", default="visheat gallery", help="title of the page")
+    gallery.add_argument("--alpha", type=_alpha, help="opacity of the overlay panel (default "
+                                                      "0.5, or the pipeline's AlphaOverlay)")
+    gallery.add_argument("--no-colorbar", action="store_true", help="leave the colour bars out")
+    gallery.add_argument("--self-contained", action="store_true",
+                         help="write one HTML file with the pictures inlined")
+    gallery.set_defaults(run=_gallery_command)
+
+    colormaps = commands.add_parser("colormaps", help="list colormap names by kind")
+    colormaps.add_argument("--kind", choices=KINDS, help="only the colormaps of this kind")
+    colormaps.add_argument("--source", choices=SOURCES, help="only the colormaps of this source")
+    colormaps.add_argument("--swatches", metavar="FILE.png", help="also draw them into a PNG")
+    colormaps.add_argument("--quiet", action="store_true", help="print nothing with --swatches")
+    colormaps.set_defaults(run=_colormaps_command)
+
     demo = commands.add_parser("demo", help="render the built-in sample data with each preset")
     demo.add_argument("--out", default="visheat-demo", help="output folder (created)")
     demo.add_argument("--quiet", action="store_true", help="print nothing")
     demo.set_defaults(run=_demo)
+    _add_cam_parser(commands)
     return parser
 
 
@@ -52,8 +456,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ValueError, TypeError, OSError) as err:
-        print(f"visheat {args.command}: error: {err}", file=sys.stderr)
+        message = " ".join(str(err).split())  # one line, even for multi-line reprs
+        print(f"visheat {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"visheat {args.command}: interrupted; finished files are complete, "
+              "--resume continues", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,7 @@ from .results import Heatmaps
 from .run import Ragged, run
 
 DTYPES = (np.uint8, np.float32, np.float64)
+CHANNELS = ("together", "separate")
 
 
 def _split_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
@@ -47,7 +48,7 @@ def _check_dtype(dtype: Any) -> np.dtype:
 
 
 def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
-            dtype: Any = np.uint8, threads: int = 1) -> Heatmaps:
+            dtype: Any = np.uint8, threads: int = 1, channels: str = "together") -> Heatmaps:
     """Turn a batch of attributions, saliency maps or CAMs into pictures.
 
     Call it as ``heatmap(x)``, ``heatmap(x, pipe)``, ``heatmap(x, image, pipe)`` or
@@ -74,6 +75,13 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         colours in [0, 1] all the way through (``to_numpy()`` returns them).
     threads : int
         Run chunks of the batch on this many threads.
+    channels : {"together", "separate"}
+        ``"separate"`` draws every channel of ``(N, C, H, W)`` values as its own
+        picture, as imgaug's ``draw()`` returns one image per heatmap channel:
+        the pipeline sees an ``(N * C, H, W)`` map, pictures come sample-major
+        (sample 0's channels first), each over its sample's image, and
+        ``result.to_grid()`` is ``(N, C, H, W, 3)``. Per-sample parameters of
+        the pipeline (alpha planes, boxes) then count pictures, not samples.
 
     Returns
     -------
@@ -95,14 +103,20 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
     found_images, pipe = _split_args(args, images)
-    return _render(x, found_images, as_pipeline(pipe), layout, _check_dtype(dtype), threads)
+    if channels not in CHANNELS:
+        raise value_error("channels", "'together' or 'separate'", channels)
+    return _render(x, found_images, as_pipeline(pipe), layout, _check_dtype(dtype), threads,
+                   channels=channels)
 
 
 def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dtype,
-            threads: int = 1, start: int = 0) -> Heatmaps:
+            threads: int = 1, start: int = 0, channels: str = "together") -> Heatmaps:
     """Read ``x``, run the pipeline, wrap the pictures; ``start`` offsets per-sample parameters."""
     data, stage = read_batch(x, layout)
     imgs = None if images is None else to_images(images, data.shape[0])
+    grid = None
+    if channels == "separate":
+        data, stage, imgs, grid = _split_channels(data, stage, imgs)
     final_stage = transform.output_stage(stage) if stage in transform.input_stages() else None
     if final_stage is not Stage.RGB:
         raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
@@ -112,14 +126,33 @@ def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dt
         if not all_finite(chunk):
             check_finite(data)  # counts over the whole input for the message
 
-    return _to_heatmaps(run(transform, batch, threads=threads, check=check), dtype, transform)
+    result = run(transform, batch, threads=threads, check=check)
+    return _to_heatmaps(result, dtype, transform, grid)
 
 
-def _to_heatmaps(result: Batch | Ragged, dtype: np.dtype, pipe: Transform) -> Heatmaps:
+def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, ...]:
+    """``(N, C, H, W)`` values -> ``(N * C, H, W)`` maps, sample-major, images repeated."""
+    if stage is not Stage.VALUES:
+        raise value_error("channels", "channel values (N, C, H, W) to draw one picture per "
+                          "channel", "a map without a channel axis",
+                          "Use a layout with C, e.g. 'NCHW', or channels='together'.",
+                          described=True)
+    n, c = data.shape[:2]
+    maps = data.reshape((n * c,) + data.shape[2:])
+    if isinstance(images, tuple):
+        images = tuple(img for img in images for _ in range(c))
+    elif images is not None:
+        images = np.repeat(images, c, axis=0) if images.strides[0] else \
+            np.broadcast_to(images[:1], (n * c,) + images.shape[1:])
+    return maps, Stage.MAP, images, (n, c)
+
+
+def _to_heatmaps(result: Batch | Ragged, dtype: np.dtype, pipe: Transform,
+                 grid: tuple[int, int] | None = None) -> Heatmaps:
     if isinstance(result, Ragged):
         arrays: Sequence[np.ndarray] = [_final(a, dtype) for a in result.data]
-        return Heatmaps(list(arrays), result.records, pipe)
-    return Heatmaps(_final(result.data, dtype), result.records, pipe)
+        return Heatmaps(list(arrays), result.records, pipe, grid_shape=grid)
+    return Heatmaps(_final(result.data, dtype), result.records, pipe, grid_shape=grid)
 
 
 def _final(data: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -6,15 +6,19 @@ name                      pipeline
 ``"sensitivity"``         ``NormReduction() | ExtremaColormap("batlow")`` (default)
 ``"attribution"``         ``NormReduction() | CenteredColormap("berlin")``
 ``"cam"``                 ``SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)``
+``"gradcam"``             ``SumReduction() | ResizeToImage("bilinear") | GradCamOverlay(0.5)``
 ========================  =======================================================
 
-These are VisionHeatmaps.jl's presets.
+The first three are VisionHeatmaps.jl's presets. ``"gradcam"`` gives the pictures
+of pytorch-grad-cam's ``show_cam_on_image(img, cam, use_rgb=True)`` for CAMs in
+[0, 1] (see :class:`~visheat.cam_overlays.GradCamOverlay`).
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
+from .cam_overlays import GradCamOverlay
 from .colormaps import CenteredColormap, ExtremaColormap
 from .geometry import ResizeToImage
 from .overlay import AlphaOverlay
@@ -23,6 +27,8 @@ from .reductions import NormReduction, SumReduction
 SENSITIVITY = NormReduction() | ExtremaColormap("batlow")
 ATTRIBUTION = NormReduction() | CenteredColormap("berlin")
 CAM = SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)
+GRADCAM = SumReduction() | ResizeToImage("bilinear") | GradCamOverlay(0.5)
 
 #: Read-only mapping of preset names to pipelines.
-PRESETS = MappingProxyType({"sensitivity": SENSITIVITY, "attribution": ATTRIBUTION, "cam": CAM})
+PRESETS = MappingProxyType({"sensitivity": SENSITIVITY, "attribution": ATTRIBUTION, "cam": CAM,
+                            "gradcam": GRADCAM})

@@ -7,10 +7,10 @@ import html
 import io
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -21,6 +21,46 @@ from .batch import Record
 #: Pictures shown inline in a notebook; larger batches show the first ones.
 MAX_INLINE = 48
 THUMBNAIL = 160
+
+
+class ColorbarInfo(NamedTuple):
+    """What one picture's colours mean: the colour stops spread over ``[lo, hi]``.
+
+    Attributes
+    ----------
+    lo, hi : float
+        The value range the colormap mapped onto its first and last colour, as
+        the pipeline recorded it (e.g. the clipped range after
+        :class:`~visheat.PercentileClip`, ``[-m, m]`` for a
+        :class:`~visheat.CenteredColormap`).
+    stops : (K, 3) ndarray
+        The colour stops, RGB floats in [0, 1], interpolated linearly.
+    name : str
+        The colormap's name, or ``"colour table (K stops)"``.
+    clipped : bool
+        True when a step before the colormap clipped the values, so the end
+        colours also stand for values beyond ``lo`` and ``hi``.
+    """
+
+    lo: float
+    hi: float
+    stops: np.ndarray
+    name: str
+    clipped: bool
+
+
+def format_number(value: float) -> str:
+    """A short label for a colour-bar tick: three significant digits.
+
+    >>> format_number(0.0031234), format_number(-12345.6), format_number(0.0)
+    ('0.00312', '-1.23e+04', '0')
+    """
+    return f"{float(value):.3g}"
+
+
+def colormap_name(name: Any) -> str:
+    """The display name of a colormap's ``name`` field (a name or a colour table)."""
+    return name if isinstance(name, str) else f"colour table ({len(name)} stops)"
 
 
 def to_uint8(picture: np.ndarray) -> np.ndarray:
@@ -50,15 +90,18 @@ def png_bytes(picture: np.ndarray) -> bytes:
 def write_atomic(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` through a temporary file and a rename.
 
-    An interrupted write never leaves a half-written ``path`` behind.
+    An interrupted write never leaves a half-written ``path`` behind. The file
+    gets the usual permissions (``0o666`` less the umask), as ``open`` would give.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -75,13 +118,17 @@ class Heatmaps(Sequence):
         colormap used (see :meth:`value_ranges`).
     pipeline : Transform
         The pipeline that made the pictures.
+    grid_shape : tuple of int
+        ``(N, C)`` when every channel was drawn as its own picture
+        (``heatmap(..., channels="separate")``), else ``(len(h), 1)``.
     """
 
     def __init__(self, data: np.ndarray | list[np.ndarray], records: tuple[Record, ...] = (),
-                 pipeline: Any = None) -> None:
+                 pipeline: Any = None, grid_shape: tuple[int, int] | None = None) -> None:
         self._data = data
         self.records = records
         self.pipeline = pipeline
+        self._grid = grid_shape
 
     def __len__(self) -> int:
         return len(self._data)
@@ -118,14 +165,75 @@ class Heatmaps(Sequence):
             return self._data
         return list(self._data)
 
+    @property
+    def grid_shape(self) -> tuple[int, int]:
+        """``(samples, channels)``: how the pictures form a grid (see :meth:`to_grid`)."""
+        return self._grid if self._grid is not None else (len(self), 1)
+
+    def to_grid(self) -> np.ndarray:
+        """The pictures as an ``(N, C, H, W, 3)`` array: sample ``i``, channel ``c``.
+
+        With ``channels="separate"`` picture ``i * C + c`` is channel ``c`` of
+        sample ``i``; otherwise ``C`` is 1. A slice ``h[a:b]`` is a flat sequence
+        again (``C`` is 1).
+        """
+        data = self.to_numpy()
+        if isinstance(data, list):
+            raise value_error("heatmaps", "pictures of one size to form a grid",
+                              "pictures of different sizes", described=True)
+        return data.reshape(self.grid_shape + data.shape[1:])
+
     def value_ranges(self) -> np.ndarray:
         """``(N, 2)`` value range each picture's colormap used (``lo``, ``hi``).
 
         Taken from the pipeline's record of what it did, not recomputed.
         """
-        for record in reversed(self.records):
+        record = self._colormap_record()
+        return np.stack([record.values["lo"], record.values["hi"]], axis=1)
+
+    def has_colorbar(self) -> bool:
+        """Whether a colormap step recorded the value ranges (so colour bars can be drawn)."""
+        try:
+            self._colormap_record()
+        except ValueError:
+            return False
+        return True
+
+    def colorbar_info(self, i: int) -> ColorbarInfo:
+        """What picture ``i``'s colours mean: its range, colour stops and colormap name.
+
+        Read from the last colormap step's record, so the range is the one the
+        picture was really scaled to.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from visheat import heatmap, SumReduction, CenteredColormap
+        >>> x = np.array([[[[-1.0, 2.0]]]])
+        >>> info = heatmap(x, SumReduction() | CenteredColormap("bwr")).colorbar_info(0)
+        >>> info.lo, info.hi, info.name, info.stops.shape, info.clipped
+        (-2.0, 2.0, 'bwr', (256, 3), False)
+        """
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+            raise type_error("i", "an int", i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} is out of range for {len(self)} heatmaps")
+        position = self._colormap_position()
+        record = self.records[position]
+        clipped = any({"lo", "hi"} <= set(r.values) and not hasattr(r.transform, "stops")
+                      for r in self.records[:position])
+        cmap = record.transform
+        return ColorbarInfo(float(record.values["lo"][i]), float(record.values["hi"][i]),
+                            cmap.stops, colormap_name(cmap.name), clipped)
+
+    def _colormap_record(self) -> Record:
+        return self.records[self._colormap_position()]
+
+    def _colormap_position(self) -> int:
+        for position in range(len(self.records) - 1, -1, -1):
+            record = self.records[position]
             if {"lo", "hi"} <= set(record.values) and hasattr(record.transform, "stops"):
-                return np.stack([record.values["lo"], record.values["hi"]], axis=1)
+                return position
         raise value_error("heatmaps", "pictures made by a colormap step", "no colormap record",
                           described=True)
 
@@ -159,18 +267,34 @@ class Heatmaps(Sequence):
             return png_bytes(np.asarray(self._data[0]))
         return None
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
+        """A compact grid: at most ``MAX_INLINE`` thumbnails with index and value range.
+
+        A single picture has no HTML form, so it shows as itself (``_repr_png_``).
+        """
+        if len(self) == 1:
+            return None
         shown = min(len(self), MAX_INLINE)
-        cells = []
-        for i in range(shown):
-            picture = self[i]
-            if len(self) > 1:  # a single picture shows at its own size
-                picture.thumbnail((THUMBNAIL, THUMBNAIL))
-            data = base64.b64encode(png_bytes(np.asarray(picture))).decode("ascii")
-            cells.append(f'<figure style="margin:2px;text-align:center">'
-                         f'<img src="data:image/png;base64,{data}" alt="heatmap {i}">'
-                         f'<figcaption style="font-size:small">#{i}</figcaption></figure>')
+        ranges = self.has_colorbar()
+        cells = [self._grid_cell(i, ranges) for i in range(shown)]
         more = len(self) - shown
         tail = f"<p>… and {more} more ({html.escape(repr(self))})</p>" if more else ""
+        if not len(self):
+            tail = f"<p>{html.escape(repr(self))}</p>"
         return ('<div style="display:flex;flex-wrap:wrap;align-items:flex-end">'
                 + "".join(cells) + "</div>" + tail)
+
+    def _grid_cell(self, i: int, ranges: bool) -> str:
+        picture = self[i]
+        picture.thumbnail((THUMBNAIL, THUMBNAIL))
+        data = base64.b64encode(png_bytes(np.asarray(picture))).decode("ascii")
+        caption, title = f"#{i}", f"heatmap {i}"
+        if ranges:
+            info = self.colorbar_info(i)
+            span = f"{format_number(info.lo)} … {format_number(info.hi)}"
+            caption += f" · {span}"
+            title = f"heatmap {i}: {info.name} on [{span}]" + (", clipped" if info.clipped else "")
+        return (f'<figure style="margin:2px;text-align:center" title="{html.escape(title)}">'
+                f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
+                f'<figcaption style="font-size:small">{html.escape(caption)}</figcaption>'
+                "</figure>")

@@ -1,0 +1,278 @@
+"""Detector CAM workflow: combining CAMs of several layers, renormalising inside boxes.
+
+pytorch-grad-cam, given several target layers, turns each layer's CAM into
+``max(cam, 0)`` scaled to [0, 1] per image, resizes it to the input size
+(``cv2.resize``, bilinear), averages the layers and scales the mean to [0, 1]
+again. :func:`combine_cams` is that step for CAMs of different sizes (a list of
+arrays in, one ``(N, H, W)`` map out); :class:`CombineMaps` does it inside a
+pipeline for layers stacked as channels ``(N, L, H, W)``.
+
+:class:`BoxRenormalize` is the ``renormalize_cam_in_bounding_boxes`` helper of
+grad-cam's detector tutorials as a transform: the map is min-max scaled inside
+every detection box and zeroed outside.
+
+Scaling to [0, 1] here is exact: ``(x - min) / (max - min)``, and a constant
+region becomes 0. grad-cam divides by ``max - min + 1e-7`` instead, which only
+differs noticeably for regions whose values span less than about ``1e-5``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._errors import type_error, value_error
+from .batch import Batch, Stage, per_sample_rows
+from .boxes import as_boxes, pixel_span, sample_entry, to_data_pixels
+from .layout import as_float
+from .pipeline import Transform, option
+from .scaling import check_any_method, resize_any
+
+COMBINE = ("mean", "max")
+OVERLAPS = ("max", "last")
+
+
+def unit_scale(a: np.ndarray) -> np.ndarray:
+    """Min-max scale each sample (first axis) of ``a`` to [0, 1]; constant samples become 0.
+
+    Examples
+    --------
+    >>> unit_scale(np.array([[2.0, 4.0, 3.0], [5.0, 5.0, 5.0]]))
+    array([[0. , 1. , 0.5],
+           [0. , 0. , 0. ]])
+    """
+    flat = per_sample_rows(a)
+    if flat.shape[1] == 0:
+        return a.copy()
+    shape = (-1,) + (1,) * (a.ndim - 1)
+    lo = flat.min(axis=1).reshape(shape)
+    width = (flat.max(axis=1) - flat.min(axis=1)).reshape(shape)
+    safe = np.where(width > 0, width, 1)
+    return np.where(width > 0, (a - lo) / safe, 0).astype(a.dtype, copy=False)
+
+
+def combine_layers(stack: np.ndarray, how: str = "mean", relu: bool = True,
+                   scale_layers: bool = True) -> np.ndarray:
+    """Combine ``(N, L, H, W)`` layer CAMs into ``(N, H, W)`` the way grad-cam does.
+
+    ``relu`` clips negative values to 0 first; ``scale_layers`` scales every
+    layer of every sample to [0, 1] before combining (skip it when the layers are
+    scaled already). The combination (``"mean"`` or ``"max"``) is scaled to
+    [0, 1] again.
+    """
+    work = np.maximum(stack, 0) if relu else stack
+    if scale_layers:
+        n, layers = work.shape[:2]
+        work = unit_scale(work.reshape((n * layers,) + work.shape[2:])).reshape(work.shape)
+    merged = work.mean(axis=1) if how == "mean" else work.max(axis=1)
+    return unit_scale(np.maximum(merged, 0) if relu else merged)
+
+
+def _check_how(how: Any) -> str:
+    if how not in COMBINE:
+        raise value_error("how", "'mean' or 'max'", how)
+    return how
+
+
+def _layer(cam: Any, i: int) -> np.ndarray:
+    arr = as_float(np.asarray(cam), f"cams[{i}]")
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise value_error(f"cams[{i}]", "an (N, h, w) batch of CAMs or one (h, w) CAM", arr)
+    return arr
+
+
+def combine_cams(cams: Sequence[Any], size: tuple[int, int] | None = None, how: str = "mean",
+                 method: str = "bilinear", relu: bool = True) -> np.ndarray:
+    """Resize CAMs of several layers to one size and combine them: grad-cam's multi-layer CAM.
+
+    Every layer is clipped at 0 (``relu``), scaled to [0, 1] per image, resized
+    to ``size`` and the layers are combined (``how``) and scaled to [0, 1] again.
+
+    Parameters
+    ----------
+    cams : sequence of array_like
+        One ``(N, h_l, w_l)`` array per layer (the same N images), or one
+        ``(h_l, w_l)`` array per layer for a single image. Sizes may differ.
+    size : (int, int), optional
+        ``(H, W)`` of the result, e.g. the input image's size; default: the
+        largest height and width among the layers.
+    how : {"mean", "max"}
+        grad-cam averages (``"mean"``).
+    method : str
+        Resize method (see :mod:`visheat.scaling`); ``"bilinear"`` is
+        ``cv2.resize``'s default, which grad-cam uses.
+    relu : bool
+        Clip negative values to 0 before scaling (grad-cam does).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, H, W)`` in [0, 1]; float32 when every layer is float32.
+
+    Examples
+    --------
+    >>> deep = np.array([[[0.0, 1.0], [0.0, 0.0]]])          # (1, 2, 2)
+    >>> shallow = np.array([[[0.0, 0.0, 2.0, 2.0]] * 4])     # (1, 4, 4)
+    >>> combine_cams([deep, shallow], how="max").shape
+    (1, 4, 4)
+    >>> combine_cams([])
+    Traceback (most recent call last):
+    ...
+    ValueError: cams: expected at least one array of CAMs; got [] (list).
+    """
+    if isinstance(cams, np.ndarray) or not isinstance(cams, Sequence) or isinstance(cams, str):
+        raise type_error("cams", "a list of CAM arrays, one per layer", cams,
+                         "For layers stacked as channels use CombineMaps().")
+    if len(cams) == 0:
+        raise value_error("cams", "at least one array of CAMs", list(cams))
+    layers = [_layer(cam, i) for i, cam in enumerate(cams)]
+    if len({layer.shape[0] for layer in layers}) != 1:
+        raise value_error("cams", "the same number of images in every layer",
+                          f"{[layer.shape[0] for layer in layers]} images", described=True)
+    _check_how(how)
+    check_any_method(method)
+    if size is None:
+        size = (max(layer.shape[1] for layer in layers), max(layer.shape[2] for layer in layers))
+    size = (int(size[0]), int(size[1]))
+    dtype = np.result_type(*layers)
+    scaled = [resize_any(unit_scale(np.maximum(layer, 0) if relu else layer), size, method, 1)
+              for layer in layers]
+    stack = np.stack([s.astype(dtype, copy=False) for s in scaled], axis=1)
+    return combine_layers(stack, how, relu, scale_layers=False)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class CombineMaps(Transform):
+    """Combine CAMs of several layers, stacked as channels ``(N, L, H, W)``, into one map.
+
+    Each layer is clipped at 0, scaled to [0, 1] per sample, the layers are
+    averaged (or maxed) and the result is scaled to [0, 1] again: pytorch-grad-cam's
+    multi-layer aggregation. Layers of different sizes cannot share an array;
+    :func:`combine_cams` resizes and combines them in one call.
+
+    Parameters
+    ----------
+    how : {"mean", "max"}
+    relu : bool
+        Clip negative values to 0 first (default ``True``, as grad-cam).
+
+    Examples
+    --------
+    >>> stack = np.array([[[[0.0, 2.0, 4.0]], [[40.0, 0.0, 40.0]]]])   # (1, 2, 1, 3)
+    >>> CombineMaps()(stack).round(2)        # layers -> [0, .5, 1] and [1, 0, 1]
+    array([[[0.33, 0.  , 1.  ]]])
+    >>> CombineMaps("max")(stack)
+    array([[[1., 0., 1.]]])
+    """
+
+    how: str = "mean"
+    relu: bool = option(True)
+    takes = frozenset({Stage.VALUES})
+    gives = Stage.MAP
+
+    def __post_init__(self) -> None:
+        _check_how(self.how)
+        if not isinstance(self.relu, (bool, np.bool_)):
+            raise type_error("relu", "True or False", self.relu)
+        object.__setattr__(self, "relu", bool(self.relu))
+
+    def apply(self, batch: Batch) -> Batch:
+        data = combine_layers(as_float(batch.data), self.how, bool(self.relu))
+        return batch.replace(data=data, stage=Stage.MAP)
+
+
+def renormalize_in_boxes(m: np.ndarray, boxes: np.ndarray, overlap: str = "max") -> np.ndarray:
+    """Scale one ``(H, W)`` map to [0, 1] inside every box, 0 outside; float64.
+
+    ``boxes`` is ``(B, 4)`` in the map's pixels; a pixel belongs to a box when
+    its centre does. Where boxes overlap the larger value wins (``"max"``) or
+    the later box (``"last"``, grad-cam's helper). The result is divided by its
+    maximum (grad-cam's final scaling), so it reaches 1 unless every box is flat.
+
+    Examples
+    --------
+    >>> m = np.array([[1.0, 2.0, 3.0, 9.0]])
+    >>> renormalize_in_boxes(m, np.array([[0, 0, 3, 1]]))
+    array([[0. , 0.5, 1. , 0. ]])
+    """
+    h, w = m.shape
+    out = np.zeros((h, w), np.float64)
+    for x1, y1, x2, y2 in np.asarray(boxes, np.float64).reshape(-1, 4):
+        (r0, r1), (c0, c1) = pixel_span(y1, y2, h), pixel_span(x1, x2, w)
+        if r1 == r0 or c1 == c0:
+            continue
+        region = unit_scale(m[None, r0:r1, c0:c1].astype(np.float64))[0]
+        if overlap == "max":
+            np.maximum(out[r0:r1, c0:c1], region, out=out[r0:r1, c0:c1])
+        else:
+            out[r0:r1, c0:c1] = region
+    top = out.max(initial=0.0)
+    return out / top if top > 0 else out
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class BoxRenormalize(Transform):
+    """Min-max scale each map inside its detection boxes and zero it outside.
+
+    The detector-CAM trick of grad-cam's tutorials (``renormalize_cam_in_bounding_boxes``):
+    heat outside the detections is removed and every detected object gets the
+    full colour range, so small objects are not drowned by one hot box.
+
+    Per sample: for every box, the map inside it is scaled to [0, 1] (a flat
+    box becomes 0); outside every box it is 0; the result is divided by its
+    maximum. A sample without boxes gives an all-zero map (no detections, no
+    heat), which an ``ExtremaColormap`` shows in its first colour and a
+    :class:`HeatAlphaOverlay` as the bare image.
+
+    Parameters
+    ----------
+    boxes : sequence of array_like
+        One ``(B_i, 4)`` array of corners ``x1, y1, x2, y2`` per sample, in the
+        pixels of the sample's image (or of the map when there are no images);
+        boxes are scaled to the map when the two sizes differ and clipped to it.
+    overlap : {"max", "last"}
+        Where boxes overlap, keep the larger value (default; every box keeps
+        its maximum of 1) or the later box's (grad-cam's helper).
+
+    Notes
+    -----
+    Differences from grad-cam's helper: it truncates box corners to integers
+    and clips ``x2``/``y2`` to ``W - 1``/``H - 1`` (so the last row and column
+    are never inside a box); visheat keeps sub-pixel boxes (a pixel is inside
+    when its centre is) and boxes may reach the far edges.
+
+    Examples
+    --------
+    >>> m = np.array([[[1.0, 2.0, 3.0, 9.0]]])
+    >>> BoxRenormalize([[[0, 0, 3, 1]]])(m)
+    array([[[0. , 0.5, 1. , 0. ]]])
+    >>> BoxRenormalize([[]])(m)
+    array([[[0., 0., 0., 0.]]])
+    """
+
+    boxes: Any = ()
+    overlap: str = option("max")
+    takes = frozenset({Stage.MAP})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "boxes", as_boxes(self.boxes))
+        if self.overlap not in OVERLAPS:
+            raise value_error("overlap", "'max' or 'last'", self.overlap)
+
+    def apply(self, batch: Batch) -> Batch:
+        m = as_float(batch.data)
+        out = np.empty_like(m)
+        for i in range(batch.n):
+            boxes = np.array(sample_entry(self.boxes, batch, i, "boxes"), np.float64)
+            boxes = to_data_pixels(boxes.reshape(-1, 4), batch, i, m.shape[1:])
+            out[i] = renormalize_in_boxes(m[i], boxes, self.overlap)
+        return batch.replace(data=out)
+
+
+__all__ = ["combine_cams", "CombineMaps", "BoxRenormalize", "renormalize_in_boxes",
+           "unit_scale", "combine_layers"]

@@ -1,0 +1,308 @@
+"""Letterbox geometry: detector inputs resized with their aspect ratio kept, then padded.
+
+YOLO-style detectors see an image resized by ``r = min(H_new / h, W_new / w)``
+and padded to ``H_new x W_new`` (or, with ``auto=True``, only to the next
+multiple of ``stride``). A CAM computed on that input lives in letterbox
+coordinates; :class:`Unletterbox` removes the padding and resizes the rest onto
+the original image, so the heat lands on the right pixels.
+
+The arithmetic is ultralytics' ``letterbox()``, step by step::
+
+    r = min(H_new / h, W_new / w)                  # min(r, 1) when scaleup=False
+    w_r, h_r = round(w * r), round(h * r)          # Python's round: half to even
+    dw, dh = W_new - w_r, H_new - h_r              # % stride when auto=True
+    top, bottom = round(dh / 2 - 0.1), round(dh / 2 + 0.1)
+    left, right = round(dw / 2 - 0.1), round(dw / 2 + 0.1)
+
+(``scale_fill=True`` stretches to ``H_new x W_new`` without padding.) The
+seed tool's ``letterbox(img)`` is called with ultralytics' old default
+``auto=True``; visheat's default is ``auto=False`` (a full ``640 x 640`` input).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._errors import check_number, type_error, value_error
+from .batch import Batch, Stage
+from .geometry import _spatial_axis, common_image_size
+from .layout import as_float
+from .padding import crop_array, pad_array
+from .pipeline import Transform, option
+from .scaling import check_any_method, resize_any
+
+
+@dataclass(frozen=True)
+class LetterboxGeometry:
+    """Where an image sits inside its letterboxed version.
+
+    Attributes
+    ----------
+    image_size : (int, int)
+        ``(h, w)`` of the original image.
+    shape : (int, int)
+        ``(H, W)`` of the letterboxed input.
+    resized : (int, int)
+        ``(h_r, w_r)`` of the resized image inside it.
+    pad : (int, int, int, int)
+        ``(top, right, bottom, left)`` padding around it.
+    """
+
+    image_size: tuple[int, int]
+    shape: tuple[int, int]
+    resized: tuple[int, int]
+    pad: tuple[int, int, int, int]
+
+
+def _pair(value: Any, argument: str) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value, value)
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise type_error(argument, "an int or (height, width)", value)
+    return tuple(int(check_number(argument, v, low=1, integer=True)) for v in value)  # type: ignore[return-value]
+
+
+def letterbox_geometry(image_size: Any, new_shape: Any = 640, *, auto: bool = False,
+                       stride: int = 32, scaleup: bool = True,
+                       scale_fill: bool = False) -> LetterboxGeometry:
+    """The letterbox of an ``(h, w)`` image, with ultralytics' arithmetic.
+
+    Examples
+    --------
+    >>> letterbox_geometry((427, 640), 640)
+    LetterboxGeometry(image_size=(427, 640), shape=(640, 640), resized=(427, 640), pad=(106, 0, 107, 0))
+    >>> letterbox_geometry((427, 640), 640, auto=True).shape
+    (448, 640)
+    """
+    h, w = _pair(image_size, "image_size")
+    new_h, new_w = _pair(new_shape, "new_shape")
+    r = min(new_h / h, new_w / w)
+    if not scaleup:
+        r = min(r, 1.0)
+    w_r, h_r = int(round(w * r)), int(round(h * r))
+    dw, dh = new_w - w_r, new_h - h_r
+    if auto:
+        dw, dh = int(np.mod(dw, stride)), int(np.mod(dh, stride))
+    elif scale_fill:
+        dw, dh, w_r, h_r = 0, 0, new_w, new_h
+    top, bottom = int(round(dh / 2 - 0.1)), int(round(dh / 2 + 0.1))
+    left, right = int(round(dw / 2 - 0.1)), int(round(dw / 2 + 0.1))
+    return LetterboxGeometry((h, w), (h_r + top + bottom, w_r + left + right), (h_r, w_r),
+                             (top, right, bottom, left))
+
+
+def letterbox(image: Any, new_shape: Any = 640, *, color: Any = (114, 114, 114),
+              auto: bool = False, stride: int = 32, scaleup: bool = True,
+              scale_fill: bool = False) -> tuple[np.ndarray, LetterboxGeometry]:
+    """Letterbox one ``(h, w, 3)`` image for a detector; return it and its geometry.
+
+    Resizing is bilinear with OpenCV's sample positions (the model input of
+    ultralytics' ``letterbox`` up to rounding of 8-bit levels); ``color`` fills
+    the padding (0..255 for uint8 images, [0, 1] for float images).
+
+    Examples
+    --------
+    >>> picture, geometry = letterbox(np.zeros((100, 200, 3), np.uint8), 64)
+    >>> picture.shape, geometry.pad, int(picture[0, 0, 0])
+    ((64, 64, 3), (16, 0, 16, 0), 114)
+    """
+    arr = np.asarray(image)
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise value_error("image", "one (h, w, 3) image", arr)
+    geometry = letterbox_geometry(arr.shape[:2], new_shape, auto=auto, stride=stride,
+                                  scaleup=scaleup, scale_fill=scale_fill)
+    resized = resize_any(arr, geometry.resized, "bilinear", 0)
+    out = np.empty(geometry.shape + (3,), arr.dtype)
+    out[...] = np.asarray(color, dtype=arr.dtype)
+    top, _, _, left = geometry.pad
+    out[top:top + geometry.resized[0], left:left + geometry.resized[1]] = resized
+    return out, geometry
+
+
+def unletterbox_boxes(boxes: Any, geometry: LetterboxGeometry) -> np.ndarray:
+    """Map ``(B, 4)`` boxes from letterbox pixels back to the original image's pixels.
+
+    The inverse of the crop-and-resize :class:`Unletterbox` applies to maps;
+    corners are clipped to the image.
+
+    Examples
+    --------
+    >>> g = letterbox_geometry((100, 200), 64)
+    >>> unletterbox_boxes([[0, 16, 32, 48]], g)
+    array([[  0.,   0., 100., 100.]])
+    """
+    arr = np.asarray(boxes, np.float64).reshape(-1, 4)
+    top, _, _, left = geometry.pad
+    (h, w), (h_r, w_r) = geometry.image_size, geometry.resized
+    sx, sy = w / w_r, h / h_r
+    out = (arr - [left, top, left, top]) * [sx, sy, sx, sy]
+    return np.clip(out, 0, [w, h, w, h])
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Letterbox(Transform):
+    """Letterbox every map (or channel) as a detector's input would be.
+
+    The maps are resized by ``r`` and padded with ``cval``; the padding is
+    recorded per sample (``top``, ``right``, ``bottom``, ``left``).
+    ``Letterbox(s) | Unletterbox()`` with the original images brings the maps
+    back to their size (exactly when no resize was needed); for ``auto=True``
+    give ``Unletterbox`` the same parameters.
+
+    Parameters
+    ----------
+    new_shape : int or (int, int)
+        Size of the detector input, ``640`` for ``640 x 640``.
+    auto, stride, scaleup, scale_fill
+        As in ultralytics' ``letterbox()`` (see :mod:`visheat.letterbox`).
+    cval : float
+        Value of the padding.
+    method : str
+        Resize method (default ``"bilinear"``, OpenCV's ``INTER_LINEAR``).
+
+    Examples
+    --------
+    >>> Letterbox(8)(np.ones((1, 2, 4))).shape
+    (1, 8, 8)
+    """
+
+    new_shape: Any = 640
+    auto: bool = option(False)
+    stride: int = option(32)
+    scaleup: bool = option(True)
+    scale_fill: bool = option(False)
+    cval: float = option(0.0)
+    method: str = option("bilinear")
+    takes = frozenset({Stage.VALUES, Stage.MAP})
+
+    def __post_init__(self) -> None:
+        shape = _pair(self.new_shape, "new_shape")
+        object.__setattr__(self, "new_shape", shape if shape[0] != shape[1] else shape[0])
+        object.__setattr__(self, "cval", check_number("cval", self.cval))
+        _check_options(self)
+        check_any_method(self.method)
+
+    def geometry(self, image_size: tuple[int, int]) -> LetterboxGeometry:
+        """The letterbox of an image of ``image_size``."""
+        return letterbox_geometry(image_size, self.new_shape, auto=self.auto, stride=self.stride,
+                                  scaleup=self.scaleup, scale_fill=self.scale_fill)
+
+    def apply(self, batch: Batch) -> Batch:
+        spatial = _spatial_axis(batch.stage)
+        g = self.geometry(batch.data.shape[spatial:spatial + 2])
+        data = resize_any(as_float(batch.data), g.resized, self.method, spatial)
+        data = pad_array(data, g.pad, "constant", self.cval, spatial)
+        sides = dict(zip(("top", "right", "bottom", "left"), g.pad))
+        return batch.replace(data=data).with_record(
+            self, **{k: np.full(batch.n, v, np.int64) for k, v in sides.items()})
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Unletterbox(Transform):
+    """Map CAMs computed on letterboxed inputs back onto the original images.
+
+    Removes the padding and resizes the rest to each sample's image size. Where
+    the padding comes from, in order:
+
+    * ``pad=(top, right, bottom, left)`` in the map's pixels, e.g.
+      ``letterbox_geometry(...).pad``;
+    * the letterbox parameters (``new_shape`` and ``auto``, ``stride``,
+      ``scaleup``, ``scale_fill`` as in :func:`letterbox_geometry`), computed
+      for each image's size;
+    * otherwise from the two shapes: the map is taken to be the whole
+      letterboxed input made with ``auto=False`` (visheat's default), so its
+      shape is ``new_shape``.
+
+    Shapes alone cannot tell an ``auto=True`` letterbox from an ``auto=False``
+    one of the smaller shape (rounding makes both possible), so give the
+    parameters for ``auto=True``. Works on every stage; needs the original
+    images, except with ``pad`` (without images the map is only cropped).
+
+    Parameters
+    ----------
+    pad : (int, int, int, int), optional
+        Explicit padding to remove.
+    new_shape, auto, stride, scaleup, scale_fill
+        The letterbox parameters (see :mod:`visheat.letterbox`).
+    method : str
+        Resize method (default ``"bilinear"``).
+
+    Examples
+    --------
+    >>> cam = np.zeros((1, 640, 640)); cam[:, 106:533] = 1.0     # padding stays 0
+    >>> out = Unletterbox()(cam, image=np.zeros((427, 640, 3), np.uint8))
+    >>> out.shape, float(out.min())
+    ((1, 427, 640), 1.0)
+    >>> Unletterbox(new_shape=640, auto=True)(cam[:, 96:544], image=np.zeros((427, 640, 3))).shape
+    (1, 427, 640)
+    """
+
+    pad: Any = None
+    new_shape: Any = option(None)
+    auto: bool = option(False)
+    stride: int = option(32)
+    scaleup: bool = option(True)
+    scale_fill: bool = option(False)
+    method: str = option("bilinear")
+
+    def __post_init__(self) -> None:
+        if self.pad is not None:
+            if not isinstance(self.pad, (tuple, list)) or len(self.pad) != 4:
+                raise type_error("pad", "(top, right, bottom, left)", self.pad)
+            pad = tuple(int(check_number("pad", v, low=0, integer=True)) for v in self.pad)
+            object.__setattr__(self, "pad", pad)
+        if self.new_shape is not None:
+            shape = _pair(self.new_shape, "new_shape")
+            object.__setattr__(self, "new_shape", shape if shape[0] != shape[1] else shape[0])
+        _check_options(self)
+        check_any_method(self.method)
+
+    def geometry(self, image_size: tuple[int, int], shape: tuple[int, int]) -> LetterboxGeometry:
+        """The letterbox an image of ``image_size`` had, given a map of ``shape``.
+
+        Use it to map detections with :func:`unletterbox_boxes`.
+        """
+        if self.pad is not None:
+            top, right, bottom, left = self.pad
+            resized = (shape[0] - top - bottom, shape[1] - left - right)
+            return LetterboxGeometry(tuple(image_size), tuple(shape), resized, self.pad)  # type: ignore[arg-type]
+        if self.new_shape is None:
+            return letterbox_geometry(image_size, shape)
+        g = letterbox_geometry(image_size, self.new_shape, auto=self.auto, stride=self.stride,
+                               scaleup=self.scaleup, scale_fill=self.scale_fill)
+        if g.shape != tuple(shape):
+            raise value_error("x", f"maps of the letterboxed size {g.shape} for images of size "
+                              f"{tuple(image_size)}", f"size {tuple(shape)}",
+                              "Resize the CAM to the model input's size first, or pass pad=.",
+                              described=True)
+        return g
+
+    def apply(self, batch: Batch) -> Batch:
+        spatial = _spatial_axis(batch.stage)
+        shape = batch.data.shape[spatial:spatial + 2]
+        if batch.images is None:
+            if self.pad is None:
+                raise value_error("images", "the original images (their size undoes the "
+                                  "letterbox)", None, "Pass them, or give pad=(top, right, "
+                                  "bottom, left).")
+            return batch.replace(data=crop_array(batch.data, self.pad, spatial))
+        size = common_image_size(batch)
+        data = crop_array(batch.data, self.geometry(size, shape).pad, spatial)
+        return batch.replace(data=resize_any(data, size, self.method, spatial,
+                                             exact=not batch.fast))
+
+
+def _check_options(transform: Transform) -> None:
+    object.__setattr__(transform, "stride", int(check_number(
+        "stride", transform.stride, low=1, integer=True)))  # type: ignore[attr-defined]
+    for flag in ("auto", "scaleup", "scale_fill"):
+        if not isinstance(getattr(transform, flag), (bool, np.bool_)):
+            raise type_error(flag, "True or False", getattr(transform, flag))
+        object.__setattr__(transform, flag, bool(getattr(transform, flag)))
+
+
+__all__ = ["LetterboxGeometry", "letterbox_geometry", "letterbox", "unletterbox_boxes",
+           "Letterbox", "Unletterbox"]

@@ -1,0 +1,168 @@
+"""Known value ranges: maps in ``[min_value, max_value]`` to [0, 1] and back, and inversion.
+
+imgaug's ``HeatmapsOnImage(arr, min_value=..., max_value=...)`` stores a heatmap
+normalised to [0, 1] and ``get_arr()`` maps it back. In visheat the two
+directions are transforms, so a pipeline says where the scaling happens::
+
+    ToUnitRange(-1, 20) | Invert() | FromUnitRange(-1, 20)
+
+Both work elementwise on channel values ``(N, C, H, W)`` and maps ``(N, H, W)``
+and keep the float dtype; the arithmetic is imgaug's (``(x - min) / (max - min)``
+and ``min + (max - min) * u`` in the array's precision). To colour a map with a
+known range without rescaling it, use ``ExtremaColormap(vmin=..., vmax=...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._errors import check_number, type_error, value_error
+from .batch import Batch, Stage
+from .layout import as_float
+from .pipeline import Transform, option
+
+_MAPS = frozenset({Stage.VALUES, Stage.MAP})
+
+
+def _check_range(min_value: object, max_value: object) -> tuple[float, float]:
+    low = check_number("min_value", min_value)
+    high = check_number("max_value", max_value)
+    if not low < high:
+        raise value_error("max_value", f"a number above min_value={low:g}", max_value)
+    return low, high
+
+
+def _set_range(transform: Transform) -> None:
+    """Validate and store ``min_value``/``max_value`` as floats (one canonical form)."""
+    low, high = _check_range(transform.min_value, transform.max_value)  # type: ignore[attr-defined]
+    object.__setattr__(transform, "min_value", low)
+    object.__setattr__(transform, "max_value", high)
+
+
+def to_unit_range(x: np.ndarray, min_value: float, max_value: float,
+                  clip: bool = True) -> np.ndarray:
+    """``(x - min_value) / (max_value - min_value)``, clipped to [0, 1] by default.
+
+    Examples
+    --------
+    >>> to_unit_range(np.array([-1.0, 9.5, 20.0, 30.0]), -1, 20)
+    array([0. , 0.5, 1. , 1. ])
+    """
+    x = as_float(np.asarray(x))
+    kind = x.dtype.type
+    out = (x - kind(min_value)) / kind(max_value - min_value)
+    return np.clip(out, 0, 1, out=out) if clip else out
+
+
+def from_unit_range(u: np.ndarray, min_value: float, max_value: float) -> np.ndarray:
+    """``min_value + (max_value - min_value) * u`` (imgaug's ``get_arr()``).
+
+    Examples
+    --------
+    >>> from_unit_range(np.array([0.0, 0.5, 1.0]), -1, 20)
+    array([-1. ,  9.5, 20. ])
+    """
+    u = as_float(np.asarray(u))
+    kind = u.dtype.type
+    return kind(min_value) + kind(max_value - min_value) * u
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ToUnitRange(Transform):
+    """Normalise values known to lie in ``[min_value, max_value]`` to [0, 1].
+
+    imgaug's ``HeatmapsOnImage(arr, min_value=..., max_value=...)``. Values
+    outside the range are clipped (imgaug clips too, but only when one of the
+    first 50 values is outside); ``clip=False`` keeps the plain affine map.
+
+    Parameters
+    ----------
+    min_value, max_value : float
+        The range of the input, ``min_value < max_value`` (e.g. depth in metres,
+        logits in a known interval).
+    clip : bool
+        Clip the result to [0, 1] (default ``True``).
+
+    Examples
+    --------
+    >>> ToUnitRange(-1, 20)(np.array([[[-1.0, 9.5, 20.0]]]))
+    array([[[0. , 0.5, 1. ]]])
+    >>> ToUnitRange(1, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_value: expected a number above min_value=1; got 1 (int).
+    """
+
+    min_value: float = 0.0
+    max_value: float = 1.0
+    clip: bool = option(True)
+    takes = _MAPS
+
+    def __post_init__(self) -> None:
+        _set_range(self)
+        if not isinstance(self.clip, (bool, np.bool_)):
+            raise type_error("clip", "True or False", self.clip)
+        object.__setattr__(self, "clip", bool(self.clip))
+
+    def apply(self, batch: Batch) -> Batch:
+        data = to_unit_range(batch.data, self.min_value, self.max_value, bool(self.clip))
+        return batch.replace(data=data)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class FromUnitRange(Transform):
+    """Map [0, 1] values back to ``[min_value, max_value]`` (imgaug's ``get_arr()``).
+
+    Examples
+    --------
+    >>> FromUnitRange(-1, 20)(np.array([[[0.0, 0.5, 1.0]]]))
+    array([[[-1. ,  9.5, 20. ]]])
+    """
+
+    min_value: float = 0.0
+    max_value: float = 1.0
+    takes = _MAPS
+
+    def __post_init__(self) -> None:
+        _set_range(self)
+
+    def apply(self, batch: Batch) -> Batch:
+        return batch.replace(data=from_unit_range(batch.data, self.min_value, self.max_value))
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Invert(Transform):
+    """Reflect values about the middle of a range: ``v -> min_value + max_value - v``.
+
+    With the default range [0, 1] this is imgaug's ``invert()``, ``v -> 1 - v``
+    (e.g. to turn a distance map into a proximity map). Applying it twice gives
+    the input back, up to floating-point rounding.
+
+    Parameters
+    ----------
+    min_value, max_value : float
+        The range to reflect in (default [0, 1]).
+
+    Examples
+    --------
+    >>> Invert()(np.array([[[0.0, 0.25, 1.0]]]))
+    array([[[1.  , 0.75, 0.  ]]])
+    >>> Invert(-1, 20)(np.array([[[-1.0, 0.0]]]))
+    array([[[20., 19.]]])
+    """
+
+    min_value: float = 0.0
+    max_value: float = 1.0
+    takes = _MAPS
+
+    def __post_init__(self) -> None:
+        _set_range(self)
+
+    def apply(self, batch: Batch) -> Batch:
+        data = as_float(batch.data)
+        return batch.replace(data=data.dtype.type(self.min_value + self.max_value) - data)
+
+
+__all__ = ["ToUnitRange", "FromUnitRange", "Invert", "to_unit_range", "from_unit_range"]

@@ -1,0 +1,140 @@
+"""A real, headless Chromium driven over the DevTools protocol, for tests.
+
+Debian's ``/usr/bin/chromium`` is started with every flag that keeps it off the
+network (the machine has none) and a fresh profile; the test talks to it over a
+websocket on the loopback address (``websocket-client``, a test extra). Only what
+the tests need: open a page, wait for it to load, collect console errors and
+exceptions, evaluate an expression, take a screenshot.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import websocket
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+         "--window-size=1280,900", "--hide-scrollbars", "about:blank"]
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable: Debian's, else one on PATH."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    return shutil.which("chromium")
+
+
+class Chromium:
+    """``with Chromium() as browser: page = browser.open(url)``."""
+
+    def __init__(self, executable: str, timeout: float = 60.0) -> None:
+        self.timeout = timeout
+        self.profile = tempfile.mkdtemp(prefix="visheat-chromium-")
+        self.process = subprocess.Popen([executable, f"--user-data-dir={self.profile}", *FLAGS],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.port = self._port()
+        self.ws = websocket.create_connection(self._page_socket(), timeout=timeout,
+                                              suppress_origin=True)
+        self._next_id = 0
+        self.events: list[dict[str, Any]] = []
+        for domain in ("Page", "Runtime", "Log"):
+            self.call(f"{domain}.enable")
+
+    def _port(self) -> int:
+        marker = Path(self.profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chromium exited with code {self.process.returncode}")
+            if marker.exists() and marker.read_text().strip():
+                return int(marker.read_text().split()[0])
+            time.sleep(0.05)
+        raise TimeoutError("chromium did not open its DevTools port")
+
+    def _page_socket(self) -> str:
+        url = f"http://127.0.0.1:{self.port}/json/list"
+        with urllib.request.urlopen(url, timeout=self.timeout) as answer:
+            targets = json.load(answer)
+        return next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Send one DevTools command and return its result (events are kept)."""
+        self._next_id += 1
+        ident = self._next_id
+        self.ws.send(json.dumps({"id": ident, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == ident:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message)
+
+    def wait_for(self, event: str) -> dict[str, Any]:
+        """Wait for the next ``event`` (e.g. ``"Page.loadEventFired"``)."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            message = json.loads(self.ws.recv())
+            self.events.append(message)
+            if message.get("method") == event:
+                return message
+        raise TimeoutError(event)
+
+    def open(self, url: str) -> None:
+        """Navigate to ``url`` and wait until the page (images included) has loaded."""
+        self.events.clear()
+        self.call("Page.navigate", url=url)
+        self.wait_for("Page.loadEventFired")
+
+    def evaluate(self, expression: str) -> Any:
+        """The JSON value of a JavaScript expression in the page."""
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
+                           awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(result["exceptionDetails"])
+        return result["result"].get("value")
+
+    def errors(self) -> list[str]:
+        """Console errors, uncaught exceptions and browser log errors seen so far."""
+        self.call("Runtime.evaluate", expression="0")  # flush pending events
+        found = []
+        for message in self.events:
+            method, params = message.get("method"), message.get("params", {})
+            if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(f"console: {params.get('args')}")
+            elif method == "Runtime.exceptionThrown":
+                found.append(f"exception: {params.get('exceptionDetails')}")
+            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+                found.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
+        return found
+
+    def screenshot(self) -> bytes:
+        """A PNG of the whole page."""
+        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        return base64.b64decode(shot["data"])
+
+    def __enter__(self) -> Chromium:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.ws.close()
+        finally:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            shutil.rmtree(self.profile, ignore_errors=True)
