@@ -516,16 +516,19 @@ def stream_section(args: argparse.Namespace) -> list[str]:
         f"{call} in a subprocess, on a {result.count:,} × 3 × 224 × 224 float32 `.npy` "
         f"memmap ({result.data_gb:.2f} GB on disk, written in {result.write_s:.0f} s just "
         "before, so mostly in the page cache).", "",
-        "| maps | wall time (s) | maps / s | peak RSS (MB) | target | PNG files | PNG size (GB) |",
-        "|---:|---:|---:|---:|---|---:|---:|",
-        f"| {result.count:,} | {result.wall_s:.1f} | {result.maps_per_s:.1f} | "
+        "| maps | save_heatmaps (s) | maps / s | process wall time (s) | peak RSS (MB) | "
+        "target | PNG files | PNG size (GB) |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|",
+        f"| {result.count:,} | {result.save_s:.1f} | {result.maps_per_s:.1f} | "
+        f"{result.wall_s:.1f} | "
         f"**{result.peak_rss_mb:.0f}** | < 1024 MB: {verdict} | {result.png_count:,} | "
         f"{result.png_gb:.2f} |", "",
         f"Peak RSS is the child's own `VmHWM` (file-backed memmap pages included); polling "
         f"`/proc` every 0.1 s saw at most {result.polled_peak_mb:.0f} MB resident, "
-        f"{result.polled_peak_anon_mb:.0f} MB of it anonymous. Wall time includes starting "
-        "Python, importing visheat and compiling its kernels. "
-        f"Where the time goes, measured apart on the file's first {streaming.SPLIT} maps: "
+        f"{result.polled_peak_anon_mb:.0f} MB of it anonymous. The process wall time adds "
+        "starting Python, importing visheat and compiling its kernels to the call. "
+        f"Where the time goes, measured apart in a second process on "
+        f"{streaming.SPLIT} maps spread over the file: "
         f"rendering {result.render_ms:.2f} ms / map, PNG encoding (visheat's encoder, Pillow "
         f"defaults) {result.encode_ms:.1f} ms / map, against {1e3 / result.maps_per_s:.1f} "
         "ms / map in the run. The child's memory over the run:",
