@@ -82,3 +82,14 @@ def test_bad_batch_sizes_are_refused(kwargs, match):
 def test_batch_wide_statistics_are_refused():
     with pytest.raises(ValueError, match="pipe: expected per-sample steps.*heatmap\\(\\)"):
         list(heatmap_batches(X, NormReduction() | ExtremaColormap(scope="batch")))
+
+
+def test_compression_level_changes_size_not_pictures(tmp_path):
+    fast = save_heatmaps(X, directory=tmp_path / "fast", compress_level=1)
+    small = save_heatmaps(X, directory=tmp_path / "small", compress_level=9)
+    for a, b in zip(fast, small):
+        with Image.open(a) as ia, Image.open(b) as ib:
+            assert np.array_equal(np.asarray(ia), np.asarray(ib))
+    assert sum(p.stat().st_size for p in fast) >= sum(p.stat().st_size for p in small)
+    with pytest.raises(ValueError, match=r"compress_level: expected an integer in \[0, 9\]"):
+        save_heatmaps(X, directory=tmp_path / "bad", compress_level=12)

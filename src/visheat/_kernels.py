@@ -100,14 +100,19 @@ def _indices(src, start, stop, a, b, scale, idx):  # pragma: no cover - compiled
 
 
 @nb.njit(**_JIT)
-def _pack4(idx, count, lut32, words, first_word):  # pragma: no cover - compiled
-    """Colours of ``4 * count`` pixels as ``3 * count`` little-endian words (RGBR GBRG BRGB)."""
-    for q in range(count):
-        v0 = lut32[idx[4 * q]]
-        v1 = lut32[idx[4 * q + 1]]
-        v2 = lut32[idx[4 * q + 2]]
-        v3 = lut32[idx[4 * q + 3]]
-        w = first_word + 3 * q
+def _colour_words(src, a, b, scale, lut32, words):  # pragma: no cover - compiled
+    """Colours of ``src`` (length a multiple of 4) as little-endian words RGBR GBRG BRGB.
+
+    One fused loop: clamp, table position, gather and packing stay in registers.
+    """
+    half = np.float32(0.5)
+    for q in range(src.shape[0] // 4):
+        p = 4 * q
+        v0 = lut32[np.uint32((min(max(src[p], a), b) - a) * scale + half)]
+        v1 = lut32[np.uint32((min(max(src[p + 1], a), b) - a) * scale + half)]
+        v2 = lut32[np.uint32((min(max(src[p + 2], a), b) - a) * scale + half)]
+        v3 = lut32[np.uint32((min(max(src[p + 3], a), b) - a) * scale + half)]
+        w = 3 * q
         words[w] = v0 | (v1 << np.uint32(24))
         words[w + 1] = (v1 >> np.uint32(8)) | (v2 << np.uint32(16))
         words[w + 2] = (v2 >> np.uint32(16)) | (v3 << np.uint32(8))
@@ -127,19 +132,17 @@ def colorize_u8(m, lo, hi, lut32, out, words_ok):  # pragma: no cover - compiled
         a, b = lo[i], hi[i]
         scale = np.float32(size - 1) / (b - a)
         src, dst = m[i], out[i]
-        k = src.shape[0]
-        words = dst.view(np.uint32) if words_ok else dst[:0].view(np.uint32)
-        for start in range(0, k, BLOCK):
-            stop = min(k, start + BLOCK)
+        if words_ok:
+            _colour_words(src, a, b, scale, lut32, dst.view(np.uint32))
+            continue
+        for start in range(0, src.shape[0], BLOCK):
+            stop = min(src.shape[0], start + BLOCK)
             _indices(src, start, stop, a, b, scale, idx)
-            if words_ok:
-                _pack4(idx, (stop - start) // 4, lut32, words, 3 * (start // 4))
-            else:
-                for p in range(start, stop):
-                    v = lut32[idx[p - start]]
-                    dst[3 * p] = v & 255
-                    dst[3 * p + 1] = (v >> 8) & 255
-                    dst[3 * p + 2] = v >> 16
+            for p in range(start, stop):
+                v = lut32[idx[p - start]]
+                dst[3 * p] = v & 255
+                dst[3 * p + 1] = (v >> 8) & 255
+                dst[3 * p + 2] = v >> 16
 
 
 @nb.njit(**_JIT)

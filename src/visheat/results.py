@@ -122,10 +122,14 @@ def file_name(pattern: Any, index: int, label: str = "", argument: str = "patter
     return name
 
 
-def png_bytes(picture: np.ndarray) -> bytes:
-    """Encode an ``(H, W, 3)`` picture as PNG."""
+def png_bytes(picture: np.ndarray, compress_level: int = 6) -> bytes:
+    """Encode an ``(H, W, 3)`` picture as PNG.
+
+    ``compress_level`` is zlib's 0-9 (Pillow's default 6); encoding dominates the
+    cost of writing many files, and level 1 is about 4x faster for files ~15 % larger.
+    """
     buffer = io.BytesIO()
-    Image.fromarray(to_uint8(picture)).save(buffer, format="PNG")
+    Image.fromarray(to_uint8(picture)).save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
 
 

@@ -7,18 +7,25 @@ method        what it does
 ============  =================================================================
 ``argmax``    the first maximum in row-major order (no refinement)
 ``quarter``   a quarter pixel toward the larger neighbour on each axis (HRNet)
-``dark``      Newton step on the log-heatmap (DARK's Taylor expansion); exact
-              for Gaussian maps; ``blur=sigma`` smooths noisy maps first
+``dark``      peak of a Gaussian fitted to the 13 x 13 window around the maximum
+              (log-heatmap quadratic, least squares; round unless measurably
+              elongated), by a Newton step as in DARK: exact for Gaussian maps
+              anywhere, borders included, and it averages noise (see
+              :mod:`~visheat.keypoints.gaussfit`); ``blur=sigma`` blurs first
+              and reads DARK's 3 x 3 stencil instead
 ``topk``      softmax-weighted mean of the ``k`` highest pixels (H3R)
 ``integral``  centre of mass of a ``patch x patch`` window around the maximum
 ============  =================================================================
 
 Defined edge cases (visheat's convention): ties go to the first maximum in
 row-major order; a flat map (every value equal, e.g. all zeros) has no peak and
-decodes to NaN with the constant as its score; refinement never reads or moves
-off the map, so a peak on the border is refined only along the border; NaN or
-infinite values are a `ValueError`. Other conventions report a missing peak the
-way their system does (``-1`` for mmpose and imgaug, ``0`` for HRNet).
+decodes to NaN with the constant as its score; refinement never reads off the
+map nor moves a point off its extent ``[-0.5, W - 0.5]``; where ``dark``'s fit
+fails (peaks narrower than sigma ~0.55, fewer than six positive values, no
+maximum) it reads the 3 x 3 stencil, which keeps the grid maximum when that has
+no maximum either; NaN or infinite values are a `ValueError`. Other conventions
+report a missing peak the way their system does (``-1`` for mmpose and imgaug,
+``0`` for HRNet).
 """
 
 from __future__ import annotations
@@ -66,7 +73,8 @@ def decode(heatmaps: Any, method: str | None = None, *, stride: Any = 1,
         Odd window size of ``"integral"``.
     blur : float, optional
         Sigma (heatmap pixels) of the Gaussian blur ``"dark"`` applies first;
-        default: the convention's (none for visheat); ``0`` turns it off.
+        default: the convention's (none for visheat, whose fit already
+        averages noise); ``0`` turns it off.
     threshold : float, optional
         Maps whose maximum is below it decode to the convention's "no peak";
         default: the convention's (none for visheat).
@@ -84,6 +92,12 @@ def decode(heatmaps: Any, method: str | None = None, *, stride: Any = 1,
     array([[10.3, 6.6]])
     >>> decode(maps, "argmax", stride=2).points
     array([[10.5, 6.5]])
+
+    Also on the edge of the map, where half the peak is cut off:
+
+    >>> edge, _ = gaussian_heatmaps([[-0.5, 0.9]], size=(8, 8), sigma=1.5, stride=2)
+    >>> decode(edge, stride=2).points.round(6)
+    array([[-0.5,  0.9]])
     >>> decode(np.zeros((1, 4, 4)))
     Decoded(points=array([[nan, nan]]), scores=array([0.]))
     >>> decode(np.full((1, 2, 2), np.nan))
@@ -137,8 +151,10 @@ def _refine(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, method: str,
         return refine.topk(m, k)
     sigma = conv.blur if blur is None else check_number("blur", blur, low=0)
     radius = conv.blur_radius if blur is None else None
-    blurred = refine.blur_for_dark(m, sigma, radius, conv.flavour) if sigma else m
-    return refine.dark(blurred, rows, cols, conv.flavour)
+    if not sigma:
+        return refine.dark(m, rows, cols, conv.flavour)
+    blurred = refine.blur_for_dark(m, sigma, radius, conv.flavour)
+    return refine.dark(blurred, rows, cols, conv.flavour, blurred=True)
 
 
 def finish(m: np.ndarray, xy: np.ndarray, scores: np.ndarray, conv: Convention,

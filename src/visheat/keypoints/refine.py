@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .gaussfit import fit_gaussian_peaks
 from .smoothing import convolve_separable, gaussian_kernel
 
 #: Floor of the heatmap before the log in ``dark`` (DarkPose uses 1e-10).
@@ -75,24 +76,39 @@ def blur_for_dark(maps: np.ndarray, sigma: float, radius: int | None,
 
 
 def dark(maps: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-         flavour: str = "visheat") -> tuple[np.ndarray, np.ndarray]:
-    """Newton step on the log-heatmap (DARK's Taylor expansion); ``maps`` already blurred."""
+         flavour: str = "visheat", blurred: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Newton step on the log-heatmap (DARK's Taylor expansion); ``maps`` already blurred.
+
+    visheat fits a Gaussian to the 13 x 13 window around the maximum
+    (:func:`~visheat.keypoints.gaussfit.fit_gaussian_peaks`) and reads the 3 x 3
+    stencil (:func:`_dark_stencil`) where that fit fails. On maps it
+    ``blurred`` it reads the stencil only: near a border a blurred map is no
+    longer Gaussian, and only its maximum, which the normalised blur keeps in
+    place, still marks the point.
+    """
+    if flavour == "visheat" and not blurred:
+        x, y, fitted = fit_gaussian_peaks(maps, rows, cols)
+        if not fitted.all():
+            rest = ~fitted
+            logs = np.log(np.maximum(maps[rest], LOG_FLOOR))
+            x[rest], y[rest] = _dark_stencil(logs, rows[rest], cols[rest])
+        return x, y
     if flavour == "mmpose-udp":
         return _dark_udp(maps, rows, cols)
     logs = np.log(np.maximum(maps, LOG_FLOOR))
     if flavour == "visheat":
-        return _dark_visheat(logs, rows, cols)
+        return _dark_stencil(logs, rows, cols)
     return _dark_reference(logs, rows, cols)
 
 
-def _dark_visheat(logs: np.ndarray, rows: np.ndarray, cols: np.ndarray
+def _dark_stencil(logs: np.ndarray, rows: np.ndarray, cols: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Quadratic fit on the 3 x 3 stencil nearest the maximum that fits in the map.
+    """Quadratic through the 3 x 3 stencil nearest the maximum that fits in the map.
 
-    A log-Gaussian is exactly quadratic, so the fit finds its peak from any
-    stencil, also one shifted inward at a border. The step is kept only where
-    the fit has a maximum, and limited to one pixel from the grid maximum and to
-    the map's extent.
+    A log-Gaussian is exactly quadratic, so the stencil finds its peak from any
+    position, also shifted inward at a border. The step is kept only where the
+    quadratic has a maximum, and limited to one pixel from the grid maximum and
+    to the map's extent.
     """
     h, w = logs.shape[-2:]
     m = np.arange(len(rows))
