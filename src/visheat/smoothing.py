@@ -32,12 +32,13 @@ def gaussian_weights(sigma: float, truncate: float = 4.0) -> np.ndarray:
     array([0.0545, 0.2442, 0.4026, 0.2442, 0.0545])
     """
     radius = int(min(truncate * sigma + 0.5, 1e300))
-    if radius == 0:  # narrower than a pixel: the identity
+    if radius == 0 or sigma * sigma < 1e-300:  # narrower than a pixel: the identity
         return np.ones(1)
     check_allocation("sigma" if truncate <= 4 else "truncate", (2 * radius + 1,), np.float64,
                      what="a kernel")
     x = np.arange(-radius, radius + 1, dtype=np.float64)
-    w = np.exp(-0.5 / (sigma * sigma) * x * x)
+    with np.errstate(over="ignore", under="ignore"):  # far taps of narrow kernels: exactly 0
+        w = np.exp(-0.5 / (sigma * sigma) * x * x)
     w /= w.sum()
     w.flags.writeable = False
     return w

@@ -196,7 +196,7 @@ def integral(maps: np.ndarray, rows: np.ndarray, cols: np.ndarray, patch: int = 
 
 def topk(maps: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Softmax-weighted mean position of the ``k`` highest pixels (ties: row-major first)."""
-    flat = maps.reshape(len(maps), -1)
+    flat = maps.reshape(len(maps), maps.shape[-2] * maps.shape[-1])  # also for zero maps
     order = np.argsort(-flat, axis=1, kind="stable")[:, :k]
     values = np.take_along_axis(flat, order, axis=1)
     weights = np.exp(values - values[:, :1])
