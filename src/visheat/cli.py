@@ -167,7 +167,8 @@ def _refuse_existing(existing: str, paths: Sequence[Path], resume: bool = True) 
 # -- commands ---------------------------------------------------------------------------
 
 def _render_command(args: argparse.Namespace) -> int:
-    from .results import file_name, png_bytes, remove_temporaries, safe_name, write_atomic
+    from .results import (check_distinct, file_name, png_bytes, prepare_folder,
+                          remove_temporaries, safe_name, write_atomic)
 
     inputs = _Inputs(args)
     labels = inputs.labels
@@ -175,9 +176,10 @@ def _render_command(args: argparse.Namespace) -> int:
     out = Path(args.out)
     paths = [out / file_name(pattern, i, safe_name(labels[i]) if labels else "", "--pattern")
              for i in range(inputs.n)]
+    check_distinct(paths, "--pattern")
     existing = _existing(args)
     _refuse_existing(existing, paths)
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_folder(out, "--out")
     if existing != "error":  # the folder is ours: drop temporary files of a killed run
         remove_temporaries(out)
 
@@ -279,7 +281,7 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
 
     from ._cards import ramp
     from ._colordata import get_table
-    from .results import png_bytes, to_uint8, write_atomic
+    from .results import png_bytes, prepare_folder, to_uint8, write_atomic
 
     if path.suffix.lower() != ".png":
         raise ValueError(f"--swatches: expected a .png file name; got {str(path)!r}.")
@@ -301,7 +303,7 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
         colours = to_uint8(ramp(get_table(prefix + name).colors, ramp_w))
         sheet.paste(Image.fromarray(np.repeat(colours[None], row_h - 4, axis=0)), (name_w, y))
         draw.text((16, y + 3), name, fill="black", font=font)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    prepare_folder(path.parent, "--swatches")
     write_atomic(path, png_bytes(np.asarray(sheet)))
     return path
 
@@ -311,7 +313,7 @@ PRESETS_SHOWN = ("sensitivity", "attribution", "cam")
 
 def _demo(args: argparse.Namespace) -> int:
     from .heatmap import heatmap
-    from .results import safe_name
+    from .results import prepare_folder, safe_name
     from .sample_data import load_sample
 
     sample = load_sample()
@@ -319,6 +321,7 @@ def _demo(args: argparse.Namespace) -> int:
     names = [f"{i:02d}_{safe_name(label)}.png" for i, label in enumerate(sample.labels)]
     _refuse_existing(_existing(args), [out / preset / name for preset in PRESETS_SHOWN
                                        for name in names], resume=False)
+    prepare_folder(out, "--out")
     jobs = {
         "sensitivity": (sample.attributions, None, "sensitivity"),
         "attribution": (sample.attributions, None, "attribution"),

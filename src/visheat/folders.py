@@ -42,7 +42,8 @@ from .heatmap import heatmap
 from .io import DEFAULT_MAX_BYTES, load_array, npz_members
 from .letterbox import Unletterbox, unletterbox_boxes
 from .pipeline import Pipeline, Transform, as_pipeline
-from .results import png_bytes, remove_temporaries, safe_name, write_atomic
+from .results import (check_distinct, png_bytes, prepare_folder, remove_temporaries, safe_name,
+                      write_atomic)
 from .stream import EXISTING, _progress
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -229,10 +230,11 @@ def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "ca
                           described=True)
     dets = load_detections(detections, max_bytes)
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{safe_name(p.stem)}_{safe_name(method)}.png" for p in images]
+    check_distinct(paths, "images_dir")  # names that differ only in unsafe characters
+    prepare_folder(folder, "out_dir")
     if existing != "error":  # the folder is ours to resume or replace
         remove_temporaries(folder)
-    paths = [folder / f"{safe_name(p.stem)}_{safe_name(method)}.png" for p in images]
     if existing == "error":
         clash = next((p for p in paths if p.exists()), None)
         if clash is not None:

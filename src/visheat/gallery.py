@@ -32,8 +32,8 @@ from PIL import Image
 
 from ._cards import Caption, check_alpha, panels, ramp, read_captions, read_images, ticks
 from ._errors import check_number, type_error, value_error
-from .results import (ColorbarInfo, Heatmaps, format_number, png_bytes, remove_temporaries,
-                      safe_name, to_uint8, write_atomic)
+from .results import (ColorbarInfo, Heatmaps, format_number, png_bytes, prepare_folder,
+                      remove_temporaries, safe_name, to_uint8, write_atomic)
 
 __all__ = ["write_gallery", "GalleryWriter"]
 
@@ -152,7 +152,7 @@ class GalleryWriter:
         self._resumed: set[int] = set()
         self._ramps: dict[str, str] = {}
         self._check_existing()
-        (self.out if self_contained else self.out / FILES).mkdir(parents=True, exist_ok=True)
+        prepare_folder(self.out if self_contained else self.out / FILES, "out_dir")
         if existing != "error":  # temporary files of a killed run: never complete, never used
             remove_temporaries(self.out)
             remove_temporaries(self.out / FILES)

@@ -115,6 +115,7 @@ def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dt
             threads: int = 1, start: int = 0, channels: str = "together") -> Heatmaps:
     """Read ``x``, run the pipeline, wrap the pictures; ``start`` offsets per-sample parameters."""
     data, stage = read_batch(x, layout)
+    check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
     imgs = None if images is None else to_images(images, data.shape[0])
     grid = None
     if channels == "separate":

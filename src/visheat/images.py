@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import describe, type_error, value_error
+from ._errors import check_allocation, describe, type_error, value_error
 
 Images = np.ndarray | tuple[np.ndarray, ...]
 
@@ -49,6 +49,9 @@ def _rgb(arr: np.ndarray, argument: str) -> np.ndarray:
     channels = arr.shape[-1]
     if 0 in arr.shape[-3:-1]:
         raise value_error(argument, "images of at least 1 x 1 pixels", arr)
+    if channels == 1 or (arr.dtype != np.uint8 and arr.dtype != np.float64):  # copies
+        kept = np.uint8 if arr.dtype == np.uint8 else np.float64
+        check_allocation(argument, arr.shape[-3:-1] + (3,), kept, what="an image")
     if channels == 1:
         arr = np.repeat(arr, 3, axis=-1)
     elif channels not in (3, 4):

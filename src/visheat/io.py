@@ -121,9 +121,13 @@ def load_array(path: str | os.PathLike, key: str | None = None, *,
                           described=True)
     if key is not None:
         raise value_error("key", "no key for a .npy file (keys name .npz members)", key)
-    with open(file, "rb") as stream:
-        shape, _, dtype = _header(stream, where)
-        data_bytes = file.stat().st_size - stream.tell()
+    try:
+        with open(file, "rb") as stream:
+            shape, _, dtype = _header(stream, where)
+            data_bytes = file.stat().st_size - stream.tell()
+    except OSError as err:  # no permission, a device that fails
+        raise value_error(where, "a readable .npy file", f"a file that cannot be read "
+                          f"({err.strerror or err})", described=True) from None
     _check_numeric(dtype, where, numeric)
     _check_declared(shape, dtype, data_bytes, where)
     if not dtype.itemsize:  # numpy cannot map zero-size items
@@ -140,6 +144,9 @@ def npz_members(path: str | os.PathLike) -> dict[str, int]:
     except zipfile.BadZipFile:
         raise value_error(str(path), "a .npz archive (numpy's zip format)",
                           "a file that is not a zip archive", described=True) from None
+    except OSError as err:
+        raise value_error(str(path), "a readable .npz archive", f"a file that cannot be read "
+                          f"({err.strerror or err})", described=True) from None
 
 
 def _load_member(file: Path, key: str | None, max_bytes: int, numeric: bool) -> np.ndarray:

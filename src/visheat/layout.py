@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import describe, type_error, value_error
+from ._errors import check_allocation, describe, type_error, value_error
 from .batch import Stage
 
 LETTERS = "NCHW"
@@ -140,10 +140,13 @@ def as_float(arr: np.ndarray, argument: str = "x") -> np.ndarray:
     object arrays are refused.
     """
     kind = arr.dtype.kind
-    if kind == "f":
-        return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)
-    if kind in "iub":
-        return arr.astype(np.float64)
+    if kind == "f" and arr.dtype in (np.float32, np.float64):
+        return arr
+    if kind in "fiub":  # a copy: a broadcast view of an absurd size would become real here
+        dtype = np.float32 if kind == "f" else np.float64
+        check_allocation(argument, arr.shape[1:] if arr.ndim > 2 else arr.shape, dtype,
+                         what="values as floats (one sample)")
+        return arr.astype(dtype)
     hint = "Take np.abs(x) or x.real first." if kind == "c" else None
     raise type_error(argument, "real numbers (float, int or bool dtype)", arr, hint)
 

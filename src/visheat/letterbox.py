@@ -85,8 +85,7 @@ def letterbox_geometry(image_size: Any, new_shape: Any = 640, *, auto: bool = Fa
     r = min(new_h / h, new_w / w)
     if not scaleup:
         r = min(r, 1.0)
-    # at least one pixel: a very elongated image would round to 0 (cv2.resize fails there)
-    w_r, h_r = max(1, int(round(w * r))), max(1, int(round(h * r)))
+    w_r, h_r = int(round(w * r)), int(round(h * r))
     dw, dh = new_w - w_r, new_h - h_r
     if auto:
         dw, dh = dw % stride, dh % stride  # Python ints: exact for any stride
@@ -122,12 +121,21 @@ def letterbox(image: Any, new_shape: Any = 640, *, color: Any = (114, 114, 114),
     geometry = letterbox_geometry(arr.shape[:2], new_shape, auto=auto, stride=stride,
                                   scaleup=scaleup, scale_fill=scale_fill)
     check_allocation("new_shape", geometry.shape + (3,), np.float64, what="a letterboxed image")
+    _check_resized(geometry, "image")
     resized = resize_any(arr, geometry.resized, "bilinear", 0, argument="new_shape")
     out = np.empty(geometry.shape + (3,), arr.dtype)
     out[...] = fill
     top, _, _, left = geometry.pad
     out[top:top + geometry.resized[0], left:left + geometry.resized[1]] = resized
     return out, geometry
+
+
+def _check_resized(g: LetterboxGeometry, argument: str) -> None:
+    """A very elongated input rounds to 0 pixels on its short side (cv2.resize fails there)."""
+    if min(g.resized) < 1:
+        raise value_error(argument, f"a size that keeps at least one pixel when letterboxed to "
+                          f"{g.shape}", f"size {g.image_size}, which rounds to {g.resized}",
+                          described=True)
 
 
 def _fill_color(color: Any, dtype: np.dtype) -> np.ndarray:
@@ -222,6 +230,7 @@ class Letterbox(Transform):
     def apply(self, batch: Batch) -> Batch:
         spatial = _spatial_axis(batch.stage)
         g = self.geometry(batch.data.shape[spatial:spatial + 2])
+        _check_resized(g, "x")
         data = resize_any(as_float(batch.data), g.resized, self.method, spatial,
                           argument="new_shape")
         data = pad_array(data, g.pad, "constant", self.cval, spatial, "new_shape")

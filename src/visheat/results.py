@@ -122,6 +122,44 @@ def file_name(pattern: Any, index: int, label: str = "", argument: str = "patter
     return name
 
 
+def prepare_folder(folder: str | os.PathLike, argument: str = "directory") -> Path:
+    """Create ``folder`` (and its parents) for output; a path that cannot be one is a ValueError.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as f:
+    ...     prepare_folder(f.name, "out_dir")
+    Traceback (most recent call last):
+    ...
+    ValueError: out_dir: expected a folder (created if missing); got ... (File exists).
+    """
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file in the way, no permission, a read-only file system
+        raise value_error(argument, "a folder (created if missing)",
+                          f"{path} ({err.strerror or err})", described=True) from None
+    return path
+
+
+def check_distinct(paths: Sequence[Path], argument: str = "pattern") -> None:
+    """Refuse output paths that repeat: a second picture would replace the first.
+
+    >>> check_distinct([Path("cat.png"), Path("cat.png")])
+    Traceback (most recent call last):
+    ...
+    ValueError: pattern: expected a different file name for every picture; got 'cat.png' for pictures 0 and 1. Put {index} in the pattern.
+    """
+    seen: dict[Path, int] = {}
+    for i, path in enumerate(paths):
+        if path in seen:
+            raise value_error(argument, "a different file name for every picture",
+                              f"{path.name!r} for pictures {seen[path]} and {i}",
+                              "Put {index} in the pattern.", described=True)
+        seen[path] = i
+
+
 def png_bytes(picture: np.ndarray, compress_level: int = 6) -> bytes:
     """Encode an ``(H, W, 3)`` picture as PNG.
 
@@ -330,12 +368,13 @@ class Heatmaps(Sequence):
         folder = Path(directory)
         paths = [folder / file_name(pattern, i, safe_name(str(labels[i])) if labels is not None
                                     else "") for i in range(len(self))]
+        check_distinct(paths)
         if existing == "error":
             clash = next((p for p in paths if p.exists()), None)
             if clash is not None:
                 raise value_error("directory", "no existing output files", str(clash),
                                   "Pass existing='overwrite' or existing='skip'.", described=True)
-        folder.mkdir(parents=True, exist_ok=True)
+        prepare_folder(folder, "directory")
         if existing != "error":  # the folder is ours to resume or replace
             remove_temporaries(folder)
         for i, path in enumerate(paths):

@@ -19,8 +19,8 @@ from ._errors import check_number, value_error
 from .heatmap import _check_dtype, _render, _split_args
 from .layout import parse_layout, to_numpy
 from .pipeline import as_pipeline
-from .results import (Heatmaps, file_name, png_bytes, remove_temporaries, safe_name,
-                      write_atomic)
+from .results import (Heatmaps, check_distinct, file_name, png_bytes, prepare_folder,
+                      remove_temporaries, safe_name, write_atomic)
 
 EXISTING = ("error", "overwrite", "skip")
 
@@ -144,12 +144,13 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     if existing not in EXISTING:
         raise value_error("existing", "'error', 'overwrite' or 'skip'", existing)
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
     letters = parse_layout(layout)
     x, n = _sample_count(x, letters)
     if labels is not None and len(labels) != n:
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
     paths = [folder / _file_name(pattern, i, labels) for i in range(n)]
+    check_distinct(paths)
+    prepare_folder(folder, "directory")
     if existing != "error":  # the folder is ours to resume or replace
         remove_temporaries(folder)
     if existing == "error":
