@@ -452,6 +452,18 @@ def test_constant_maps_beyond_float32_steps_take_the_first_colour():
                 np.testing.assert_allclose(out[0], np.broadcast_to(expected, (4, 4, 3)))
 
 
+@row("IN-16")
+def test_a_constant_map_at_the_largest_float_has_a_one_value_colour_bar(tmp_path):
+    top = np.finfo(np.float64).max
+    h = heatmap(readonly(np.full((1, 2, 2), top)), layout="NHW", dtype=np.float64)
+    np.testing.assert_allclose(h.to_numpy()[0, 0, 0], get_table("batlow").colors[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ticks = [t.get_text() for t in figure(h).get_axes()[1].get_xticklabels()]
+        page = write_gallery(tmp_path, h).read_text(encoding="utf-8")
+    assert ticks == ["1.8e+308"] and ">1.8e+308</span>" in page
+
+
 @row("LAY-09")
 def test_lower_case_layouts_read_like_upper_case():
     assert np.array_equal(pictures(X, layout="nchw"), pictures(X, layout="NCHW"))

@@ -18,6 +18,7 @@ mistakes end with one line ``visheat <command>: error: ...`` and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import textwrap
@@ -50,6 +51,15 @@ def _pipeline(text: str) -> Any:
         raise type(err)(f"--pipe: {err}") from None
 
 
+@contextlib.contextmanager
+def _option(name: str) -> Iterator[None]:
+    """Say which option a file-reading error came from: ``--images: <path>: expected ...``."""
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"{name}: {err}") from None
+
+
 class _Inputs:
     """The array, images, labels and pipeline named on the command line."""
 
@@ -70,8 +80,10 @@ class _Inputs:
                              "letter per axis, e.g. NCHW for attributions, NHW for CAMs.")
         self.n = int(self.x.shape[self.letters.index("N")]) if "N" in self.letters else 1
         self.pipe = _pipeline(args.pipe)
-        self.images = None if args.images is None else open_images(args.images,
-                                                                   max_bytes=self.max_bytes)
+        self.images = None
+        if args.images is not None:
+            with _option("--images"):
+                self.images = open_images(args.images, max_bytes=self.max_bytes)
         self._check_image_count()
         self.labels = self._labels(args)
         self.batch_size = args.batch_size
@@ -97,7 +109,8 @@ class _Inputs:
         from .io import ImageFolder, load_array, npz_members, read_labels
 
         if args.labels is not None:
-            labels = read_labels(args.labels)
+            with _option("--labels"):
+                labels = read_labels(args.labels)
             if len(labels) != self.n:
                 raise ValueError(f"--labels: expected {self.n} lines (one label per sample); "
                                  f"got {len(labels)}.")
@@ -116,9 +129,10 @@ class _Inputs:
             return None
         if isinstance(self.images, np.ndarray) and self.images.ndim == 3:
             return self.images  # one image for every sample
-        if self._image_count() == 1:
-            return self.images[0:1]  # one image (in a batch or folder of one) for every sample
-        return self.images[start:stop]
+        with _option("--images"):  # a folder's images are read here, slice by slice
+            if self._image_count() == 1:
+                return self.images[0:1]  # one image (in a batch or folder of one) for all
+            return self.images[start:stop]
 
     def slice(self, start: int, stop: int) -> np.ndarray:
         if "N" not in self.letters:

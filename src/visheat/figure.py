@@ -149,12 +149,20 @@ def _draw_card(cell: Any, card: list[tuple[str, np.ndarray]], title: str,
 
 
 def _draw_colorbar(ax: Any, info: ColorbarInfo, i: int) -> None:
-    """The colour stops over ``[lo, hi]``, ticks at the ends (and 0), the colormap's name."""
-    ax.imshow(ramp(info.stops)[None], aspect="auto", extent=(info.lo, info.hi, 0.0, 1.0),
+    """The colour stops over ``[lo, hi]``, ticks at the ends (and 0), the colormap's name.
+
+    A range of zero width (a constant map at the largest float) is drawn as the unit
+    range, ticked with its one value.
+    """
+    if info.hi > info.lo:
+        lo, hi, marks = info.lo, info.hi, ticks(info.lo, info.hi)
+        labels = [format_number(t) for t in marks]
+    else:
+        lo, hi, marks, labels = 0.0, 1.0, [0.0], [format_number(info.lo)]
+    ax.imshow(ramp(info.stops)[None], aspect="auto", extent=(lo, hi, 0.0, 1.0),
               interpolation="nearest")
-    ax.set_xlim(info.lo, info.hi)
+    ax.set_xlim(lo, hi)
     ax.set_yticks([])
-    marks = ticks(info.lo, info.hi)
-    ax.set_xticks(marks, [format_number(t) for t in marks], fontsize="x-small")
+    ax.set_xticks(marks, labels, fontsize="x-small")
     ax.set_xlabel(info.name + (" (clipped)" if info.clipped else ""), fontsize="x-small")
     ax.set_label(f"colorbar {i}")
