@@ -88,7 +88,7 @@ def readonly(value):
     they are: copying them is what the case is about.
     """
     if isinstance(value, np.ndarray) and value.flags.writeable:
-        value = np.array(value, copy=True)
+        value = np.array(value, copy=True, subok=True)  # masked arrays keep their mask
         value.flags.writeable = False
     return value
 
@@ -185,6 +185,7 @@ ERRORS = {
     "DT-07": case(heatmap, np.full((1, 1, 2, 2), "a")),
     "DT-08": case(heatmap, np.zeros((1, 1, 2, 2), "datetime64[s]")),
     "DT-09": case(heatmap, np.zeros((1, 1, 2, 2), [("a", float)])),
+    "MEM-06": case(heatmap, np.ma.masked_array(X, mask=np.arange(X.size).reshape(X.shape) < 4)),
     # frameworks
     "FW-03": case(lambda x: heatmap(Tensor(x, device=(2, 0), cpu=False)), X),
     "FW-05": case(lambda x: heatmap(Unexportable(x)), X),
@@ -510,6 +511,18 @@ def test_memory_maps_render_slice_by_slice_like_arrays(tmp_path):
     mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
     parts = [h.to_numpy() for h in heatmap_batches(mapped, "attribution", batch_size=1)]
     assert np.array_equal(np.concatenate(parts), heatmap(X, "attribution").to_numpy())
+
+
+@row("MEM-07")
+def test_ndarray_subclasses_read_as_plain_arrays():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # np.matrix's own
+        matrix = np.matrix(M[0])
+    assert np.array_equal(pictures(matrix, layout="HW"), pictures(M[0], layout="HW"))
+    masked = np.ma.masked_array(X)
+    assert np.array_equal(pictures(masked, "attribution"), pictures(X, "attribution"))
+    parts = [h.to_numpy() for h in heatmap_batches(masked, "attribution", batch_size=1)]
+    assert np.array_equal(np.concatenate(parts), pictures(X, "attribution", dtype=np.uint8))
 
 
 @row("FW-01")

@@ -121,7 +121,8 @@ def arrays_in_layout(draw, valid: bool = True):
 
 def _memory_layout(draw, x: np.ndarray) -> np.ndarray:
     """The same values as read-only, Fortran-ordered, negatively strided or broadcast."""
-    kind = draw(st.sampled_from(["plain", "readonly", "fortran", "reversed", "broadcast"]))
+    kind = draw(st.sampled_from(["plain", "readonly", "fortran", "reversed", "broadcast",
+                                 "masked"]))
     if kind == "readonly":
         x = x.copy()
         x.flags.writeable = False
@@ -131,6 +132,9 @@ def _memory_layout(draw, x: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x[..., ::-1])[..., ::-1]  # same values, negative stride
     elif kind == "broadcast" and x.ndim and x.shape[0]:
         x = np.broadcast_to(x[:1], x.shape) if x.shape[0] == 1 else x
+    elif kind == "masked":  # masked values are refused like NaN; no mask reads as the data
+        x = np.ma.masked_array(x, mask=np.zeros(x.shape, bool) if draw(st.booleans())
+                               else np.arange(x.size).reshape(x.shape) % 7 == 0)
     return x
 
 
@@ -382,6 +386,9 @@ def _is_nan(value) -> bool:
 
 
 def _unchanged(before, after) -> bool:
+    if isinstance(before, np.ma.MaskedArray):
+        return (_unchanged(np.ma.getdata(before), np.ma.getdata(after))
+                and np.array_equal(np.ma.getmaskarray(before), np.ma.getmaskarray(after)))
     if isinstance(before, np.ndarray) and before.dtype == object:
         return before.shape == after.shape and all(
             a is b or a == b or (_is_nan(a) and _is_nan(b))

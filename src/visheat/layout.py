@@ -62,7 +62,7 @@ def to_numpy(x: Any, argument: str = "x") -> np.ndarray:
     share memory with ``x``; visheat never writes to it.
     """
     if isinstance(x, np.ndarray):
-        return x
+        return x if type(x) is np.ndarray else _plain(x, argument)
     if hasattr(x, "__dlpack__") and not hasattr(x, "__array_interface__"):
         return _from_dlpack(x, argument)
     if isinstance(x, (str, bytes, dict, set)) or x is None:
@@ -72,6 +72,20 @@ def to_numpy(x: Any, argument: str = "x") -> np.ndarray:
     except (ValueError, TypeError) as err:
         raise type_error(argument, "an array (numpy, nested lists, torch, jax)", x,
                          f"numpy could not read it: {err}") from None
+
+
+def _plain(x: np.ndarray, argument: str) -> np.ndarray:
+    """An ndarray subclass as a plain ndarray (a view): np.matrix's ``*`` and masked
+    arrays' masks would change the arithmetic. Masked values are missing values, refused
+    like NaN."""
+    if isinstance(x, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(x))
+        if masked:
+            raise value_error(argument, "an array without masked values",
+                              f"{masked} masked values in a masked array of shape {x.shape}",
+                              "Fill them first, e.g. x.filled(0).", described=True)
+        return np.asarray(x.data)
+    return np.asarray(x)
 
 
 #: DLPack device types (``__dlpack_device__()[0]``) by name, for messages.

@@ -107,7 +107,7 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     try:
         for start in range(0, n, size):
             stop = min(n, start + size)
-            part = np.asarray(_slice(x, letters, start, stop))
+            part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
             yield _render(part, _images_slice(found_images, n, start, stop), transform, letters,
                           out_dtype, start=start)
             _release(x)
@@ -180,7 +180,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
 
 def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
                  paths: list[Path], todo: list[int], level: int = 6) -> None:
-    part = np.asarray(_slice(x, letters, start, stop))
+    part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
     pictures = _render(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
                        np.dtype(np.uint8), start=start)
     for i in todo:
