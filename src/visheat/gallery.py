@@ -312,9 +312,11 @@ def _card_from_json(data: dict[str, Any], index: int) -> _Card:
         if folder != FILES or safe_name(file) != file:
             raise ValueError(f"unexpected file name {name!r}")
     caption = data["caption"]
-    score = caption["score"]
-    return _Card(index, Caption(str(caption["label"]), None if score is None else float(score),
-                                str(caption["method"])), panel_list, colorbar)
+    score = None if caption["score"] is None else float(caption["score"])
+    if score is not None and not math.isfinite(score):
+        raise ValueError("caption score is not a finite number")
+    return _Card(index, Caption(str(caption["label"]), score, str(caption["method"])),
+                 panel_list, colorbar)
 
 
 # -- HTML --------------------------------------------------------------------------
