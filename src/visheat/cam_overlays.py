@@ -125,7 +125,7 @@ class GradCamOverlay(Transform):
         masks = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
         rows = per_sample_rows(masks)
         if rows.size:
-            check_finite_map(masks, rows.min(axis=1), rows.max(axis=1), repr(self))
+            check_finite_map(masks, rows.min(axis=1), rows.max(axis=1), self)
         cam = gradcam_blend(masks, images, self.image_weight)
         data = (np.float32(255) * cam).astype(np.uint8) if batch.fast else cam.astype(np.float64)
         return batch.replace(data=data, stage=Stage.RGB)

@@ -183,8 +183,10 @@ def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool) -> tuple[np.
     return lo, np.where(np.isfinite(bumped), bumped, lo)
 
 
-def check_finite_map(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: str) -> None:
+def check_finite_map(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: Any) -> None:
     """Refuse a map with NaN or infinite values; ``lo``/``hi`` are its per-sample extrema.
+
+    ``step`` (the transform, or its name) is named in the message.
 
     Free on the finite path: a NaN or an infinity anywhere in a sample shows in
     its extrema, so the map itself is scanned only to count them for the message.
@@ -192,6 +194,7 @@ def check_finite_map(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: str) -
     if np.isfinite(lo).all() and np.isfinite(hi).all():
         return
     nans, infs = int(np.isnan(m).sum()), int(np.isinf(m).sum())
+    step = step if isinstance(step, str) else repr(step)
     raise value_error("x", f"finite values in the map that {step} colours",
                       f"{nans} NaN and {infs} infinite values in {describe(m)}",
                       "If x itself was finite, an earlier step overflowed (values near the "
@@ -245,7 +248,13 @@ class _Colormap(Transform):
         Raises a `ValueError` when ``m`` holds NaN or infinite values.
         """
         lo, hi = _sample_ranges(m, self.centered)
-        check_finite_map(m, lo, hi, repr(self))
+        return self.range_from_extrema(lo, hi, m)
+
+    def range_from_extrema(self, lo: np.ndarray, hi: np.ndarray, m: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`value_range` from the map's per-sample extrema (``(-max|x|, max|x|)``
+        for a centred colormap), as a fused loop finds them."""
+        check_finite_map(m, lo, hi, self)
         if self.scope == "batch" and m.shape[0]:
             lo, hi = np.full_like(lo, lo.min()), np.full_like(hi, hi.max())
         lo, hi = self._fixed(lo, hi)

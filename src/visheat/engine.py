@@ -49,10 +49,13 @@ def extrema(data: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
         zeros = np.zeros(data.shape[0], data.dtype)
         return zeros, zeros
     lo, hi = rows.min(axis=1), rows.max(axis=1)
-    if centered:
-        top = np.maximum(-lo, hi)
-        return -top, top
-    return lo, hi
+    return symmetric(lo, hi) if centered else (lo, hi)
+
+
+def symmetric(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(-m, m)`` with ``m = max(-lo, hi)``: the centred range of data in ``[lo, hi]``."""
+    top = np.maximum(-lo, hi)
+    return -top, top
 
 
 def reduce_channels(values: np.ndarray, how: str, numpy_reduce: Any) -> np.ndarray:
@@ -140,6 +143,16 @@ def pack_rgb(table: np.ndarray) -> np.ndarray:
     return packed
 
 
+def colour_scales(lo: np.ndarray, hi: np.ndarray, packed: np.ndarray) -> np.ndarray | None:
+    """float32 table scale factors for ranges ``[lo, hi]``, or None if one is not finite."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        width = hi.astype(np.float32) - lo.astype(np.float32)
+        scale = np.float32(packed.shape[0] - 2) / width
+    if not (np.isfinite(scale).all() and np.isfinite(width).all()):
+        return None
+    return scale
+
+
 def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, packed: np.ndarray,
                 numpy_colorize: Any, out: np.ndarray | None = None) -> np.ndarray:
     """8-bit colours ``(N, H, W, 3)`` of a float map through a packed 8-bit table.
@@ -149,17 +162,13 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, packed: np.ndarra
     range is too wide or narrow for float32 arithmetic.
     """
     k = kernels()
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        width = hi.astype(np.float32) - lo.astype(np.float32)
-        scale = np.float32(packed.shape[0] - 2) / width
-    if k is None or not (np.isfinite(scale).all() and np.isfinite(width).all()):
+    if k is None or colour_scales(lo, hi, packed) is None:
         return numpy_colorize(m, lo, hi)
     rows = k.as_rows(m.astype(np.float32, copy=False))
     if out is None or out.shape != m.shape + (3,) or not out.flags.c_contiguous:
         out = np.empty(m.shape + (3,), np.uint8)
-    flat = k.as_rows(out)
-    words_ok = out.ctypes.data % 4 == 0 and rows.shape[1] % 4 == 0
-    k.colorize_u8(rows, lo.astype(np.float32), hi.astype(np.float32), packed, flat, words_ok)
+    lo32, hi32 = lo.astype(np.float32), hi.astype(np.float32)
+    k.colorize_u8(rows, lo32, hi32, lo32, hi32, packed, k.as_rows(out))
     return out
 
 

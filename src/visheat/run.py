@@ -10,6 +10,7 @@ the whole batch at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import fusion
 from .batch import Batch, Record, Stage
 
 #: Bytes of input per chunk: large enough to amortise per-chunk Python work,
@@ -67,22 +69,26 @@ def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int
     chunks run on a thread pool (the kernels and numpy release the GIL).
     """
     steps = list(pipe.steps) if hasattr(pipe, "steps") else [pipe]
+    fused = fusion.plan(steps, batch)
     bounds = _chunk_bounds(batch, chunk_bytes)
     if len(bounds) <= 1 or not all(step.is_per_sample() for step in steps):
+        if fused is not None:
+            return fused.run(batch, None, check, apply_steps)
         if check is not None:
             check(batch.data)
         return apply_steps(steps, batch)
-    first = _run_chunk(steps, batch, bounds[0], None, check)
+    run_chunk = functools.partial(_run_chunk, steps, fused, batch)
+    first = run_chunk(bounds[0], None, check)
     if not isinstance(first.data, np.ndarray) or isinstance(batch.images, tuple):
-        parts = [first] + [_run_chunk(steps, batch, b, None, check) for b in bounds[1:]]
+        parts = [first] + [run_chunk(b, None, check) for b in bounds[1:]]
         return join_batches(parts, batch)
     final = np.empty((batch.n,) + first.data.shape[1:], first.data.dtype)
     final[: bounds[0][1]] = first.data
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
-            rest = list(pool.map(lambda b: _run_chunk(steps, batch, b, final, check), bounds[1:]))
+            rest = list(pool.map(lambda b: run_chunk(b, final, check), bounds[1:]))
     else:
-        rest = [_run_chunk(steps, batch, b, final, check) for b in bounds[1:]]
+        rest = [run_chunk(b, final, check) for b in bounds[1:]]
     parts = [first] + rest
     if any(p.data.shape[1:] != first.data.shape[1:] for p in rest):
         return join_batches(parts, batch)
@@ -90,14 +96,20 @@ def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int
                          start=batch.start, out=None)
 
 
-def _run_chunk(steps: list[Any], batch: Batch, bound: tuple[int, int],
-               final: np.ndarray | None, check: Callable[[np.ndarray], None] | None) -> Batch:
+def _run_chunk(steps: list[Any], fused: fusion.FusedTail | None, batch: Batch,
+               bound: tuple[int, int], final: np.ndarray | None,
+               check: Callable[[np.ndarray], None] | None) -> Batch:
     """Steps on samples ``bound`` of ``batch``; the last one may write into ``final``."""
     part = slice_batch(batch, *bound)
+    target = None if final is None else final[bound[0]:bound[1]]
+    if fused is not None:
+        result = fused.run(part, target, check, apply_steps)
+        if target is not None and result.data is not target:
+            np.copyto(target, result.data)
+        return result.replace(out=None)
     if check is not None:
         check(part.data)
     result = apply_steps(steps[:-1], part)
-    target = None if final is None else final[bound[0]:bound[1]]
     result = apply_steps(steps[-1:], result.replace(out=target), offset=len(steps) - 1,
                          total=len(steps))
     if target is not None and result.data is not target and result.data.shape == target.shape:

@@ -1,0 +1,151 @@
+"""Fused execution of the common 8-bit pipelines.
+
+Run step by step, ``NormReduction() | PercentileClip() | ExtremaColormap()`` reads
+and writes the sample several times: the input check, the reduction, the
+extrema, the clip, the colours, the blend. Most of those passes are folded
+together here, for pipelines that end in
+
+    [reduction] | [PercentileClip] | ExtremaColormap / CenteredColormap | [AlphaOverlay]
+
+on the 8-bit path (``dtype=np.uint8``) with float32 data:
+
+* the reduction writes each map while the sample's extrema are found on the
+  same rows, and a NaN or infinity shows in those extrema, so the separate
+  input check is not needed;
+* a clip is not written out: ``min(clamp(m, a, b)) = clamp(min(m), a, b)`` gives
+  the clipped map's extrema, and the clamp is folded into the colour lookup;
+* the colours of a sample stay in a scratch row in the cache when a blend over
+  the image follows.
+
+The results are identical to the step-by-step run, records included (the
+tests compare both on random pipelines and inputs). Anything unusual (other
+dtypes, a colour range too wide for float32, NaN, a size mismatch) runs the
+steps one by one, which also gives the usual errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .batch import Batch, Record, Stage
+from .clipping import PercentileClip, sample_quantiles
+from .colormaps import CenteredColormap, ExtremaColormap, _lut_packed, fits
+from .overlay import AlphaOverlay
+from .reductions import _Reduction
+
+Check = Callable[[np.ndarray], None]
+
+
+@dataclass(frozen=True)
+class FusedTail:
+    """The fusable end of a pipeline: ``prefix`` runs as usual, the rest fused."""
+
+    prefix: tuple[Any, ...]
+    reduction: Any | None
+    clip: PercentileClip | None
+    colormap: Any
+    overlay: AlphaOverlay | None
+
+    def run(self, part: Batch, target: np.ndarray | None, check: Check | None,
+            apply_steps: Callable[..., Batch]) -> Batch:
+        """The pipeline on ``part``; the pictures go into ``target`` when it fits."""
+        total = len(self.prefix) + len(self.tail)
+        if self.prefix and check is not None:
+            check(part.data)
+        batch = apply_steps(self.prefix, part, total=total)
+        fused = self._fused(batch, target)
+        if fused is not None:
+            return fused
+        # the step-by-step run gives the same pictures, and the errors with their step
+        if not self.prefix and check is not None:
+            check(part.data)
+        return apply_steps(self.tail, batch.replace(out=target), offset=len(self.prefix),
+                           total=total)
+
+    @property
+    def tail(self) -> tuple[Any, ...]:
+        return tuple(s for s in (self.reduction, self.clip, self.colormap, self.overlay)
+                     if s is not None)
+
+    def _fused(self, batch: Batch, target: np.ndarray | None) -> Batch | None:
+        k = engine.kernels()
+        data = batch.data
+        if k is None or data.dtype != np.float32 or data.ndim not in (3, 4) or batch.n == 0:
+            return None
+        n, size = batch.n, data.shape[-2:]
+        keys = np.empty((n, 2), np.int32)
+        if batch.stage is Stage.VALUES and data.shape[1] > 1:
+            if self.reduction is None:
+                return None
+            maps = np.empty((n, size[0] * size[1]), np.float32)
+            k.reduce_extrema(np.ascontiguousarray(data), k.REDUCTIONS[self.reduction.how],
+                             maps, keys)
+        else:
+            maps = k.as_rows(data)
+            k.row_extrema(maps, keys)
+        lo, hi = _key_floats(keys)
+        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+            return None
+        records = batch.records
+        clip_lo, clip_hi = lo, hi
+        if self.clip is not None:
+            bounds = sample_quantiles(maps, (self.clip.lower, self.clip.upper))
+            records += (Record(self.clip, {"lo": bounds[:, 0], "hi": bounds[:, 1]}),)
+            clip_lo, clip_hi = bounds[:, 0].astype(np.float32), bounds[:, 1].astype(np.float32)
+            # extrema of the clipped map, without writing it
+            lo, hi = np.clip(lo, clip_lo, clip_hi), np.clip(hi, clip_lo, clip_hi)
+        cm = self.colormap
+        a, b = engine.symmetric(lo, hi) if cm.centered else (lo, hi)
+        a, b = cm.range_from_extrema(a, b, maps)
+        packed = _lut_packed(cm.name)
+        if engine.colour_scales(a, b, packed) is None:
+            return None
+        # clamp(clamp(v, c, d), a, b) == clamp(v, clamp(c, a, b), clamp(d, a, b))
+        clamp_lo, clamp_hi = np.clip(clip_lo, a, b), np.clip(clip_hi, a, b)
+        shape = (n,) + tuple(size) + (3,)
+        out = target if target is not None and target.shape == shape and \
+            target.flags.c_contiguous else np.empty(shape, np.uint8)
+        images = batch.images
+        if self.overlay is not None and images is not None:
+            if not (isinstance(images, np.ndarray) and images.shape == shape
+                    and images.dtype == np.uint8):
+                return None
+            weight = round(float(self.overlay.alpha) * 65536)
+            k.colorize_blend_u8(maps, a, b, clamp_lo, clamp_hi, packed, k.as_rows(images),
+                                weight, k.as_rows(out))
+        else:
+            k.colorize_u8(maps, a, b, clamp_lo, clamp_hi, packed, k.as_rows(out))
+        records += (Record(cm, {"lo": a, "hi": b}),)
+        return batch.replace(data=out, stage=Stage.RGB, records=records)
+
+
+def _key_floats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float32 values of order keys (see ``_kernels._key_range``)."""
+    bits = keys ^ ((keys >> 31) & np.int32(0x7FFFFFFF))
+    floats = bits.view(np.float32)
+    return floats[:, 0].copy(), floats[:, 1].copy()
+
+
+def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
+    """The fused form of ``steps`` for ``batch``, or None when they do not fit it."""
+    if not batch.fast or engine.kernels() is None or not steps:
+        return None
+    rest = list(steps)
+    overlay = rest.pop() if type(rest[-1]) is AlphaOverlay else None
+    if overlay is not None and isinstance(overlay.alpha, np.ndarray):
+        return None
+    if not rest or type(rest[-1]) not in (ExtremaColormap, CenteredColormap):
+        return None
+    colormap = rest.pop()
+    if colormap.scope != "sample" or not fits(colormap._limits(), np.dtype(np.float32)):
+        return None
+    clip = rest.pop() if rest and type(rest[-1]) is PercentileClip else None
+    reduction = None
+    if rest and isinstance(rest[-1], _Reduction) and type(rest[-1]).apply is _Reduction.apply:
+        reduction = rest.pop()
+    return FusedTail(tuple(rest), reduction, clip, colormap, overlay)
