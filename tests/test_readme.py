@@ -1,6 +1,5 @@
 """The README's quick start is the contract CI runs."""
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,11 +17,10 @@ def test_quick_start_holds_exactly_the_two_commands():
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
-    printed = subprocess.run([sys.executable, str(ROOT / "tools" / "quickstart.py"), "test"],
-                             capture_output=True, text=True, check=True).stdout.strip()
     commands = quickstart_commands((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert printed == commands[1]
-    assert "tools/quickstart.py test" in (ROOT / ".ci" / "run").read_text()
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    # the command must be a line of its own, not in a comment or an echo
+    assert commands[1] in ci_lines
 
 
 def test_readme_picture_exists():

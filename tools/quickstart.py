@@ -1,7 +1,7 @@
-"""Print a command of the README's quick start: ``demo`` (line 1) or ``test`` (line 2).
+"""Read the README's quick start: ``demo`` (line 1) or ``test`` (line 2).
 
-``.ci/run`` runs ``python3 tools/quickstart.py test`` so CI executes exactly what
-the README tells users to run; ``tests/test_readme.py`` checks the block's shape.
+``tests/test_readme.py`` uses it to check the block's shape and that ``.ci/run``
+holds the test command verbatim; ``python3 tools/quickstart.py demo`` prints one.
 """
 
 from __future__ import annotations
