@@ -135,6 +135,33 @@ def test_cam_overlay_fuses_after_the_resize():
     assert_same(heatmap(cams, images, pipe, layout="NHW"), step_by_step(cams, pipe, images))
 
 
+@pytest.mark.parametrize("pipe, layout", [
+    (NormReduction() | ExtremaColormap("viridis"), "NCHW"),
+    (SumReduction() | PercentileClip(0.001, 0.999) | CenteredColormap("bwr"), "NCHW"),
+    (SumReduction() | ResizeToImage("bilinear") | ExtremaColormap("jet") | AlphaOverlay(0.6),
+     "NHW"),
+])
+def test_the_benchmark_pipelines_run_fused(pipe, layout):
+    """The fallback gives the same pictures, so check that it is not what ran."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_t(3, size=(4, 3, 16, 16) if layout == "NCHW" else (4, 7, 7))
+    images = rng.integers(0, 256, (4, 16, 16, 3), dtype=np.uint8)
+    stage = Stage.VALUES if layout == "NCHW" else Stage.MAP
+    batch = Batch(x.astype(np.float32), stage, images=images, dtype=np.dtype(np.uint8))
+    plan = fusion.plan(steps_of(pipe), batch)
+    ran = []
+
+    def prefix_only(steps, part, **_):
+        ran.append(tuple(steps))
+        return visheat.run.apply_steps(steps, part)
+
+    result = plan.run(batch, None, None, prefix_only)
+    assert ran == [plan.prefix]  # the steps before the fused tail, nothing more
+    assert_same(heatmap(x.astype(np.float32), images, pipe, layout=layout),
+                step_by_step(x.astype(np.float32), pipe, images))
+    np.testing.assert_array_equal(result.data, step_by_step(batch.data, pipe, images).data)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_non_finite_input_is_refused_with_or_without_fusion(bad, reduction, monkeypatch):

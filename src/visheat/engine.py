@@ -143,14 +143,16 @@ def pack_rgb(table: np.ndarray) -> np.ndarray:
     return packed
 
 
-def colour_scales(lo: np.ndarray, hi: np.ndarray, packed: np.ndarray) -> np.ndarray | None:
-    """float32 table scale factors for ranges ``[lo, hi]``, or None if one is not finite."""
+def table_scales_finite(lo: np.ndarray, hi: np.ndarray, packed: np.ndarray) -> bool:
+    """Whether the kernels' float32 placement of ranges ``[lo, hi]`` on ``packed`` is finite.
+
+    The kernels compute ``(packed entries - 1) / (hi - lo)`` in float32; a range
+    too wide or too narrow for that takes the exact path instead.
+    """
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         width = hi.astype(np.float32) - lo.astype(np.float32)
         scale = np.float32(packed.shape[0] - 2) / width
-    if not (np.isfinite(scale).all() and np.isfinite(width).all()):
-        return None
-    return scale
+    return bool(np.isfinite(scale).all() and np.isfinite(width).all())
 
 
 def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, packed: np.ndarray,
@@ -162,7 +164,7 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, packed: np.ndarra
     range is too wide or narrow for float32 arithmetic.
     """
     k = kernels()
-    if k is None or colour_scales(lo, hi, packed) is None:
+    if k is None or not table_scales_finite(lo, hi, packed):
         return numpy_colorize(m, lo, hi)
     rows = k.as_rows(m.astype(np.float32, copy=False))
     if out is None or out.shape != m.shape + (3,) or not out.flags.c_contiguous:

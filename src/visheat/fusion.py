@@ -103,7 +103,7 @@ class FusedTail:
         a, b = engine.symmetric(lo, hi) if cm.centered else (lo, hi)
         a, b = cm.range_from_extrema(a, b, maps)
         packed = _lut_packed(cm.name)
-        if engine.colour_scales(a, b, packed) is None:
+        if not engine.table_scales_finite(a, b, packed):
             return None
         # clamp(clamp(v, c, d), a, b) == clamp(v, clamp(c, a, b), clamp(d, a, b))
         clamp_lo, clamp_hi = np.clip(clip_lo, a, b), np.clip(clip_hi, a, b)

@@ -104,14 +104,13 @@ def _run_chunk(steps: list[Any], fused: fusion.FusedTail | None, batch: Batch,
     target = None if final is None else final[bound[0]:bound[1]]
     if fused is not None:
         result = fused.run(part, target, check, apply_steps)
-        if target is not None and result.data is not target:
-            np.copyto(target, result.data)
-        return result.replace(out=None)
-    if check is not None:
-        check(part.data)
-    result = apply_steps(steps[:-1], part)
-    result = apply_steps(steps[-1:], result.replace(out=target), offset=len(steps) - 1,
-                         total=len(steps))
+    else:
+        if check is not None:
+            check(part.data)
+        result = apply_steps(steps[:-1], part)
+        result = apply_steps(steps[-1:], result.replace(out=target), offset=len(steps) - 1,
+                             total=len(steps))
+    # a chunk of another shape is joined later (see run)
     if target is not None and result.data is not target and result.data.shape == target.shape:
         np.copyto(target, result.data)
     return result.replace(out=None)
