@@ -131,8 +131,33 @@ def test_cam_overlay_fuses_after_the_resize():
     images = rng.integers(0, 256, (9, 64, 48, 3), dtype=np.uint8)
     pipe = SumReduction() | ResizeToImage("bilinear") | ExtremaColormap("jet") | AlphaOverlay(0.6)
     plan = fusion.plan(list(pipe.steps), Batch(cams, Stage.MAP, dtype=np.dtype(np.uint8)))
-    assert plan.prefix == (SumReduction(), ResizeToImage("bilinear")) and plan.overlay == AlphaOverlay(0.6)
+    assert plan.prefix == () and plan.resize == ResizeToImage("bilinear")
+    assert plan.overlay == AlphaOverlay(0.6)
     assert_same(heatmap(cams, images, pipe, layout="NHW"), step_by_step(cams, pipe, images))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["lanczos1", "bilinear", "nearest", "lanczos3"]), st.booleans(),
+       st.integers(1, 3), st.tuples(st.integers(1, 9), st.integers(1, 9)),
+       st.tuples(st.integers(1, 40), st.integers(1, 40)), st.booleans(), st.booleans(),
+       st.integers(0, 2**32 - 1))
+def test_fused_resize_matches_its_steps(method, values_in, n, size, image_size, clip, overlay,
+                                        seed):
+    """Maps (or channel values) resized to their images, then coloured, as the steps do it."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_t(3, size=(n, 3) + size if values_in else (n,) + size).astype(np.float32)
+    images = rng.integers(0, 256, (n,) + image_size + (3,), dtype=np.uint8)
+    pipe = NormReduction() | ResizeToImage(method)
+    if clip:
+        pipe = pipe | PercentileClip(0.05, 0.95)
+    pipe = pipe | ExtremaColormap("jet")
+    if overlay:
+        pipe = pipe | AlphaOverlay(0.6)
+    batch = Batch(x, Stage.VALUES if values_in else Stage.MAP, images=images,
+                  dtype=np.dtype(np.uint8))
+    assert fusion.plan(steps_of(pipe), batch).resize == ResizeToImage(method)
+    assert_same(heatmap(x, images, pipe, layout="NCHW" if values_in else "NHW"),
+                step_by_step(x, pipe, images))
 
 
 @pytest.mark.parametrize("pipe, layout", [

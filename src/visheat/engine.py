@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,33 @@ def kernels() -> Any:
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     return _kernels
+
+
+#: Largest scratch buffer a thread keeps between calls (bytes); larger ones are
+#: allocated for the call and freed.
+SCRATCH_BYTES = 1 << 26
+_scratch = threading.local()
+
+
+def scratch(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An uninitialised array owned by the library, reused by this thread's later calls.
+
+    A fresh multi-megabyte array costs a page fault per page on its first write,
+    which on some machines takes longer than the work done in it. Intermediate
+    maps of the fused pipelines live here instead; callers must not let them
+    escape. ``name`` keeps buffers that are alive at once apart.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes > SCRATCH_BYTES:
+        return np.empty(shape, dtype)
+    pool = getattr(_scratch, "pool", None)
+    if pool is None:
+        pool = _scratch.pool = {}
+    buf = pool.get(name)
+    if buf is None or buf.nbytes < nbytes:
+        buf = pool[name] = np.empty(max(nbytes, 1 << 16), np.uint8)
+    return buf[:nbytes].view(dtype).reshape(shape)
 
 
 def all_finite(data: np.ndarray) -> bool:
@@ -63,19 +91,28 @@ def reduce_channels(values: np.ndarray, how: str, numpy_reduce: Any) -> np.ndarr
     k = kernels()
     if k is None or values.dtype not in (np.float32, np.float64):
         return numpy_reduce(values)
-    out = np.empty((values.shape[0],) + values.shape[2:], values.dtype)
-    k.reduce_channels(values, k.REDUCTIONS[how], out)
+    n, c = values.shape[:2]
+    out = np.empty((n,) + values.shape[2:], values.dtype)
+    if values.flags.c_contiguous:  # whole samples in blocks, not row by row
+        pixels = int(np.prod(values.shape[2:], dtype=np.int64))
+        k.reduce_channels(values.reshape(n, c, 1, pixels), k.REDUCTIONS[how],
+                          out.reshape(n, 1, pixels))
+    else:
+        k.reduce_channels(values, k.REDUCTIONS[how], out)
     return out
 
 
 def order_statistics(rows: np.ndarray, ranks: list[int]) -> np.ndarray:
     """``(N, len(ranks))``: the ``ranks``-th smallest values (0-based) of each row.
 
-    Exact, as a full sort gives, but about 15x faster than ``np.partition`` for
-    ranks near the ends (percentile clipping): a sorted subsample of the row
-    gives thresholds that cut out small candidate sets at both ends, and only
-    those are sorted. If a threshold misses a rank (rare), that row is
-    partitioned outright.
+    Exact, as a full sort gives, but much faster than ``np.partition`` for
+    ranks near the ends (percentile clipping): a subsample of the row gives
+    thresholds that cut out small candidate sets at both ends, and only those
+    are ordered. The compiled kernel (:func:`visheat._kernels.tail_ranks`) does
+    it in two passes over the row; rows it does not resolve (a threshold that
+    missed a rank, NaN, ranks far from the ends), and every row without numba,
+    take the same method in numpy, which partitions a row outright when a
+    threshold misses.
 
     Examples
     --------
@@ -92,11 +129,25 @@ def order_statistics(rows: np.ndarray, ranks: list[int]) -> np.ndarray:
     wanted = np.array(ranks)
     if n <= 4096:  # small rows: a partition is as cheap as anything
         return np.partition(rows, sorted(set(ranks)), axis=1)[:, wanted]
+    k = kernels()
+    todo = np.arange(n_rows)
+    if k is not None and rows.dtype in (np.float32, np.float64):
+        low = wanted[wanted < n // 2]
+        high = wanted[wanted >= n // 2]
+        found = np.empty((n_rows, len(ranks)), rows.dtype)
+        ok = np.empty(n_rows, np.bool_)
+        k.tail_ranks(np.ascontiguousarray(rows), low, high, found, ok)
+        order = np.concatenate([np.flatnonzero(wanted < n // 2), np.flatnonzero(wanted >= n // 2)])
+        out[:, order] = found
+        todo = np.flatnonzero(~ok)
+        if todo.size == 0:
+            return out
+    rows_left = rows[todo]
     step = n // 1024
-    sample = np.sort(rows[:, ::step], axis=1)
+    sample = np.sort(rows_left[:, ::step], axis=1)
     t_lo, t_hi = _thresholds(sample, n, min(ranks), max(ranks))
-    for i in range(n_rows):
-        out[i] = _select_row(rows[i], wanted, t_lo[i], t_hi[i])
+    for j, i in enumerate(todo):
+        out[i] = _select_row(rows_left[j], wanted, t_lo[j], t_hi[j])
     return out
 
 
@@ -112,6 +163,8 @@ def _thresholds(sample: np.ndarray, n: int, lo_rank: int, hi_rank: int
 
 
 def _select_row(row: np.ndarray, ranks: np.ndarray, t_lo: Any, t_hi: Any) -> np.ndarray:
+    if np.isnan(row).any() or not t_lo < t_hi:  # NaN sorts last: no threshold finds it
+        return np.partition(row, np.unique(ranks))[ranks]
     low = np.sort(row[row <= t_lo])  # every value up to the threshold, so ranks < len(low) are exact
     high = np.sort(row[row >= t_hi])
     first_high = row.shape[0] - high.shape[0]

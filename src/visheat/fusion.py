@@ -5,13 +5,14 @@ and writes the sample several times: the input check, the reduction, the
 extrema, the clip, the colours, the blend. Most of those passes are folded
 together here, for pipelines that end in
 
-    [reduction] | [PercentileClip] | ExtremaColormap / CenteredColormap | [AlphaOverlay]
+    [reduction] | [ResizeToImage] | [PercentileClip] | ExtremaColormap / CenteredColormap
+    | [AlphaOverlay]
 
 on the 8-bit path (``dtype=np.uint8``) with float32 data:
 
-* the reduction writes each map while the sample's extrema are found on the
-  same rows, and a NaN or infinity shows in those extrema, so the separate
-  input check is not needed;
+* the reduction (or the resize of a small map to its image) writes each map
+  while the sample's extrema are found on the same rows, and a NaN or
+  infinity shows in those extrema, so the separate input check is not needed;
 * a clip is not written out: ``min(clamp(m, a, b)) = clamp(min(m), a, b)`` gives
   the clipped map's extrema, and the clamp is folded into the colour lookup;
 * the colours of a sample stay in a scratch row in the cache when a blend over
@@ -35,8 +36,10 @@ from . import engine
 from .batch import Batch, Record, Stage
 from .clipping import PercentileClip, sample_quantiles
 from .colormaps import CenteredColormap, ExtremaColormap, _lut_packed, fits
+from .geometry import ResizeToImage
 from .overlay import AlphaOverlay
 from .reductions import _Reduction
+from .resize import check_resize, resize_maps_fast
 
 Check = Callable[[np.ndarray], None]
 
@@ -47,6 +50,7 @@ class FusedTail:
 
     prefix: tuple[Any, ...]
     reduction: Any | None
+    resize: ResizeToImage | None
     clip: PercentileClip | None
     colormap: Any
     overlay: AlphaOverlay | None
@@ -69,24 +73,51 @@ class FusedTail:
 
     @property
     def tail(self) -> tuple[Any, ...]:
-        return tuple(s for s in (self.reduction, self.clip, self.colormap, self.overlay)
-                     if s is not None)
+        return tuple(s for s in (self.reduction, self.resize, self.clip, self.colormap,
+                                 self.overlay) if s is not None)
 
     def _fused(self, batch: Batch, target: np.ndarray | None) -> Batch | None:
         k = engine.kernels()
         data = batch.data
         if k is None or data.dtype != np.float32 or data.ndim not in (3, 4) or batch.n == 0:
             return None
-        n, size = batch.n, data.shape[-2:]
+        n, size = batch.n, tuple(data.shape[-2:])
+        images = batch.images
         keys = np.empty((n, 2), np.int32)
+        resize_to = None
+        if self.resize is not None and images is not None:
+            if not (isinstance(images, np.ndarray) and images.ndim == 4):
+                return None
+            resize_to = tuple(images.shape[1:3])
+            if resize_to == size:
+                resize_to = None
+            else:
+                try:
+                    check_resize((n,) + size, resize_to, 1, "images")
+                except ValueError:  # the step-by-step run raises it, naming the step
+                    return None
+        found_keys = False
         if batch.stage is Stage.VALUES and data.shape[1] > 1:
             if self.reduction is None:
                 return None
-            maps = np.empty((n, size[0] * size[1]), np.float32)
-            k.reduce_extrema(np.ascontiguousarray(data), k.REDUCTIONS[self.reduction.how],
-                             maps, keys)
+            how = k.REDUCTIONS[self.reduction.how]
+            values = np.ascontiguousarray(data).reshape(n, data.shape[1], 1, -1)
+            maps = engine.scratch("maps", (n, size[0] * size[1]), np.float32)
+            if resize_to is None:
+                k.reduce_extrema(values, how, maps.reshape(n, 1, -1), keys)
+                found_keys = True
+            else:
+                k.reduce_channels(values, how, maps.reshape(n, 1, -1))
         else:
             maps = k.as_rows(data)
+        if resize_to is not None:
+            resized = resize_maps_fast(maps.reshape((n,) + size), resize_to, self.resize.method,
+                                       keys, engine.scratch("resized", (n,) + resize_to,
+                                                            np.float32))
+            if resized is None:
+                return None
+            maps, size, found_keys = resized.reshape(n, -1), resize_to, True
+        if not found_keys:
             k.row_extrema(maps, keys)
         lo, hi = _key_floats(keys)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
@@ -110,7 +141,6 @@ class FusedTail:
         shape = (n,) + tuple(size) + (3,)
         out = target if target is not None and target.shape == shape and \
             target.flags.c_contiguous else np.empty(shape, np.uint8)
-        images = batch.images
         if self.overlay is not None and images is not None:
             if not (isinstance(images, np.ndarray) and images.shape == shape
                     and images.dtype == np.uint8):
@@ -145,7 +175,8 @@ def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     if colormap.scope != "sample" or not fits(colormap._limits(), np.dtype(np.float32)):
         return None
     clip = rest.pop() if rest and type(rest[-1]) is PercentileClip else None
+    resize = rest.pop() if rest and type(rest[-1]) is ResizeToImage else None
     reduction = None
     if rest and isinstance(rest[-1], _Reduction) and type(rest[-1]).apply is _Reduction.apply:
         reduction = rest.pop()
-    return FusedTail(tuple(rest), reduction, clip, colormap, overlay)
+    return FusedTail(tuple(rest), reduction, resize, clip, colormap, overlay)

@@ -14,7 +14,7 @@ from .engine import all_finite
 from .layout import check_finite, read_batch
 from .pipeline import Transform, as_pipeline
 from .results import Heatmaps
-from .run import Ragged, run
+from .run import Ragged, resolve_threads, run
 
 DTYPES = (np.uint8, np.float32, np.float64)
 CHANNELS = ("together", "separate")
@@ -49,7 +49,8 @@ def _check_dtype(dtype: Any) -> np.dtype:
 
 
 def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
-            dtype: Any = np.uint8, threads: int = 1, channels: str = "together") -> Heatmaps:
+            dtype: Any = np.uint8, threads: int | None = None,
+            channels: str = "together") -> Heatmaps:
     """Turn a batch of attributions, saliency maps or CAMs into pictures.
 
     Call it as ``heatmap(x)``, ``heatmap(x, pipe)``, ``heatmap(x, image, pipe)`` or
@@ -74,8 +75,10 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     dtype : {np.uint8, np.float32, np.float64}
         ``uint8`` (default) takes the fast 8-bit path. A float dtype keeps the exact
         colours in [0, 1] all the way through (``to_numpy()`` returns them).
-    threads : int
-        Run chunks of the batch on this many threads.
+    threads : int, optional
+        Run chunks of the batch on this many threads. The default uses every CPU
+        the process may run on (or ``VISHEAT_THREADS``); batches under about a
+        megabyte run on the calling thread. Pictures are identical for any count.
     channels : {"together", "separate"}
         ``"separate"`` draws every channel of ``(N, C, H, W)`` values as its own
         picture, as imgaug's ``draw()`` returns one image per heatmap channel:
@@ -106,13 +109,14 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     found_images, pipe = _split_args(args, images)
     if not isinstance(channels, str) or channels not in CHANNELS:
         raise value_error("channels", "'together' or 'separate'", channels)
-    threads = int(check_number("threads", threads, low=1, integer=True))
+    threads = resolve_threads(threads)
     return _render(x, found_images, as_pipeline(pipe), layout, _check_dtype(dtype), threads,
                    channels=channels)
 
 
 def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dtype,
-            threads: int = 1, start: int = 0, channels: str = "together") -> Heatmaps:
+            threads: int | None = None, start: int = 0, channels: str = "together"
+            ) -> Heatmaps:
     """Read ``x``, run the pipeline, wrap the pictures; ``start`` offsets per-sample parameters."""
     data, stage = read_batch(x, layout)
     check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
@@ -133,7 +137,7 @@ def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dt
     # Steps check their results (a colormap refuses non-finite maps, naming the step),
     # so numpy's floating-point warnings about an overflowing step would only be noise.
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        result = run(transform, batch, threads=threads, check=check)
+        result = run(transform, batch, threads=resolve_threads(threads), check=check)
     return _to_heatmaps(result, dtype, transform, grid)
 
 

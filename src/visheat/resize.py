@@ -103,6 +103,52 @@ def axis_weights(n_in: int, n_out: int, method: str, clamp: bool) -> np.ndarray:
     return w
 
 
+#: Most taps per output pixel (on either axis) for which the compiled kernel is
+#: used on the 8-bit path; wider kernels (downsampling, Lanczos-3) use matrix products.
+KERNEL_TAPS = 4
+
+
+@lru_cache(maxsize=128)
+def axis_taps(n_in: int, n_out: int, method: str, clamp: bool
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """float32 weights of one axis and each output's tap range ``[first, stop)``."""
+    w = axis_weights(n_in, n_out, method, clamp)
+    nonzero = w != 0
+    first = nonzero.argmax(axis=1)
+    stop = n_in - nonzero[:, ::-1].argmax(axis=1)
+    w32 = w.astype(np.float32)
+    for a in (w32, first, stop):
+        a.flags.writeable = False
+    return w32, first.astype(np.intp), stop.astype(np.intp)
+
+
+def resize_maps_fast(maps: np.ndarray, size: tuple[int, int], method: str,
+                     keys: np.ndarray | None = None, out: np.ndarray | None = None
+                     ) -> np.ndarray | None:
+    """The 8-bit path's resize of ``(n, h, w)`` maps, in float32, with the compiled kernel.
+
+    Returns ``(n, H, W)`` float32 (``out`` when given), or None when the kernel
+    does not apply (numba missing, or too many taps). ``keys``, when given,
+    receives each sample's extrema as order keys (see :mod:`visheat.fusion`).
+    """
+    from . import engine
+
+    k = engine.kernels()
+    size_in = maps.shape[1:3]
+    upsampling = size[0] > size_in[0] or size[1] > size_in[1]
+    if k is None or maps.shape[0] == 0:
+        return None
+    wy, y0, y1 = axis_taps(size_in[0], size[0], method, upsampling)
+    wx, x0, x1 = axis_taps(size_in[1], size[1], method, upsampling)
+    if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
+        return None
+    if out is None:
+        out = np.empty((maps.shape[0],) + tuple(size), np.float32)
+    found = np.empty((0, 2), np.int32) if keys is None else keys
+    k.resize_maps(maps.astype(np.float32, copy=False), wy, y0, y1, wx, x0, x1, out, found)
+    return out
+
+
 def resize_weights(size_in: tuple[int, int], size_out: tuple[int, int],
                    method: str) -> tuple[np.ndarray, np.ndarray]:
     """``(Wy, Wx)`` for resizing ``(H, W)`` arrays from ``size_in`` to ``size_out``."""
@@ -152,6 +198,10 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     if tuple(size_in) == tuple(size):
         return a
     check_resize(a.shape, size, spatial, argument)
+    if not exact and spatial == 1 and a.ndim == 3 and a.dtype.kind == "f":
+        fast = resize_maps_fast(a, tuple(size), method)
+        if fast is not None:
+            return fast.astype(a.dtype, copy=False)
     wy, wx = resize_weights(tuple(size_in), tuple(size), method)
     work_dtype = np.float64 if exact else np.float32
     moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(work_dtype)

@@ -11,6 +11,8 @@ the whole batch at once.
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +21,55 @@ from typing import Any
 import numpy as np
 
 from . import fusion
+from ._errors import check_number
 from .batch import Batch, Record, Stage
 
 #: Bytes of input per chunk: large enough to amortise per-chunk Python work,
 #: small enough to stay in the last-level cache.
 CHUNK_BYTES = 1 << 23
+#: Smallest batch (bytes of input) worth splitting over threads.
+PARALLEL_BYTES = 1 << 20
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """Threads ``heatmap(..., threads=None)`` uses: ``VISHEAT_THREADS``, else every usable CPU."""
+    value = os.environ.get("VISHEAT_THREADS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(f"VISHEAT_THREADS: expected a whole number of threads; got {value!r}.") \
+                from None
+    return usable_cpus()
+
+
+def resolve_threads(threads: Any) -> int:
+    """A ``threads=`` argument as a count: None is :func:`default_threads`."""
+    if threads is None:
+        return default_threads()
+    return int(check_number("threads", threads, low=1, integer=True))
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """A thread pool kept for the life of the process (starting threads per call costs more
+    than a small batch takes)."""
+    with _pools_lock:
+        pool = _pools.get(threads)
+        if pool is None:
+            pool = _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="visheat")
+        return pool
 
 
 def apply_steps(steps: Sequence[Any], batch: Batch, offset: int = 0,
@@ -46,7 +92,12 @@ def apply_steps(steps: Sequence[Any], batch: Batch, offset: int = 0,
     return batch
 
 
-def _chunk_bounds(batch: Batch, chunk_bytes: int) -> list[tuple[int, int]]:
+def _chunk_bounds(batch: Batch, chunk_bytes: int, threads: int = 1) -> list[tuple[int, int]]:
+    """Sample ranges to run one at a time; with threads, enough to keep them all busy.
+
+    With threads the first chunk is a single sample: it runs alone, to learn the
+    shape of the result before the others write into it.
+    """
     if isinstance(batch.images, tuple):  # image sizes differ: one sample at a time
         return [(i, i + 1) for i in range(batch.n)]
     per_sample = max(1, batch.data[0].nbytes) if batch.n else 1
@@ -54,7 +105,14 @@ def _chunk_bounds(batch: Batch, chunk_bytes: int) -> list[tuple[int, int]]:
         # small inputs (7x7 CAMs) grow to image size: count a float32 map and the picture
         per_sample = max(per_sample, 7 * batch.images.shape[1] * batch.images.shape[2])
     size = max(1, chunk_bytes // per_sample)
-    return [(i, min(batch.n, i + size)) for i in range(0, batch.n, size)]
+    start = 0
+    bounds = []
+    if threads > 1 and batch.n > 2 and batch.n * per_sample >= PARALLEL_BYTES:
+        bounds, start = [(0, 1)], 1
+        chunks = -(-(batch.n - 1) // size)
+        chunks = -(-chunks // threads) * threads  # every thread gets as many
+        size = -(-(batch.n - 1) // chunks)
+    return bounds + [(i, min(batch.n, i + size)) for i in range(start, batch.n, size)]
 
 
 def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int = 1,
@@ -70,7 +128,7 @@ def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int
     """
     steps = list(pipe.steps) if hasattr(pipe, "steps") else [pipe]
     fused = fusion.plan(steps, batch)
-    bounds = _chunk_bounds(batch, chunk_bytes)
+    bounds = _chunk_bounds(batch, chunk_bytes, threads)
     if len(bounds) <= 1 or not all(step.is_per_sample() for step in steps):
         if fused is not None:
             return fused.run(batch, None, check, apply_steps)
@@ -84,9 +142,8 @@ def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int
         return join_batches(parts, batch)
     final = np.empty((batch.n,) + first.data.shape[1:], first.data.dtype)
     final[: bounds[0][1]] = first.data
-    if threads > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            rest = list(pool.map(lambda b: run_chunk(b, final, check), bounds[1:]))
+    if threads > 1 and len(bounds) > 2:
+        rest = list(_pool(threads).map(lambda b: run_chunk(b, final, check), bounds[1:]))
     else:
         rest = [run_chunk(b, final, check) for b in bounds[1:]]
     parts = [first] + rest

@@ -1,0 +1,17 @@
+"""Compiled loops of the 8-bit fast path (numba; compiled on first use and cached).
+
+Every kernel releases the GIL and works on one sample at a time, in blocks small
+enough for the L1 cache. Only float32 maps reach them: the 8-bit path computes
+in float32, which resolves a 65 536-entry colour table with room to spare.
+:mod:`visheat.engine` holds the numpy twin of each one.
+"""
+
+from .colour import blend_u8, blend_u8_planes, colorize_blend_u8, colorize_u8
+from .reduce import (ABSSUM, MAXABS, NORM, REDUCTIONS, SUM, SUMABS, as_rows, clip_rows,
+                     exponent_max, reduce_channels, reduce_extrema, row_extrema)
+from .resize import resize_maps
+from .select import tail_ranks
+
+__all__ = ["ABSSUM", "MAXABS", "NORM", "REDUCTIONS", "SUM", "SUMABS", "as_rows", "blend_u8",
+           "blend_u8_planes", "clip_rows", "colorize_blend_u8", "colorize_u8", "exponent_max",
+           "reduce_channels", "reduce_extrema", "resize_maps", "row_extrema", "tail_ranks"]
