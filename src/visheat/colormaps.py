@@ -36,7 +36,12 @@ from ._errors import check_number, describe, type_error, value_error
 from .batch import Batch, Stage
 from .pipeline import Transform, option
 
-LUT_SIZE = 65536
+#: How far, in 8-bit levels, a table colour may sit from the exact colour of the
+#: same value before both are rounded: under one level, so they round at most one
+#: level apart. Smaller means larger tables: those that fit the L1 cache keep the
+#: lookup fast when a map's values spread over the whole range.
+TABLE_ERROR = 1 / 8
+TABLE_SIZES = (1024, 65536)
 
 
 def _as_table(name: Any) -> str | tuple[tuple[float, float, float], ...]:
@@ -133,11 +138,33 @@ def colorize(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, stops: np.ndarray) -
     return out
 
 
+def table_size(stops: np.ndarray) -> int:
+    """Entries of the 8-bit table of ``stops``: enough for :data:`TABLE_ERROR`.
+
+    Between entries a position moves by at most half a step, so a colour moves by
+    at most ``slope / (2 (L - 1))``, where ``slope`` is the steepest change of any
+    channel per unit of position. ``L`` is the smallest power of two that keeps
+    that under ``TABLE_ERROR / 255``, within :data:`TABLE_SIZES`.
+
+    Examples
+    --------
+    >>> table_size(np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]))  # gray: slope 1
+    1024
+    >>> table_size(stops_of("jet"))  # channels change 4.5 times faster
+    8192
+    """
+    slope = float(np.abs(np.diff(stops, axis=0)).max()) * (stops.shape[0] - 1)
+    need = int(np.ceil(255 * slope / (2 * TABLE_ERROR))) + 1
+    low, high = TABLE_SIZES
+    return int(min(high, max(low, 1 << (need - 1).bit_length())))
+
+
 @lru_cache(maxsize=64)
 def lut_u8(name: str | tuple) -> np.ndarray:
-    """8-bit colours at ``LUT_SIZE`` evenly spaced positions (plus one guard entry)."""
-    ramp = np.linspace(0.0, 1.0, LUT_SIZE)[None, None, :]
-    exact = colorize(ramp, np.zeros(1), np.ones(1), stops_of(name))[0, 0]
+    """8-bit colours at :func:`table_size` evenly spaced positions (plus one guard entry)."""
+    stops = stops_of(name)
+    ramp = np.linspace(0.0, 1.0, table_size(stops))[None, None, :]
+    exact = colorize(ramp, np.zeros(1), np.ones(1), stops)[0, 0]
     table = np.rint(np.clip(exact, 0, 1) * 255).astype(np.uint8)
     table = np.concatenate([table, table[-1:]])
     table.flags.writeable = False
@@ -153,7 +180,7 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple
                 out: np.ndarray | None = None) -> np.ndarray:
     """8-bit colours of an ``(N, H, W)`` map through the fine lookup table."""
     def with_numpy(m: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        f = positions(m, lo, hi, LUT_SIZE)  # in [1, LUT_SIZE]
+        f = positions(m, lo, hi, len(lut_u8(name)) - 1)  # in [1, table size]
         f += m.dtype.type(0.5) - m.dtype.type(1)
         return lut_u8(name)[f.astype(np.intp)]
 
