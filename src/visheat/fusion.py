@@ -34,12 +34,12 @@ import numpy as np
 
 from . import engine
 from .batch import Batch, Record, Stage
-from .clipping import PercentileClip, sample_quantiles
+from .clipping import PercentileClip, _rank, sample_quantiles
 from .colormaps import CenteredColormap, ExtremaColormap, _lut_packed, fits
 from .geometry import ResizeToImage
 from .overlay import AlphaOverlay
 from .reductions import _Reduction
-from .resize import check_resize, resize_maps_fast
+from .resize import KERNEL_TAPS, axis_taps, check_resize, resize_maps_fast
 
 Check = Callable[[np.ndarray], None]
 
@@ -71,6 +71,22 @@ class FusedTail:
         return apply_steps(self.tail, batch.replace(out=target), offset=len(self.prefix),
                            total=total)
 
+    def picture_shape(self, batch: Batch) -> tuple[int, ...] | None:
+        """``(N, H, W, 3)`` of the pictures for ``batch``, or None if only running tells.
+
+        Known when nothing runs before the fused tail: the map's size, or the
+        images' size after a resize.
+        """
+        data = batch.data
+        if self.prefix or data.ndim not in (3, 4):
+            return None
+        size = tuple(data.shape[-2:])
+        if self.resize is not None and batch.images is not None:
+            if not (isinstance(batch.images, np.ndarray) and batch.images.ndim == 4):
+                return None
+            size = tuple(batch.images.shape[1:3])
+        return (batch.n,) + size + (3,)
+
     @property
     def tail(self) -> tuple[Any, ...]:
         return tuple(s for s in (self.reduction, self.resize, self.clip, self.colormap,
@@ -96,6 +112,9 @@ class FusedTail:
                     check_resize((n,) + size, resize_to, 1, "images")
                 except ValueError:  # the step-by-step run raises it, naming the step
                     return None
+        per_sample = self._per_sample(batch, target, resize_to)
+        if per_sample is not None:
+            return per_sample
         found_keys = False
         if batch.stage is Stage.VALUES and data.shape[1] > 1:
             if self.reduction is None:
@@ -152,6 +171,96 @@ class FusedTail:
             k.colorize_u8(maps, a, b, clamp_lo, clamp_hi, packed, k.as_rows(out))
         records += (Record(cm, {"lo": a, "hi": b}),)
         return batch.replace(data=out, stage=Stage.RGB, records=records)
+
+
+    def _per_sample(self, batch: Batch, target: np.ndarray | None,
+                    resize_to: tuple[int, int] | None) -> Batch | None:
+        """The tail in one compiled pass per sample (:func:`visheat._kernels.render`).
+
+        None when the pipeline or the data need the chunk-wide path below (which
+        handles every case, and raises the usual errors).
+        """
+        k = engine.kernels()
+        data, n = batch.data, batch.n
+        size_in = tuple(data.shape[-2:])
+        size = resize_to or size_in
+        pixels = size[0] * size[1]
+        x, maps, small, taps = _NO_VALUES, _NO_MAPS, _NO_SMALL, _NO_TAPS
+        how = 0
+        if batch.stage is Stage.VALUES and data.shape[1] > 1:
+            how = k.REDUCTIONS[self.reduction.how]
+            values = np.ascontiguousarray(data).reshape(n, data.shape[1], 1, -1)
+            if resize_to is None:
+                mode, x = k.VALUES, values
+            else:
+                mode = k.RESIZE
+                small = engine.scratch("small", (n,) + size_in, np.float32)
+                k.reduce_channels(values, how, small.reshape(n, 1, -1))
+        else:
+            rows = k.as_rows(data)
+            if resize_to is None:
+                mode, maps = k.MAPS, rows
+            else:
+                mode, small = k.RESIZE, rows.reshape((n,) + size_in)
+        if mode == k.RESIZE:
+            upsampling = size[0] > size_in[0] or size[1] > size_in[1]
+            wy, y0, y1 = axis_taps(size_in[0], size[0], self.resize.method, upsampling)
+            wx, x0, x1 = axis_taps(size_in[1], size[1], self.resize.method, upsampling)
+            if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
+                return None
+            taps = (wy, y0, y1, wx, x0, x1)
+        low = high = _NO_RANKS
+        gammas = np.zeros(2)
+        if self.clip is not None:
+            (j_lo, g_lo), (j_hi, g_hi) = (_rank(pixels, p) for p in (self.clip.lower,
+                                                                      self.clip.upper))
+            low = np.array([j_lo - 1, min(j_lo, pixels - 1)])
+            high = np.array([j_hi - 1, min(j_hi, pixels - 1)])
+            gammas = np.array([g_lo, g_hi])
+        images = _NO_IMAGES
+        weight = 0
+        shape = (n,) + tuple(size) + (3,)
+        if self.overlay is not None and batch.images is not None:
+            if not (isinstance(batch.images, np.ndarray) and batch.images.shape == shape
+                    and batch.images.dtype == np.uint8):
+                return None
+            images = k.as_rows(batch.images)
+            weight = round(float(self.overlay.alpha) * 65536)
+        cm = self.colormap
+        limit = [np.nan if v is None else float(v) for v in (getattr(cm, "vmin", None),
+                                                             getattr(cm, "vmax", None))]
+        out = target if target is not None and target.shape == shape and \
+            target.flags.c_contiguous else np.empty(shape, np.uint8)
+        rec_lo, rec_hi = np.empty(n, np.float32), np.empty(n, np.float32)
+        rec_clip = np.empty((n, 2))
+        flags = np.empty(n, np.bool_)
+        k.render(mode, x, maps, small, how, taps, self.clip is not None, low, high, gammas,
+                 cm.centered, limit[0], limit[1], _lut_packed(cm.name), images, weight,
+                 k.as_rows(out), rec_lo, rec_hi, rec_clip, flags)
+        if flags.any():
+            return None
+        records = batch.records
+        if self.clip is not None:
+            records += (Record(self.clip, {"lo": rec_clip[:, 0], "hi": rec_clip[:, 1]}),)
+        records += (Record(cm, {"lo": rec_lo, "hi": rec_hi}),)
+        return batch.replace(data=out, stage=Stage.RGB, records=records)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+# Stand-ins for the arguments a source mode does not use (read-only where the real
+# ones are, so that every mode shares one compiled signature)
+_NO_VALUES = np.empty((0, 1, 1, 1), np.float32)
+_NO_MAPS = np.empty((0, 1), np.float32)
+_NO_SMALL = np.empty((0, 1, 1), np.float32)
+_NO_TAPS = (_read_only(np.zeros((1, 1), np.float32)), _read_only(np.zeros(1, np.intp)),
+            _read_only(np.ones(1, np.intp)), _read_only(np.zeros((1, 1), np.float32)),
+            _read_only(np.zeros(1, np.intp)), _read_only(np.ones(1, np.intp)))
+_NO_RANKS = np.zeros(0, np.int64)
+_NO_IMAGES = np.empty((0, 0), np.uint8)
 
 
 def _key_floats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

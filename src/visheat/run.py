@@ -29,6 +29,8 @@ from .batch import Batch, Record, Stage
 CHUNK_BYTES = 1 << 23
 #: Smallest batch (bytes of input) worth splitting over threads.
 PARALLEL_BYTES = 1 << 20
+#: Fused pipelines run in chunks this many times larger (see _run_fused).
+FUSED_CHUNKS = 8
 
 
 def usable_cpus() -> int:
@@ -62,14 +64,49 @@ _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
 
-def _pool(threads: int) -> ThreadPoolExecutor:
+def _pool(workers: int) -> ThreadPoolExecutor:
     """A thread pool kept for the life of the process (starting threads per call costs more
     than a small batch takes)."""
     with _pools_lock:
-        pool = _pools.get(threads)
+        pool = _pools.get(workers)
         if pool is None:
-            pool = _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="visheat")
+            pool = _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="visheat")
         return pool
+
+
+def map_threads(fn: Callable[[Any], Any], items: Sequence[Any], threads: int) -> list[Any]:
+    """``[fn(item) for item in items]`` on ``threads`` threads, the calling one included.
+
+    The caller works too instead of waiting (it is already running; a pool
+    thread has to be woken), and every thread takes the next item when it is
+    done, so uneven items balance out. Results keep the items' order; after an
+    error no new item starts, and the first error is raised.
+    """
+    if threads <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    results: list[Any] = [None] * len(items)
+    errors: list[BaseException] = []
+    order = iter(range(len(items)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while not errors:
+            with lock:
+                i = next(order, None)
+            if i is None:
+                return
+            try:
+                results[i] = fn(items[i])
+            except BaseException as err:  # re-raised in the caller
+                errors.append(err)
+
+    helpers = [_pool(threads - 1).submit(work) for _ in range(min(threads, len(items)) - 1)]
+    work()
+    for helper in helpers:
+        helper.result()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def apply_steps(steps: Sequence[Any], batch: Batch, offset: int = 0,
@@ -128,6 +165,9 @@ def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int
     """
     steps = list(pipe.steps) if hasattr(pipe, "steps") else [pipe]
     fused = fusion.plan(steps, batch)
+    shape = fused.picture_shape(batch) if fused is not None else None
+    if shape is not None and batch.n > 1:
+        return _run_fused(fused, steps, batch, shape, chunk_bytes, threads, check)
     bounds = _chunk_bounds(batch, chunk_bytes, threads)
     if len(bounds) <= 1 or not all(step.is_per_sample() for step in steps):
         if fused is not None:
@@ -143,7 +183,7 @@ def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int
     final = np.empty((batch.n,) + first.data.shape[1:], first.data.dtype)
     final[: bounds[0][1]] = first.data
     if threads > 1 and len(bounds) > 2:
-        rest = list(_pool(threads).map(lambda b: run_chunk(b, final, check), bounds[1:]))
+        rest = map_threads(lambda b: run_chunk(b, final, check), bounds[1:], threads)
     else:
         rest = [run_chunk(b, final, check) for b in bounds[1:]]
     parts = [first] + rest
@@ -151,6 +191,33 @@ def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int
         return join_batches(parts, batch)
     return first.replace(data=final, images=batch.images, records=_join_records(parts),
                          start=batch.start, out=None)
+
+
+def _run_fused(fused: fusion.FusedTail, steps: list[Any], batch: Batch, shape: tuple[int, ...],
+               chunk_bytes: int, threads: int, check: Callable[[np.ndarray], None] | None
+               ) -> Batch:
+    """A fused pipeline whose pictures' shape is known: into one array, in even chunks.
+
+    The fused kernels keep each sample's map in the cache themselves, so chunks
+    only bound the memory of a fallback and share the work between threads:
+    ``FUSED_CHUNKS`` times larger than step-by-step chunks, one per thread for
+    a mid-sized batch.
+    """
+    per_sample = max(1, int(np.prod(shape[1:])) * 7 // 3, batch.data[0].nbytes)
+    pieces = -(-batch.n * per_sample // (chunk_bytes * FUSED_CHUNKS))
+    if threads > 1 and batch.n * per_sample >= PARALLEL_BYTES:
+        pieces = -(-max(pieces, threads) // threads) * threads
+    pieces = max(1, min(pieces, batch.n))
+    size = -(-batch.n // pieces)
+    bounds = [(i, min(batch.n, i + size)) for i in range(0, batch.n, size)]
+    final = np.empty(shape, np.uint8)
+    run_chunk = functools.partial(_run_chunk, steps, fused, batch)
+    if threads > 1 and len(bounds) > 1:
+        parts = map_threads(lambda b: run_chunk(b, final, check), bounds, threads)
+    else:
+        parts = [run_chunk(b, final, check) for b in bounds]
+    return parts[0].replace(data=final, images=batch.images, records=_join_records(parts),
+                            start=batch.start, out=None)
 
 
 def _run_chunk(steps: list[Any], fused: fusion.FusedTail | None, batch: Batch,

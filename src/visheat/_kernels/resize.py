@@ -17,43 +17,50 @@ _JIT = {"nogil": True, "cache": True, "boundscheck": False}
 
 
 @nb.njit(**_JIT)
-def resize_maps(src, wy, y0, y1, wx, x0, x1, out, keys):  # pragma: no cover - compiled
-    """``out[i] = Wy @ src[i] @ Wx.T`` over the taps ``[y0, y1)``, ``[x0, x1)`` of each row.
+def resize_one(src, wy, y0, y1, wx, x0, x1, tmp, out):  # pragma: no cover - compiled
+    """``out = Wy @ src @ Wx.T`` for one ``(h, w)`` map into ``out`` ``(H, W)``.
 
-    ``src`` is ``(n, h, w)``, ``out`` ``(n, H, W)`` C-contiguous, all float32; each
-    output value is summed tap by tap in increasing order, horizontal pass first.
-    ``keys`` (``(n, 2)`` int32, or a ``(0, 2)`` array for none) receives each
-    sample's extrema as order keys.
+    Each output value is summed tap by tap in increasing order, horizontal pass
+    first (into ``tmp``, ``(h, W)``).
     """
-    n, h = src.shape[0], src.shape[1]
-    height, width = out.shape[1], out.shape[2]
-    tmp = np.empty((h, width), np.float32)
-    for i in range(n):
-        for j in range(h):
+    height, width = out.shape
+    for j in range(src.shape[0]):
+        for x in range(width):
+            acc = src[j, x0[x]] * wx[x, x0[x]]
+            for k in range(x0[x] + 1, x1[x]):
+                acc += src[j, k] * wx[x, k]
+            tmp[j, x] = acc
+    # whole-array loops with 2-D indexing: LLVM vectorises them without the
+    # per-row cost of slicing
+    for y in range(height):
+        j0, taps = y0[y], y1[y] - y0[y]
+        w0 = wy[y, j0]
+        if taps == 1:
             for x in range(width):
-                acc = src[i, j, x0[x]] * wx[x, x0[x]]
-                for k in range(x0[x] + 1, x1[x]):
-                    acc += src[i, j, k] * wx[x, k]
-                tmp[j, x] = acc
-        # whole-array loops with 2-D indexing: LLVM vectorises them without the
-        # per-row cost of slicing
-        for y in range(height):
-            j0, taps = y0[y], y1[y] - y0[y]
-            w0 = wy[y, j0]
-            if taps == 1:
+                out[y, x] = w0 * tmp[j0, x]
+        elif taps == 2:
+            w1 = wy[y, j0 + 1]
+            for x in range(width):
+                out[y, x] = w0 * tmp[j0, x] + w1 * tmp[j0 + 1, x]
+        else:
+            for x in range(width):
+                out[y, x] = w0 * tmp[j0, x]
+            for j in range(j0 + 1, y1[y]):
+                w = wy[y, j]
                 for x in range(width):
-                    out[i, y, x] = w0 * tmp[j0, x]
-            elif taps == 2:
-                w1 = wy[y, j0 + 1]
-                for x in range(width):
-                    out[i, y, x] = w0 * tmp[j0, x] + w1 * tmp[j0 + 1, x]
-            else:
-                for x in range(width):
-                    out[i, y, x] = w0 * tmp[j0, x]
-                for j in range(j0 + 1, y1[y]):
-                    w = wy[y, j]
-                    for x in range(width):
-                        out[i, y, x] += w * tmp[j, x]
+                    out[y, x] += w * tmp[j, x]
+
+
+@nb.njit(**_JIT)
+def resize_maps(src, wy, y0, y1, wx, x0, x1, out, keys):  # pragma: no cover - compiled
+    """:func:`resize_one` for each of ``n`` maps: ``src`` ``(n, h, w)`` to ``out`` ``(n, H, W)``.
+
+    All float32, ``out`` C-contiguous. ``keys`` (``(n, 2)`` int32, or a ``(0, 2)``
+    array for none) receives each sample's extrema as order keys.
+    """
+    tmp = np.empty((src.shape[1], out.shape[2]), np.float32)
+    for i in range(src.shape[0]):
+        resize_one(src[i], wy, y0, y1, wx, x0, x1, tmp, out[i])
         if keys.shape[0] > 0:
             keys[i, 0], keys[i, 1] = _key_range(out[i].ravel().view(np.int32),
                                                 np.int32(0x7FFFFFFF), np.int32(-0x80000000))

@@ -143,6 +143,53 @@ def _thresholds(sample, lo_pos, hi_pos, buf, cand_lo, cand_hi):  # pragma: no co
 
 
 @nb.njit(**_JIT)
+def tail_buffers(n, low, high, dtype):  # pragma: no cover - compiled
+    """Work buffers for :func:`row_tail_ranks` on rows of ``n`` values."""
+    m = 16 * min(RUNS, n // 16)
+    keep = max((low.max() + 1) if low.shape[0] else 0,
+               (n - high.min()) if high.shape[0] else 0, 1)
+    room = max(n // 8, m) + LANES
+    return (np.empty(m, dtype), np.empty(m, dtype), np.empty(room, dtype),
+            np.empty(room, dtype), np.empty(keep, dtype))
+
+
+@nb.njit(**_JIT)
+def row_tail_ranks(row, low, high, buffers, out):  # pragma: no cover - compiled
+    """:func:`tail_ranks` for one row into ``out``; whether it was resolved."""
+    n = row.shape[0]
+    sample, buf, cand_lo, cand_hi, best = buffers
+    runs = min(RUNS, n // 16)
+    m = 16 * runs
+    gap = n // runs
+    keep_lo = (low.max() + 1) if low.shape[0] else 0
+    keep_hi = (n - high.min()) if high.shape[0] else 0
+    cap = n // 8
+    if keep_lo > cap or keep_hi > cap:
+        return False
+    lo_pos = min(m - 1, _margin(keep_lo * m // n))
+    hi_pos = min(m - 1, _margin(keep_hi * m // n))
+    for r in range(runs):
+        sample[16 * r:16 * r + 16] = row[r * gap:r * gap + 16]
+    t_lo, t_hi = _thresholds(sample, lo_pos if keep_lo else -1, hi_pos if keep_hi else -1,
+                             buf, cand_lo, cand_hi)
+    if not t_lo < t_hi:  # the tails meet (few distinct values, or a NaN)
+        return False
+    n_lo, n_hi, nan_seen = _collect(row, t_lo, t_hi, cand_lo, cand_hi, cap)
+    # every value <= t_lo is a candidate, so ranks below n_lo are exact
+    if nan_seen or n_lo > cap or n_hi > cap or n_lo < keep_lo or n_hi < keep_hi:
+        return False
+    if keep_lo:
+        _smallest(cand_lo[:n_lo], keep_lo, best)
+        for j in range(low.shape[0]):
+            out[j] = best[low[j]]
+    if keep_hi:
+        _largest(cand_hi[:n_hi], keep_hi, best)
+        for j in range(high.shape[0]):
+            out[low.shape[0] + j] = best[n - 1 - high[j]]
+    return True
+
+
+@nb.njit(**_JIT)
 def tail_ranks(rows, low, high, out, ok):  # pragma: no cover - compiled
     """``out[i]``: the ``low`` then the ``high`` ranks' values of ``rows[i]`` (0-based).
 
@@ -150,41 +197,6 @@ def tail_ranks(rows, low, high, out, ok):  # pragma: no cover - compiled
     the top of rows that hold at least 4096 values. ``ok[i]`` is False where
     row ``i`` was not resolved (``out[i]`` is then undefined).
     """
-    n_rows, n = rows.shape
-    runs = min(RUNS, n // 16)
-    m = 16 * runs
-    gap = n // runs
-    keep_lo = (low.max() + 1) if low.shape[0] else 0
-    keep_hi = (n - high.min()) if high.shape[0] else 0
-    cap = n // 8
-    lo_pos = min(m - 1, _margin(keep_lo * m // n))
-    hi_pos = min(m - 1, _margin(keep_hi * m // n))
-    sample = np.empty(m, rows.dtype)
-    buf = np.empty(m, rows.dtype)
-    cand_lo = np.empty(max(cap, m) + LANES, rows.dtype)
-    cand_hi = np.empty(max(cap, m) + LANES, rows.dtype)
-    best = np.empty(max(keep_lo, keep_hi, 1), rows.dtype)
-    for i in range(n_rows):
-        ok[i] = False
-        if keep_lo > cap or keep_hi > cap:
-            continue
-        row = rows[i]
-        for r in range(runs):
-            sample[16 * r:16 * r + 16] = row[r * gap:r * gap + 16]
-        t_lo, t_hi = _thresholds(sample, lo_pos if keep_lo else -1, hi_pos if keep_hi else -1,
-                                 buf, cand_lo, cand_hi)
-        if not t_lo < t_hi:  # the tails meet (few distinct values, or a NaN)
-            continue
-        n_lo, n_hi, nan_seen = _collect(row, t_lo, t_hi, cand_lo, cand_hi, cap)
-        # every value <= t_lo is a candidate, so ranks below n_lo are exact
-        if nan_seen or n_lo > cap or n_hi > cap or n_lo < keep_lo or n_hi < keep_hi:
-            continue
-        if keep_lo:
-            _smallest(cand_lo[:n_lo], keep_lo, best)
-            for j in range(low.shape[0]):
-                out[i, j] = best[low[j]]
-        if keep_hi:
-            _largest(cand_hi[:n_hi], keep_hi, best)
-            for j in range(high.shape[0]):
-                out[i, low.shape[0] + j] = best[n - 1 - high[j]]
-        ok[i] = True
+    buffers = tail_buffers(rows.shape[1], low, high, rows.dtype)
+    for i in range(rows.shape[0]):
+        ok[i] = row_tail_ranks(rows[i], low, high, buffers, out[i])
