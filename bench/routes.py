@@ -147,7 +147,7 @@ class Route:
 
     name: str
     fn: Callable[[Inputs], np.ndarray]
-    kind: str = "peer"            # "visheat", "peer", "hand", "floor", "info"
+    kind: str = "peer"            # "visheat", "single", "peer", "hand", "floor", "info"
     tolerance: float = 1.5
     threads: str = "1"
     notes: str = ""
@@ -167,7 +167,8 @@ def visheat_pipelines() -> dict[str, object]:
     }
 
 
-def visheat_route(workload: str, threads: int = 1) -> Callable[[Inputs], np.ndarray]:
+def visheat_route(workload: str, threads: int | None = None) -> Callable[[Inputs], np.ndarray]:
+    """``heatmap(...)`` as users call it (``threads=None``: every usable CPU), or pinned."""
     from visheat import heatmap
 
     pipe = visheat_pipelines()[workload]
@@ -512,8 +513,10 @@ def routes_for(workload: str, multi_threaded: bool = True) -> list[Route]:
             "c": [("hand: cv2.resize + normalize + applyColorMap + addWeighted", c_cv2),
                   ("hand: cv2.resize + normalize + applyColorMap, one addWeighted for the batch",
                    c_cv2_batch_blend)]}[workload]
+    from visheat.run import default_threads
+
     routes = [Route("visheat", visheat_route(workload), kind="visheat",
-                    notes=_VISHEAT_NOTES[workload])]
+                    threads=str(default_threads()), notes=_VISHEAT_NOTES[workload])]
     routes.append(Route("numpy + matplotlib loop",
                         {"a": a_numpy_mpl, "b": b_numpy_mpl, "c": c_numpy_mpl}[workload],
                         notes=_LOOP_NOTES[workload]))
@@ -529,12 +532,14 @@ def routes_for(workload: str, multi_threaded: bool = True) -> list[Route]:
                         kind="info", tolerance=float("inf"),
                         notes="input read once (a max), no copy; fresh output filled"))
     if multi_threaded:
+        # every route at its own default too: OpenCV threads by default, as visheat does
         best_hand = hand[0][1]
         routes.append(Route(f"{hand[0][0]} [cv2 default threads]", _with_cv2_threads(best_hand),
-                            kind="info", threads=f"cv2 {cpus}",
-                            notes="OpenCV's own threading on; not in the ratios"))
-        routes.append(Route("visheat [threads=2]", visheat_route(workload, threads=2),
-                            kind="info", threads="2", notes="heatmap(..., threads=2)"))
+                            kind="hand", threads=f"cv2 {cpus}",
+                            notes="OpenCV's own threading on"))
+    routes.append(Route("visheat [threads=1]", visheat_route(workload, threads=1),
+                        kind="single", threads="1",
+                        notes="heatmap(..., threads=1): the single-threaded table"))
     return routes
 
 
