@@ -236,7 +236,8 @@ class FusedTail:
         flags = np.empty(n, np.bool_)
         k.render(mode, x, maps, small, how, taps, self.clip is not None, low, high, gammas,
                  cm.centered, limit[0], limit[1], _lut_packed(cm.name), images, weight,
-                 k.as_rows(out), rec_lo, rec_hi, rec_clip, flags)
+                 k.as_rows(out), rec_lo, rec_hi, rec_clip, flags,
+                 engine.scratch("row", (pixels,), np.float32))
         if flags.any():
             return None
         records = batch.records

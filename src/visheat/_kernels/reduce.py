@@ -17,8 +17,9 @@ SUM, NORM, MAXABS, SUMABS, ABSSUM = range(5)
 REDUCTIONS = {"sum": SUM, "norm": NORM, "maxabs": MAXABS, "sumabs": SUMABS, "abssum": ABSSUM}
 
 
-#: values per block: a block of every channel and of the map stay in L1
-BLOCK = 1024
+#: values per block: long enough that slicing and loop set-up stay cheap (blocks of
+#: 1024 cost 40 % more), short enough that the block is still in L2 for its extrema
+BLOCK = 16384
 
 
 @nb.njit(**_JIT)

@@ -93,7 +93,8 @@ def _make_map(mode, i, x, maps, small, how, taps, tmp, row):  # pragma: no cover
 
 @nb.njit(**_JIT)
 def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, vmin, vmax,
-           lut32, images, weight, out, rec_lo, rec_hi, rec_clip, flags):  # pragma: no cover
+           lut32, images, weight, out, rec_lo, rec_hi, rec_clip, flags,
+           scratch):  # pragma: no cover
     """Render every sample into ``out`` (``(n, 3k)`` uint8); see the module notes.
 
     Parameters, by group:
@@ -109,11 +110,13 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
     * records: the colour range into ``rec_lo`` / ``rec_hi`` (float32), the
       clip's bounds into ``rec_clip`` (``(n, 2)`` float64). ``flags[i]`` is True
       where sample ``i`` must be rendered the long way.
+    * ``scratch``: float32, at least ``k`` values, for the map (the caller keeps
+      it between calls: a fresh one would be mapped and faulted in every time).
     """
     n = out.shape[0]
     k = out.shape[1] // 3
     size = lut32.shape[0] - 1
-    row = np.empty(k, np.float32)
+    row = scratch[:k]
     tmp = np.empty((small.shape[1], taps[3].shape[0]), np.float32)
     idx = np.empty(COLOUR_BLOCK, np.uint32)
     buffers = tail_buffers(k, low, high, np.float32)
