@@ -93,3 +93,23 @@ def test_compression_level_changes_size_not_pictures(tmp_path):
     assert sum(p.stat().st_size for p in fast) >= sum(p.stat().st_size for p in small)
     with pytest.raises(ValueError, match=r"compress_level: expected an integer in \[0, 9\]"):
         save_heatmaps(X, directory=tmp_path / "bad", compress_level=12)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_files_do_not_depend_on_the_thread_count(tmp_path, threads):
+    """Rendering and PNG encoding run on the threads; every file holds its own picture."""
+    x = RNG.standard_t(3, size=(23, 3, 40, 40)).astype(np.float32)
+    paths = save_heatmaps(x, "sensitivity", directory=tmp_path, batch_size=10, threads=threads)
+    expected = heatmap(x, threads=1).to_numpy()
+    assert len(paths) == 23
+    for i, p in enumerate(paths):
+        with Image.open(p) as img:
+            assert np.array_equal(np.asarray(img), expected[i])
+    parts = heatmap_batches(x, batch_size=7, threads=threads)
+    assert np.array_equal(np.concatenate([h.to_numpy() for h in parts]), expected)
+
+
+def test_a_failing_write_is_raised_from_the_threads(tmp_path):
+    (tmp_path / "00003.png").mkdir()  # a folder where a file must go
+    with pytest.raises(OSError):
+        save_heatmaps(X, directory=tmp_path, existing="overwrite", threads=2)
