@@ -229,3 +229,19 @@ def test_float64_input_falls_back_to_the_steps():
     x = np.random.default_rng(1).normal(size=(3, 2, 6, 6))
     pipe = SumReduction() | PercentileClip(0.1, 0.9) | CenteredColormap()
     assert_same(heatmap(x, pipe), step_by_step(x, pipe))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0, 0.6), st.floats(0.01, 0.4), st.sampled_from(["normal", "heavy", "ties"]),
+       st.booleans(), st.integers(0, 2**32 - 1))
+def test_fused_clips_of_large_maps_match_their_steps(lower, width, style, centered, seed):
+    """Maps over 4096 pixels take the compiled tail selection; central ranks it does not
+    resolve send the chunk the long way. Either way: the steps' pictures and records."""
+    rng = np.random.default_rng(seed)
+    shape = (3, 2, 70, 75)
+    x = {"normal": rng.normal(size=shape), "heavy": rng.standard_t(2, size=shape),
+         "ties": rng.integers(-3, 4, size=shape).astype(float)}[style].astype(np.float32)
+    upper = min(1.0, lower + width)
+    colormap = CenteredColormap("bwr") if centered else ExtremaColormap("viridis")
+    pipe = SumReduction() | PercentileClip(lower, upper) | colormap
+    assert_same(heatmap(x, pipe, threads=1), step_by_step(x, pipe))
