@@ -66,6 +66,7 @@ def _render_all():
         "b": heatmap(x, SumReduction() | PercentileClip() | CenteredColormap("bwr")).to_numpy(),
         "c": heatmap(cams, images, SumReduction() | ResizeToImage("bilinear")
                      | ExtremaColormap("jet") | AlphaOverlay(0.6), layout="NHW").to_numpy(),
+        "cam": heatmap(cams, images, "cam", layout="NHW").to_numpy(),  # resizes 8-bit colours
         "maps": NormReduction()(x).tolist(),
         "clip": PercentileClip()(SumReduction()(x), dtype=np.uint8).tolist(),
     }
@@ -91,7 +92,7 @@ def test_numpy_engine_and_compiled_engine_agree(tmp_path):
     assert engine.kernels() is not None
     for key in ("maps", "clip"):  # reductions and clipping: identical arithmetic
         assert np.array_equal(np.array(with_numpy[key]), np.array(compiled[key]))
-    for key in ("a", "b", "c"):  # colours: at most one level apart
+    for key in ("a", "b", "c", "cam"):  # colours: at most one level apart
         diff = np.abs(np.array(with_numpy[key]) - compiled[key].astype(int))
         assert diff.max() <= 1 and (diff == 0).mean() > 0.99
 

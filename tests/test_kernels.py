@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from visheat import engine
 from visheat.colormaps import _lut_packed, lut_u8
-from visheat.resize import axis_weights, resize_maps_fast
+from visheat.resize import axis_weights, resize_maps_fast, resize_pictures_fast
 from visheat.run import PARALLEL_BYTES, _chunk_bounds
 from visheat.batch import Batch, Stage
 
@@ -99,6 +99,28 @@ def test_resize_kernel_matches_float64_matrix_products(method, n, size_in, size_
     extrema = bits.view(np.float32)
     assert np.array_equal(extrema[:, 0], got.reshape(n, -1).min(axis=1))
     assert np.array_equal(extrema[:, 1], got.reshape(n, -1).max(axis=1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["lanczos1", "bilinear", "nearest"]), st.integers(1, 3),
+       st.tuples(st.integers(1, 9), st.integers(1, 9)),
+       st.tuples(st.integers(1, 60), st.integers(1, 60)), st.integers(0, 2**32 - 1))
+def test_picture_resize_is_the_rounded_float64_resize(method, n, size_in, size_out, seed):
+    """8-bit RGB resized by the kernel: the exact resize rounded, give or take a level at .5."""
+    pictures = np.random.default_rng(seed).integers(0, 256, (n,) + size_in + (3,), np.uint8)
+    got = resize_pictures_fast(pictures, size_out, method)
+    if got is None:  # downsampling: more taps than the kernel takes
+        return
+    upsampling = size_out[0] > size_in[0] or size_out[1] > size_in[1]
+    wy = axis_weights(size_in[0], size_out[0], method, upsampling)
+    wx = axis_weights(size_in[1], size_out[1], method, upsampling)
+    exact = np.einsum("yh,nhwc,xw->nyxc", wy, pictures.astype(np.float64), wx)
+    rounded = np.rint(np.clip(exact, 0, 255))
+    assert got.shape == rounded.shape and got.dtype == np.uint8
+    diff = np.abs(got - rounded)
+    assert diff.max() <= 1
+    # a level apart only where float32 rounding moved a value across .5
+    assert (np.abs(exact[diff > 0] % 1 - 0.5) < 1e-3).all()
 
 
 @pytest.mark.parametrize("pixels", [1, 2, 3, 1023, 1024, 1025, 2048, 4099])

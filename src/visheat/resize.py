@@ -149,6 +149,29 @@ def resize_maps_fast(maps: np.ndarray, size: tuple[int, int], method: str,
     return out
 
 
+def resize_pictures_fast(pictures: np.ndarray, size: tuple[int, int], method: str
+                         ) -> np.ndarray | None:
+    """The 8-bit path's resize of ``(n, h, w, 3)`` uint8 pictures with the compiled kernel.
+
+    Returns ``(n, H, W, 3)`` uint8, or None when the kernel does not apply (see
+    :func:`resize_maps_fast`).
+    """
+    from . import engine
+
+    k = engine.kernels()
+    size_in = pictures.shape[1:3]
+    upsampling = size[0] > size_in[0] or size[1] > size_in[1]
+    if k is None or pictures.shape[0] == 0:
+        return None
+    wy, y0, y1 = axis_taps(size_in[0], size[0], method, upsampling)
+    wx, x0, x1 = axis_taps(size_in[1], size[1], method, upsampling)
+    if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
+        return None
+    out = np.empty((pictures.shape[0],) + tuple(size) + (3,), np.uint8)
+    k.resize_pictures(pictures, wy, y0, y1, wx, x0, x1, out)
+    return out
+
+
 def resize_weights(size_in: tuple[int, int], size_out: tuple[int, int],
                    method: str) -> tuple[np.ndarray, np.ndarray]:
     """``(Wy, Wx)`` for resizing ``(H, W)`` arrays from ``size_in`` to ``size_out``."""
@@ -202,6 +225,10 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
         fast = resize_maps_fast(a, tuple(size), method)
         if fast is not None:
             return fast.astype(a.dtype, copy=False)
+    if not exact and spatial == 1 and a.ndim == 4 and a.shape[3] == 3 and a.dtype == np.uint8:
+        pictures = resize_pictures_fast(a, tuple(size), method)
+        if pictures is not None:
+            return pictures
     wy, wx = resize_weights(tuple(size_in), tuple(size), method)
     work_dtype = np.float64 if exact else np.float32
     moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(work_dtype)

@@ -10,10 +10,10 @@ from .colour import blend_u8, blend_u8_planes, colorize_blend_u8, colorize_u8
 from .reduce import (ABSSUM, MAXABS, NORM, REDUCTIONS, SUM, SUMABS, as_rows, clip_rows,
                      exponent_max, reduce_channels, reduce_extrema, row_extrema)
 from .render import MAPS, RESIZE, VALUES, render
-from .resize import resize_maps
+from .resize import resize_maps, resize_pictures
 from .select import tail_ranks
 
 __all__ = ["ABSSUM", "MAPS", "MAXABS", "NORM", "REDUCTIONS", "RESIZE", "SUM", "SUMABS",
-           "VALUES", "as_rows", "render", "blend_u8",
-           "blend_u8_planes", "clip_rows", "colorize_blend_u8", "colorize_u8", "exponent_max",
-           "reduce_channels", "reduce_extrema", "resize_maps", "row_extrema", "tail_ranks"]
+           "VALUES", "as_rows", "blend_u8", "blend_u8_planes", "clip_rows", "colorize_blend_u8",
+           "colorize_u8", "exponent_max", "reduce_channels", "reduce_extrema", "render",
+           "resize_maps", "resize_pictures", "row_extrema", "tail_ranks"]
