@@ -540,6 +540,15 @@ def routes_for(workload: str, multi_threaded: bool = True) -> list[Route]:
     routes.append(Route("visheat [threads=1]", visheat_route(workload, threads=1),
                         kind="single", threads="1",
                         notes="heatmap(..., threads=1): the single-threaded table"))
+    if workload == "c":
+        from visheat import heatmap
+        from visheat.run import default_threads
+
+        routes.append(Route("visheat \"cam\" preset", lambda d: np.asarray(heatmap(
+            d.cams, d.images, "cam", layout="NHW").to_numpy()), kind="info", tolerance=6.0,
+            threads=str(default_threads()),
+            notes="VisionHeatmaps.jl's order: jet on the 7x7 map, then the colours resized "
+                  "(Lanczos(1)) and blended; not the workload's order, so not compared"))
     return routes
 
 
