@@ -231,14 +231,17 @@ def test_float64_input_falls_back_to_the_steps():
     assert_same(heatmap(x, pipe), step_by_step(x, pipe))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.floats(0, 0.6), st.floats(0.01, 0.4), st.sampled_from(["normal", "heavy", "ties"]),
-       st.booleans(), st.integers(0, 2**32 - 1))
-def test_fused_clips_of_large_maps_match_their_steps(lower, width, style, centered, seed):
-    """Maps over 4096 pixels take the compiled tail selection; central ranks it does not
-    resolve send the chunk the long way. Either way: the steps' pictures and records."""
+       st.booleans(), st.tuples(st.integers(8, 70), st.integers(8, 75)),
+       st.integers(0, 2**32 - 1))
+def test_fused_clips_of_larger_maps_match_their_steps(lower, width, style, centered, size,
+                                                      seed):
+    """Maps of 256 pixels and more take the compiled tail selection; ranks it does not
+    resolve take a partition (up to 4096 pixels) or send the chunk the long way. Either
+    way: the steps' pictures and records."""
     rng = np.random.default_rng(seed)
-    shape = (3, 2, 70, 75)
+    shape = (3, 2) + size
     x = {"normal": rng.normal(size=shape), "heavy": rng.standard_t(2, size=shape),
          "ties": rng.integers(-3, 4, size=shape).astype(float)}[style].astype(np.float32)
     upper = min(1.0, lower + width)
