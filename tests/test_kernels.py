@@ -51,6 +51,22 @@ def test_tail_ranks_equal_a_full_sort_where_resolved(style, n_rows, n, tail, see
     assert np.array_equal(out[ok], expected[ok])
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, width=32) | st.sampled_from([0.0, 1.0, -2.5]),
+                min_size=1, max_size=300), st.data())
+def test_quickselect_picks_the_ranks_of_a_sort(values, data):
+    from visheat._kernels.select import _pick
+
+    arr = np.array(values, np.float32)
+    ranks = np.array(data.draw(st.lists(st.integers(0, len(arr) - 1), min_size=1,
+                                        max_size=5)), np.int64)
+    out = np.empty(len(ranks), np.float32)
+    work = arr.copy()
+    _pick(work, len(work), ranks, 0, out, 0)
+    assert np.array_equal(out, np.sort(arr)[ranks])
+    assert np.array_equal(np.sort(work), np.sort(arr))  # reordered, nothing lost
+
+
 def test_tail_ranks_resolve_typical_attribution_maps():
     """The fast path is the one that runs: heavy-tailed maps and a 0.1 % clip."""
     rows = _rows("heavy", 8, 224 * 224, 1)

@@ -21,6 +21,8 @@ _JIT = {"nogil": True, "cache": True, "boundscheck": False}
 #: the subsample: this many runs of 16 neighbours (one cache line of float32),
 #: spread evenly over the row
 RUNS = 256
+#: most ranks kept by insertion into a sorted buffer; beyond, a quickselect
+INSERTION = 64
 
 
 @nb.njit(**_JIT)
@@ -59,6 +61,56 @@ def _largest(values, keep, out):  # pragma: no cover - compiled
             p -= 1
         out[p] = v
         filled += 1
+
+
+@nb.njit(**_JIT)
+def _select(values, lo, hi, k):  # pragma: no cover - compiled
+    """Reorder ``values[lo:hi]`` so that ``values[k]`` holds the value of that rank,
+    none larger before it and none smaller after it (quickselect, no NaN).
+
+    For the many candidates of a large map, where insertion into a buffer of
+    ``keep`` values would cost ``keep`` moves per candidate.
+    """
+    while hi - lo > 16:
+        mid = (lo + hi) // 2
+        a, b, c = values[lo], values[mid], values[hi - 1]
+        pivot = max(min(a, b), min(max(a, b), c))  # the median of the three
+        i, j = lo, hi - 1
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        # values[lo:j + 1] <= pivot <= values[i:hi], and those between equal the pivot
+        if k <= j:
+            hi = j + 1
+        elif k >= i:
+            lo = i
+        else:
+            return
+    for p in range(lo + 1, hi):  # a short run: insertion sort
+        v = values[p]
+        q = p
+        while q > lo and values[q - 1] > v:
+            values[q] = values[q - 1]
+            q -= 1
+        values[q] = v
+
+
+@nb.njit(**_JIT)
+def _pick(values, count, ranks, first, out, at):  # pragma: no cover - compiled
+    """``out[at + j]``: the value of rank ``ranks[j] - first`` among ``values[:count]``."""
+    order = np.argsort(ranks)
+    lo = 0
+    for j in order:
+        k = ranks[j] - first
+        _select(values, lo, count, k)
+        out[at + j] = values[k]
+        lo = k  # ranks come in ascending order: what follows is not below values[k]
 
 
 @nb.njit(**_JIT)
@@ -178,11 +230,15 @@ def row_tail_ranks(row, low, high, buffers, out):  # pragma: no cover - compiled
     # every value <= t_lo is a candidate, so ranks below n_lo are exact
     if nan_seen or n_lo > cap or n_hi > cap or n_lo < keep_lo or n_hi < keep_hi:
         return False
-    if keep_lo:
+    if keep_lo > INSERTION:
+        _pick(cand_lo, n_lo, low, 0, out, 0)
+    elif keep_lo:
         _smallest(cand_lo[:n_lo], keep_lo, best)
         for j in range(low.shape[0]):
             out[j] = best[low[j]]
-    if keep_hi:
+    if keep_hi > INSERTION:  # in ascending order the high candidates start at rank n - n_hi
+        _pick(cand_hi, n_hi, high, n - n_hi, out, low.shape[0])
+    elif keep_hi:
         _largest(cand_hi[:n_hi], keep_hi, best)
         for j in range(high.shape[0]):
             out[low.shape[0] + j] = best[n - 1 - high[j]]
