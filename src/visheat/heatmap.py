@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_allocation, check_number, type_error, value_error
+from ._errors import check_allocation, type_error, value_error
 from .batch import Batch, Stage
 from .images import to_images
 from .engine import all_finite
