@@ -31,12 +31,23 @@ def test_map_threads_uses_the_caller_and_a_pool_thread():
 
 
 def test_map_threads_balances_uneven_items():
-    """A thread that finishes early takes the next item, so slow ones do not queue up."""
-    def work(seconds):
-        time.sleep(seconds)
+    """A thread that finishes early takes the next item, so slow ones do not queue up:
+    the first item holds its thread until every other item is done."""
+    others_done = threading.Event()
+    left = [4]
+    lock = threading.Lock()
+
+    def work(item):
+        if item == 0:
+            assert others_done.wait(timeout=10), "the other items waited behind item 0"
+        else:
+            with lock:
+                left[0] -= 1
+                if left[0] == 0:
+                    others_done.set()
         return threading.get_ident()
 
-    owners = map_threads(work, [0.3, 0.01, 0.01, 0.01, 0.01], 2)
+    owners = map_threads(work, [0, 1, 2, 3, 4], 2)
     assert owners[1:].count(owners[0]) == 0  # the slow item's thread did nothing else
 
 

@@ -132,13 +132,11 @@ def order_statistics(rows: np.ndarray, ranks: list[int]) -> np.ndarray:
     k = kernels()
     todo = np.arange(n_rows)
     if k is not None and rows.dtype in (np.float32, np.float64):
-        low = wanted[wanted < n // 2]
-        high = wanted[wanted >= n // 2]
+        is_low = wanted < n // 2
         found = np.empty((n_rows, len(ranks)), rows.dtype)
         ok = np.empty(n_rows, np.bool_)
-        k.tail_ranks(np.ascontiguousarray(rows), low, high, found, ok)
-        order = np.concatenate([np.flatnonzero(wanted < n // 2), np.flatnonzero(wanted >= n // 2)])
-        out[:, order] = found
+        k.tail_ranks(np.ascontiguousarray(rows), wanted[is_low], wanted[~is_low], found, ok)
+        out[:, np.concatenate([np.flatnonzero(is_low), np.flatnonzero(~is_low)])] = found
         todo = np.flatnonzero(~ok)
         if todo.size == 0:
             return out

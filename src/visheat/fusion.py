@@ -39,7 +39,7 @@ from .colormaps import CenteredColormap, ExtremaColormap, _lut_packed, fits
 from .geometry import ResizeToImage
 from .overlay import AlphaOverlay
 from .reductions import _Reduction
-from .resize import KERNEL_TAPS, axis_taps, check_resize, resize_maps_fast
+from .resize import check_resize, kernel_taps, resize_maps_fast
 
 Check = Callable[[np.ndarray], None]
 
@@ -158,8 +158,7 @@ class FusedTail:
         # clamp(clamp(v, c, d), a, b) == clamp(v, clamp(c, a, b), clamp(d, a, b))
         clamp_lo, clamp_hi = np.clip(clip_lo, a, b), np.clip(clip_hi, a, b)
         shape = (n,) + tuple(size) + (3,)
-        out = target if target is not None and target.shape == shape and \
-            target.flags.c_contiguous else np.empty(shape, np.uint8)
+        out = _pictures(target, shape)
         if self.overlay is not None and images is not None:
             if not (isinstance(images, np.ndarray) and images.shape == shape
                     and images.dtype == np.uint8):
@@ -203,12 +202,9 @@ class FusedTail:
             else:
                 mode, small = k.RESIZE, rows.reshape((n,) + size_in)
         if mode == k.RESIZE:
-            upsampling = size[0] > size_in[0] or size[1] > size_in[1]
-            wy, y0, y1 = axis_taps(size_in[0], size[0], self.resize.method, upsampling)
-            wx, x0, x1 = axis_taps(size_in[1], size[1], self.resize.method, upsampling)
-            if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
+            taps = kernel_taps(size_in, size, self.resize.method)
+            if taps is None:
                 return None
-            taps = (wy, y0, y1, wx, x0, x1)
         low = high = _NO_RANKS
         gammas = np.zeros(2)
         if self.clip is not None:
@@ -229,8 +225,7 @@ class FusedTail:
         cm = self.colormap
         limit = [np.nan if v is None else float(v) for v in (getattr(cm, "vmin", None),
                                                              getattr(cm, "vmax", None))]
-        out = target if target is not None and target.shape == shape and \
-            target.flags.c_contiguous else np.empty(shape, np.uint8)
+        out = _pictures(target, shape)
         rec_lo, rec_hi = np.empty(n, np.float32), np.empty(n, np.float32)
         rec_clip = np.empty((n, 2))
         flags = np.empty(n, np.bool_)
@@ -245,6 +240,13 @@ class FusedTail:
             records += (Record(self.clip, {"lo": rec_clip[:, 0], "hi": rec_clip[:, 1]}),)
         records += (Record(cm, {"lo": rec_lo, "hi": rec_hi}),)
         return batch.replace(data=out, stage=Stage.RGB, records=records)
+
+
+def _pictures(target: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """``target`` when the pictures can be written into it, else a new uint8 array."""
+    if target is not None and target.shape == shape and target.flags.c_contiguous:
+        return target
+    return np.empty(shape, np.uint8)
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

@@ -122,6 +122,18 @@ def axis_taps(n_in: int, n_out: int, method: str, clamp: bool
     return w32, first.astype(np.intp), stop.astype(np.intp)
 
 
+def kernel_taps(size_in: tuple[int, ...], size: tuple[int, int], method: str
+                ) -> tuple[np.ndarray, ...] | None:
+    """``(wy, y0, y1, wx, x0, x1)`` for the compiled resize kernels, or None when an
+    output pixel needs more than :data:`KERNEL_TAPS` taps on either axis."""
+    upsampling = size[0] > size_in[0] or size[1] > size_in[1]
+    wy, y0, y1 = axis_taps(int(size_in[0]), int(size[0]), method, upsampling)
+    wx, x0, x1 = axis_taps(int(size_in[1]), int(size[1]), method, upsampling)
+    if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
+        return None
+    return wy, y0, y1, wx, x0, x1
+
+
 def resize_maps_fast(maps: np.ndarray, size: tuple[int, int], method: str,
                      keys: np.ndarray | None = None, out: np.ndarray | None = None
                      ) -> np.ndarray | None:
@@ -134,18 +146,13 @@ def resize_maps_fast(maps: np.ndarray, size: tuple[int, int], method: str,
     from . import engine
 
     k = engine.kernels()
-    size_in = maps.shape[1:3]
-    upsampling = size[0] > size_in[0] or size[1] > size_in[1]
-    if k is None or maps.shape[0] == 0:
-        return None
-    wy, y0, y1 = axis_taps(size_in[0], size[0], method, upsampling)
-    wx, x0, x1 = axis_taps(size_in[1], size[1], method, upsampling)
-    if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
+    taps = kernel_taps(maps.shape[1:3], size, method)
+    if k is None or taps is None or maps.shape[0] == 0:
         return None
     if out is None:
         out = np.empty((maps.shape[0],) + tuple(size), np.float32)
     found = np.empty((0, 2), np.int32) if keys is None else keys
-    k.resize_maps(maps.astype(np.float32, copy=False), wy, y0, y1, wx, x0, x1, out, found)
+    k.resize_maps(maps.astype(np.float32, copy=False), *taps, out, found)
     return out
 
 
@@ -159,16 +166,11 @@ def resize_pictures_fast(pictures: np.ndarray, size: tuple[int, int], method: st
     from . import engine
 
     k = engine.kernels()
-    size_in = pictures.shape[1:3]
-    upsampling = size[0] > size_in[0] or size[1] > size_in[1]
-    if k is None or pictures.shape[0] == 0:
-        return None
-    wy, y0, y1 = axis_taps(size_in[0], size[0], method, upsampling)
-    wx, x0, x1 = axis_taps(size_in[1], size[1], method, upsampling)
-    if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
+    taps = kernel_taps(pictures.shape[1:3], size, method)
+    if k is None or taps is None or pictures.shape[0] == 0:
         return None
     out = np.empty((pictures.shape[0],) + tuple(size) + (3,), np.uint8)
-    k.resize_pictures(pictures, wy, y0, y1, wx, x0, x1, out)
+    k.resize_pictures(pictures, *taps, out)
     return out
 
 

@@ -51,6 +51,19 @@ def _gather(idx, count, lut32, dst, offset, room):  # pragma: no cover - compile
 
 
 @nb.njit(**_JIT)
+def colour_sample(src, lo, hi, a, scale, lut32, dst, idx):  # pragma: no cover - compiled
+    """The colours of one sample ``src`` into ``dst`` (3 bytes per value), block by block.
+
+    ``idx`` is a work buffer of :data:`BLOCK` entries.
+    """
+    k = src.shape[0]
+    for start in range(0, k, BLOCK):
+        stop = min(k, start + BLOCK)
+        _positions(src[start:stop], lo, hi, a, scale, idx)
+        _gather(idx, stop - start, lut32, dst, 3 * start, stop < k)
+
+
+@nb.njit(**_JIT)
 def colorize_u8(m, a, b, lo, hi, lut32, out):  # pragma: no cover - compiled
     """Write the 8-bit colours of ``m`` (``(n, k)`` float32) into ``out`` (``(n, 3k)`` uint8).
 
@@ -61,14 +74,9 @@ def colorize_u8(m, a, b, lo, hi, lut32, out):  # pragma: no cover - compiled
     """
     size = lut32.shape[0] - 1
     idx = np.empty(BLOCK, np.uint32)
-    k = m.shape[1]
     for i in range(m.shape[0]):
         scale = np.float32(size - 1) / (b[i] - a[i])
-        src, dst = m[i], out[i]
-        for start in range(0, k, BLOCK):
-            stop = min(k, start + BLOCK)
-            _positions(src[start:stop], lo[i], hi[i], a[i], scale, idx)
-            _gather(idx, stop - start, lut32, dst, 3 * start, stop < k)
+        colour_sample(m[i], lo[i], hi[i], a[i], scale, lut32, out[i], idx)
 
 
 @nb.njit(**_JIT)
@@ -100,15 +108,10 @@ def colorize_blend_u8(m, a, b, lo, hi, lut32, image, weight, out):  # pragma: no
     idx = np.empty(BLOCK, np.uint32)
     wa = np.uint32(weight)
     wb = np.uint32(65536) - wa
-    k = m.shape[1]
     for i in range(m.shape[0]):
         scale = np.float32(size - 1) / (b[i] - a[i])
-        src, o = m[i], out[i]
-        for start in range(0, k, BLOCK):
-            stop = min(k, start + BLOCK)
-            _positions(src[start:stop], lo[i], hi[i], a[i], scale, idx)
-            _gather(idx, stop - start, lut32, o, 3 * start, stop < k)
-        _blend_into(image[i], wa, wb, o)
+        colour_sample(m[i], lo[i], hi[i], a[i], scale, lut32, out[i], idx)
+        _blend_into(image[i], wa, wb, out[i])
 
 
 @nb.njit(**_JIT)

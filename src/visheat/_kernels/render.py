@@ -21,7 +21,7 @@ import numba as nb
 import numpy as np
 
 from .colour import BLOCK as COLOUR_BLOCK
-from .colour import _blend_into, _gather, _positions
+from .colour import _blend_into, colour_sample
 from .reduce import BLOCK, _key_range, _reduce_block
 from .resize import resize_one
 from .select import row_tail_ranks, tail_buffers
@@ -150,12 +150,8 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
             continue
         clamp_lo = min(max(clip_lo, a), b)
         clamp_hi = min(max(clip_hi, a), b)
-        dst = out[i]
-        for start in range(0, k, COLOUR_BLOCK):
-            stop = min(k, start + COLOUR_BLOCK)
-            _positions(m[start:stop], clamp_lo, clamp_hi, a, scale, idx)
-            _gather(idx, stop - start, lut32, dst, 3 * start, stop < k)
+        colour_sample(m, clamp_lo, clamp_hi, a, scale, lut32, out[i], idx)
         if images.shape[0]:
-            _blend_into(images[i], wa, wb, dst)
+            _blend_into(images[i], wa, wb, out[i])
         rec_lo[i], rec_hi[i] = a, b
         flags[i] = False

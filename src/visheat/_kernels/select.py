@@ -250,8 +250,9 @@ def tail_ranks(rows, low, high, out, ok):  # pragma: no cover - compiled
     """``out[i]``: the ``low`` then the ``high`` ranks' values of ``rows[i]`` (0-based).
 
     ``low`` and ``high`` are the wanted ranks (int64) near the bottom and near
-    the top of rows that hold at least 4096 values. ``ok[i]`` is False where
-    row ``i`` was not resolved (``out[i]`` is then undefined).
+    the top (within an eighth of the row from its end) of rows of at least 16
+    values. ``ok[i]`` is False where row ``i`` was not resolved (``out[i]`` is
+    then undefined).
     """
     buffers = tail_buffers(rows.shape[1], low, high, rows.dtype)
     for i in range(rows.shape[0]):
