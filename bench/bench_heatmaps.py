@@ -253,14 +253,12 @@ def engine_status() -> str:
         from visheat import engine
     except ImportError:
         return "numpy (this visheat has no compiled engine)"
+    if hasattr(engine, "wait_for_kernels"):  # the kernels load in the background: time them
+        engine.wait_for_kernels()
+        return engine.status()
     kernels = engine.kernels() if hasattr(engine, "kernels") else None
-    if kernels is None:
-        return "numpy (compiled kernels unavailable or disabled)"
-    try:
-        import numba
-        return f"numba {numba.__version__} kernels"
-    except ImportError:
-        return "compiled kernels"
+    return "numpy (compiled kernels unavailable or disabled)" if kernels is None else \
+        "compiled kernels"
 
 
 # ---------------------------------------------------------------------------- reports

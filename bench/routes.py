@@ -513,7 +513,7 @@ def routes_for(workload: str, multi_threaded: bool = True) -> list[Route]:
             "c": [("hand: cv2.resize + normalize + applyColorMap + addWeighted", c_cv2),
                   ("hand: cv2.resize + normalize + applyColorMap, one addWeighted for the batch",
                    c_cv2_batch_blend)]}[workload]
-    from visheat.run import default_threads
+    from visheat.engine import default_threads
 
     routes = [Route("visheat", visheat_route(workload), kind="visheat",
                     threads=str(default_threads()), notes=_VISHEAT_NOTES[workload])]
@@ -542,7 +542,7 @@ def routes_for(workload: str, multi_threaded: bool = True) -> list[Route]:
                         notes="heatmap(..., threads=1): the single-threaded table"))
     if workload == "c":
         from visheat import heatmap
-        from visheat.run import default_threads
+        from visheat.engine import default_threads
 
         routes.append(Route("visheat \"cam\" preset", lambda d: np.asarray(heatmap(
             d.cams, d.images, "cam", layout="NHW").to_numpy()), kind="info",

@@ -12,3 +12,11 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The in-process tests run on the compiled kernels when they can load (the default
+# engine loads them in the background; the tests should not depend on its timing).
+# Tests of the numpy engine set VISHEAT_NUMBA=0 themselves.
+import visheat.engine  # noqa: E402
+
+if visheat.engine.jit.mode() != "off":
+    visheat.engine.wait_for_kernels()

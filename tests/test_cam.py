@@ -33,7 +33,7 @@ from visheat import (
 from visheat.cam import unit_scale
 from visheat.cam_overlays import opencv_jet
 from visheat.detections import class_color
-from visheat.scaling import resize_any
+from visheat.resize import resize_array
 from visheat.testing import check_transform
 
 VECTORS = Path(__file__).parent / "data" / "imgaug_vectors.npz"
@@ -129,7 +129,7 @@ def test_combine_cams_is_grad_cams_multi_layer_cam(ref):
     out = combine_cams(layers, size=(30, 40))
     assert out.dtype == np.float32 and out.shape == (2, 30, 40)
     np.testing.assert_allclose(out, ref["gradcam_combined"], atol=1e-6)
-    scaled = resize_any(unit_scale(layers[0]), (30, 40), "bilinear", 1)  # scale_cam_image
+    scaled = resize_array(unit_scale(layers[0]), (30, 40), "bilinear", 1)  # scale_cam_image
     np.testing.assert_allclose(scaled, ref["gradcam_scaled_layer0"], atol=1e-6)
     assert combine_cams([layers[0][0], layers[1][0]]).shape == (1, 10, 14)  # one image, 2-D
 
@@ -257,7 +257,7 @@ def test_unletterbox_recovers_the_content(h, w, new_shape, auto):
     top, right, bottom, left = g.pad
     boxed = np.pad(content, ((0, 0), (top, bottom), (left, right)), constant_values=1e6)
     image = np.zeros((h, w, 3), np.uint8)
-    expected = resize_any(content, (h, w), "bilinear", 1)  # no 1e6 from the padding
+    expected = resize_array(content, (h, w), "bilinear", 1)  # no 1e6 from the padding
     out = Unletterbox(new_shape=new_shape, auto=auto)(boxed, image=image)
     np.testing.assert_array_equal(out, expected)
     if not auto:  # a full letterbox: the two shapes are enough
@@ -287,7 +287,7 @@ def test_letterbox_an_image_and_map_boxes_back():
     picture, g = letterbox(image, 64)
     assert picture.shape == (64, 64, 3) and g.pad == (16, 0, 16, 0)
     assert (picture[:16] == 114).all() and (picture[-16:] == 114).all()
-    np.testing.assert_array_equal(picture[16:48], resize_any(image, (32, 64), "bilinear", 0))
+    np.testing.assert_array_equal(picture[16:48], resize_array(image, (32, 64), "bilinear", 0))
     boxes = np.array([[10.0, 20.0, 150.0, 90.0]])
     in_letterbox = boxes * 0.32 + [0, 16, 0, 16]
     np.testing.assert_allclose(unletterbox_boxes(in_letterbox, g), boxes)

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from visheat import (AlphaOverlay, CenteredColormap, ExtremaColormap, NormReduction,
                      PercentileClip, ResizeToImage, SumReduction, engine, heatmap)
 from visheat.batch import Batch, Stage
-from visheat.run import run
+from visheat.engine import jit
+from visheat.engine import ops as engine_ops
+from visheat.engine.execute import run_batch as run
 
 FLOATS = st.sampled_from([np.float32, np.float64])
 SPECIAL = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, 3e38, -1.5])
@@ -36,7 +38,7 @@ def test_order_statistics_equal_a_full_sort(rows, n, data):
            "constant": np.full((rows, n), 2.5),
            "heavy": rng.standard_t(1, size=(rows, n))}[style].astype(np.float32)
     ranks = sorted(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4)))
-    assert np.array_equal(engine.order_statistics(arr, ranks), np.sort(arr, axis=1)[:, ranks])
+    assert np.array_equal(engine_ops.order_statistics(arr, ranks), np.sort(arr, axis=1)[:, ranks])
 
 
 def test_order_statistics_with_a_structured_map_far_from_the_subsample():
@@ -44,7 +46,7 @@ def test_order_statistics_with_a_structured_map_far_from_the_subsample():
     row = np.zeros(100_000, np.float32)
     row[1::97] = -1000.0 - np.arange(row[1::97].size)
     ranks = [99, 100, 99_899, 99_900]
-    assert np.array_equal(engine.order_statistics(row[None], ranks), np.sort(row)[None, ranks])
+    assert np.array_equal(engine_ops.order_statistics(row[None], ranks), np.sort(row)[None, ranks])
 
 
 def test_last_step_writes_into_the_final_array_without_leaking_it():
@@ -89,7 +91,7 @@ def test_numpy_engine_and_compiled_engine_agree(tmp_path):
                           check=True, timeout=300)
     with_numpy = json.loads(done.stdout)
     compiled = _render_all()
-    assert engine.kernels() is not None
+    assert jit.kernels() is not None
     for key in ("maps", "clip"):  # reductions and clipping: identical arithmetic
         assert np.array_equal(np.array(with_numpy[key]), np.array(compiled[key]))
     for key in ("a", "b", "c", "cam"):  # colours: at most one level apart
@@ -102,7 +104,7 @@ def test_integer_blend_is_within_one_level_of_the_float_blend(alpha):
     rng = np.random.default_rng(1)
     heat = rng.integers(0, 256, (3, 5, 7, 3)).astype(np.uint8)
     images = rng.integers(0, 256, (3, 5, 7, 3)).astype(np.uint8)
-    got = engine.blend_u8(heat, images, alpha).astype(int)
+    got = engine_ops.blend_u8(heat, images, alpha).astype(int)
     exact = np.rint(images * (1 - alpha) + heat * alpha)
     assert np.abs(got - exact).max() <= 1
     if alpha in (0.0, 1.0):

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import visheat.run
 from visheat import (AbsSumReduction, AlphaOverlay, CenteredColormap, ExtremaColormap,
                      MaxAbsReduction, NormReduction, PercentileClip, ResizeToImage,
-                     SumAbsReduction, SumReduction, engine, fusion, heatmap)
+                     SumAbsReduction, SumReduction, heatmap)
 from visheat.batch import Batch, Stage
+from visheat.engine import execute, fusion, jit
 
-pytestmark = pytest.mark.skipif(engine.kernels() is None, reason="fusion needs the kernels")
+pytestmark = pytest.mark.skipif(jit.kernels() is None, reason="fusion needs the kernels")
 
 REDUCTIONS = [None, SumReduction(), NormReduction(), MaxAbsReduction(), SumAbsReduction(),
               AbsSumReduction()]
@@ -77,7 +77,7 @@ def step_by_step(x, pipe, images=None):
     stage = Stage.VALUES if x.ndim == 4 else Stage.MAP
     batch = Batch(x, stage, images=images, dtype=np.dtype(np.uint8))
     with np.errstate(all="ignore"):  # as heatmap() runs them: steps check their results
-        return visheat.run.apply_steps(steps_of(pipe), batch)
+        return execute.apply_steps(steps_of(pipe), batch)
 
 
 def assert_same(result, reference):
@@ -178,7 +178,7 @@ def test_the_benchmark_pipelines_run_fused(pipe, layout):
 
     def prefix_only(steps, part, **_):
         ran.append(tuple(steps))
-        return visheat.run.apply_steps(steps, part)
+        return execute.apply_steps(steps, part)
 
     result = plan.run(batch, None, None, prefix_only)
     assert ran == [plan.prefix]  # the steps before the fused tail, nothing more

@@ -12,13 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visheat import engine
-from visheat.colormaps import _lut_packed, lut_u8
-from visheat.resize import axis_weights, resize_maps_fast, resize_pictures_fast
-from visheat.run import PARALLEL_BYTES, _chunk_bounds
+from visheat.colormaps import lut_packed, lut_u8
+from visheat.engine import jit, ops
+from visheat.engine.execute import PARALLEL_BYTES, _chunk_bounds
+from visheat.engine.ops import resize_maps as resize_maps_fast
+from visheat.engine.ops import resize_pictures as resize_pictures_fast
+from visheat.resize import axis_weights
 from visheat.batch import Batch, Stage
 
-k = engine.kernels()
+k = jit.kernels()
 pytestmark = pytest.mark.skipif(k is None, reason="needs the compiled kernels")
 
 
@@ -55,7 +57,7 @@ def test_tail_ranks_equal_a_full_sort_where_resolved(style, n_rows, n, tail, see
 @given(st.lists(st.floats(-1e6, 1e6, width=32) | st.sampled_from([0.0, 1.0, -2.5]),
                 min_size=1, max_size=300), st.data())
 def test_quickselect_picks_the_ranks_of_a_sort(values, data):
-    from visheat._kernels.select import _pick
+    from visheat.engine.compiled.select import _pick
 
     arr = np.array(values, np.float32)
     ranks = np.array(data.draw(st.lists(st.integers(0, len(arr) - 1), min_size=1,
@@ -92,7 +94,7 @@ def test_order_statistics_with_nan_follow_numpy_sort():
     rows = _rows("normal", 3, 20000, 3).astype(np.float64)
     rows[2, 123] = np.nan
     ranks = [19, 20, 19979, 19999]
-    assert np.array_equal(engine.order_statistics(rows, ranks), np.sort(rows, axis=1)[:, ranks],
+    assert np.array_equal(ops.order_statistics(rows, ranks), np.sort(rows, axis=1)[:, ranks],
                           equal_nan=True)
 
 
@@ -147,7 +149,7 @@ def test_colour_lookup_writes_exactly_its_pixels(pixels, name):
     m = rng.normal(size=(3, pixels)).astype(np.float32)
     lo, hi = m.min(axis=1), m.max(axis=1)
     lo = np.where(hi > lo, lo, lo - 1).astype(np.float32)
-    packed, table = _lut_packed(name), lut_u8(name)
+    packed, table = lut_packed(name), lut_u8(name)
     buffer = np.full(3 * (3 * pixels) + 7, 77, np.uint8)
     out = buffer[: 3 * 3 * pixels].reshape(3, 3 * pixels)
     k.colorize_u8(m, lo, hi, lo, hi, packed, out)
@@ -164,7 +166,7 @@ def test_colour_and_blend_equal_colour_then_blend(pixels):
     m = rng.random((2, pixels), dtype=np.float32)
     lo, hi = m.min(axis=1) - np.float32(0.1), m.max(axis=1)
     images = rng.integers(0, 256, (2, 3 * pixels), dtype=np.uint8)
-    packed = _lut_packed("jet")
+    packed = lut_packed("jet")
     heat = np.empty((2, 3 * pixels), np.uint8)
     k.colorize_u8(m, lo, hi, lo, hi, packed, heat)
     fused = np.empty_like(heat)

@@ -33,7 +33,8 @@ from visheat import (
     pad_amounts,
 )
 from visheat.padding import PAD_MODES, aspect_ratio_pads
-from visheat.scaling import OPENCV_METHODS, target_size
+from visheat.resize import OPENCV_METHODS
+from visheat.scaling import target_size
 from visheat.testing import check_transform, maps, values
 
 VECTORS = Path(__file__).parent / "data" / "imgaug_vectors.npz"

@@ -1,7 +1,6 @@
 """The pipeline algebra: composition, stages, identity, printing, parsing."""
 
 import pickle
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -164,7 +163,6 @@ def test_parse_fuzz_only_raises_value_or_type_errors(text):
         pass
 
 
-@dataclass(frozen=True)
 class Gain(Transform):
     """The worked example of docs/extending.md: multiply a map by a factor."""
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visheat import NormReduction, ExtremaColormap, heatmap
-from visheat.run import default_threads, map_threads, usable_cpus
+from visheat.engine.threads import default_threads, map_threads, usable_cpus
 
 
 @given(st.lists(st.integers(), max_size=40), st.integers(1, 5))

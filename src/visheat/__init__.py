@@ -40,8 +40,8 @@ from .results import Heatmaps
 from .scaling import Resize, ResizeImageToHeatmap
 from .smoothing import GaussianSmooth
 from .stream import heatmap_batches, save_heatmaps
+from .version import VERSION as __version__
 
-__version__ = "0.1.0"
 
 __all__ = [
     # applying pipelines

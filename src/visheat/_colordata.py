@@ -335,7 +335,10 @@ def _locate(name: Any) -> tuple[str, str, bool, str]:
         raise value_error("name", "a namespace 'mpl:', 'cet:', 'crameri:' or 'colorschemes:'",
                           name)
     source = _NAMESPACES[namespace] if namespace else _bare_source(key)
-    if source is None or key not in _source_names(source):
+    # matplotlib's built-ins are known by name without importing matplotlib (slow);
+    # one this matplotlib lacks is refused when its colours load
+    listed = source == "matplotlib" and key in _MPL_KINDS
+    if source is None or not (listed or key in _source_names(source)):
         _unknown(name, namespace, source, suffix)
     return source, key, bool(suffix), base + suffix
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import value_error
+from ._errors import type_error, value_error
 
 
 class Stage(enum.Enum):
@@ -43,6 +43,11 @@ class Stage(enum.Enum):
             Stage.MAP: "a map (N, H, W)",
             Stage.RGB: "RGB pictures (N, H, W, 3)",
         }[self]
+
+    @property
+    def spatial_axis(self) -> int:
+        """Index of the H axis in a batch array of this stage (W follows it)."""
+        return 2 if self is Stage.VALUES else 1
 
     @classmethod
     def coerce(cls, value: Any, argument: str = "stage") -> Stage:
@@ -69,6 +74,29 @@ def check_stage_shape(data: np.ndarray, stage: Stage, argument: str = "x") -> No
     ok = data.ndim == stage.ndim and (stage is not Stage.RGB or data.shape[-1] == 3)
     if not ok:
         raise value_error(argument, stage.shape_text, data)
+
+
+#: The dtypes of final pictures: uint8 (the 8-bit path) or floats in [0, 1].
+DTYPES = (np.uint8, np.float32, np.float64)
+
+
+def check_dtype(dtype: Any, argument: str = "dtype") -> np.dtype:
+    """Validate the dtype of final pictures (one of :data:`DTYPES`).
+
+    >>> check_dtype("uint8")
+    dtype('uint8')
+    >>> check_dtype(np.int16)
+    Traceback (most recent call last):
+    ...
+    ValueError: dtype: expected np.uint8, np.float32 or np.float64; got dtype('int16') (Int16DType).
+    """
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        raise type_error(argument, "np.uint8, np.float32 or np.float64", dtype) from None
+    if found not in [np.dtype(d) for d in DTYPES]:
+        raise value_error(argument, "np.uint8, np.float32 or np.float64", found)
+    return found
 
 
 def per_sample_rows(data: np.ndarray) -> np.ndarray:

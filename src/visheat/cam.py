@@ -19,7 +19,6 @@ differs noticeably for regions whose values span less than about ``1e-5``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from .batch import Batch, Stage, per_sample_rows
 from .boxes import as_boxes, pixel_span, sample_entry, to_data_pixels
 from .layout import as_float
 from .pipeline import Transform, option
-from .scaling import check_any_method, resize_any
+from .resize import check_method, resize_array
 
 COMBINE = ("mean", "max")
 OVERLAPS = ("max", "last")
@@ -145,7 +144,7 @@ def combine_cams(cams: Sequence[Any], size: tuple[int, int] | None = None, how: 
         raise value_error("cams", "the same number of images in every layer",
                           f"{[layer.shape[0] for layer in layers]} images", described=True)
     _check_how(how)
-    check_any_method(method)
+    check_method(method)
     if size is None:
         size = (max(layer.shape[1] for layer in layers), max(layer.shape[2] for layer in layers))
     size = _check_size(size)
@@ -155,13 +154,12 @@ def combine_cams(cams: Sequence[Any], size: tuple[int, int] | None = None, how: 
     check_allocation("size", (layers[0].shape[0], len(layers)) + size, np.float64,
                      what="the resized layers")
     dtype = np.result_type(*layers)
-    scaled = [resize_any(unit_scale(np.maximum(layer, 0) if relu else layer), size, method, 1)
+    scaled = [resize_array(unit_scale(np.maximum(layer, 0) if relu else layer), size, method, 1)
               for layer in layers]
     stack = np.stack([s.astype(dtype, copy=False) for s in scaled], axis=1)
     return combine_layers(stack, how, relu, scale_layers=False)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class CombineMaps(Transform):
     """Combine CAMs of several layers, stacked as channels ``(N, L, H, W)``, into one map.
 
@@ -186,7 +184,7 @@ class CombineMaps(Transform):
     """
 
     how: str = "mean"
-    relu: bool = option(True)
+    relu: bool = option(default=True)
     takes = frozenset({Stage.VALUES})
     gives = Stage.MAP
 
@@ -230,7 +228,6 @@ def renormalize_in_boxes(m: np.ndarray, boxes: np.ndarray, overlap: str = "max")
     return out / top if top > 0 else out
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class BoxRenormalize(Transform):
     """Min-max scale each map inside its detection boxes and zero it outside.
 
@@ -271,7 +268,7 @@ class BoxRenormalize(Transform):
     """
 
     boxes: Any = ()
-    overlap: str = option("max")
+    overlap: str = option(default="max")
     takes = frozenset({Stage.MAP})
 
     def __post_init__(self) -> None:

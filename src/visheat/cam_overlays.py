@@ -25,7 +25,6 @@ colour range, so cold areas show the image and only the heat is painted over it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -35,7 +34,7 @@ import numpy as np
 from ._errors import check_number, value_error
 from .batch import Batch, Stage, per_sample_rows
 from .colormaps import ExtremaColormap, check_finite_map, colorize, colorize_u8, positions
-from .overlay import _blend_u8
+from .overlay import blend_u8
 from .pipeline import Transform, option
 
 
@@ -88,7 +87,6 @@ def gradcam_blend(masks: np.ndarray, images: np.ndarray, image_weight: float) ->
     return np.divide(cam, top, out=np.zeros_like(cam), where=top > 0)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class GradCamOverlay(Transform):
     """pytorch-grad-cam's ``show_cam_on_image(..., use_rgb=True)``: jet CAM blended with the image.
 
@@ -131,7 +129,6 @@ class GradCamOverlay(Transform):
         return batch.replace(data=data, stage=Stage.RGB)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class HeatAlphaOverlay(Transform):
     """Colour the map and paint it over the image with opacity growing with the heat.
 
@@ -161,9 +158,9 @@ class HeatAlphaOverlay(Transform):
 
     name: Any = "jet"
     alpha: float = 0.6
-    vmin: float | None = option(None)
-    vmax: float | None = option(None)
-    scope: str = option("sample")
+    vmin: float | None = option(default=None)
+    vmax: float | None = option(default=None)
+    scope: str = option(default="sample")
     takes = frozenset({Stage.MAP})
     gives = Stage.RGB
 
@@ -200,7 +197,7 @@ class HeatAlphaOverlay(Transform):
         else:
             images = _needs_images(batch, "HeatAlphaOverlay()")
             if batch.fast:
-                data = _blend_u8(colours, images, opacity)
+                data = blend_u8(colours, images, opacity)
             else:
                 img = images.astype(np.float64) / 255 if images.dtype == np.uint8 else images
                 data = img * (1 - opacity) + colours * opacity

@@ -39,11 +39,11 @@ def _pipeline(text: str) -> Any:
     from .presets import PRESETS
 
     from ._errors import raise_unknown_name
-    from .spec import known_transforms
+    from .pipeline import BUILT_IN
 
     if text in PRESETS:
         return PRESETS[text]
-    if text.strip().isidentifier() and text.strip() not in known_transforms():
+    if text.strip().isidentifier() and text.strip() not in BUILT_IN:
         raise_unknown_name("--pipe", text, PRESETS, "preset")
     try:
         return Pipeline.parse(text)
@@ -146,7 +146,7 @@ class _Inputs:
         """Yield ``(start, stop, Heatmaps)`` per slice; slices ``done(start, stop)`` are skipped."""
         from tqdm import tqdm
 
-        from .heatmap import _render
+        from .heatmap import render_pictures
 
         bar = tqdm(total=self.n, unit="map", desc=f"visheat {command}", file=sys.stderr,
                    leave=False, disable=quiet or self.n <= self.batch_size)
@@ -154,7 +154,7 @@ class _Inputs:
             for start in range(0, self.n, self.batch_size):
                 stop = min(self.n, start + self.batch_size)
                 if not done(start, stop):
-                    yield start, stop, _render(self.slice(start, stop),
+                    yield start, stop, render_pictures(self.slice(start, stop),
                                                self.images_for(start, stop), pipe, self.letters,
                                                np.dtype(np.uint8), start=start)
                 bar.update(stop - start)

@@ -24,16 +24,14 @@ differs from the exact colours by at most one level.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from . import engine
 from ._colordata import get_table, kind_of
 from ._errors import check_number, describe, type_error, value_error
-from .batch import Batch, Stage
+from .batch import Batch, Stage, per_sample_rows
 from .pipeline import Transform, option
 
 #: How far, in 8-bit levels, a table colour may sit from the exact colour of the
@@ -172,24 +170,83 @@ def lut_u8(name: str | tuple) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _lut_packed(name: str | tuple) -> np.ndarray:
-    return engine.pack_rgb(lut_u8(name))
+def lut_packed(name: str | tuple) -> np.ndarray:
+    """:func:`lut_u8` packed as ``(L,)`` uint32, R in the lowest byte (read-only).
+
+    One 4-byte load per pixel instead of three: compiled kernels use this form.
+    """
+    t = lut_u8(name).astype(np.uint32)
+    packed = t[:, 0] | (t[:, 1] << 8) | (t[:, 2] << 16)
+    packed.flags.writeable = False
+    return packed
+
+
+def table_scales_finite(lo: np.ndarray, hi: np.ndarray, entries: int) -> bool:
+    """Whether the float32 placement of ranges ``[lo, hi]`` on a table of ``entries`` is finite.
+
+    The 8-bit path computes ``(entries - 2) / (hi - lo)`` in float32; a range
+    too wide or too narrow for that takes the exact positions instead.
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        width = hi.astype(np.float32) - lo.astype(np.float32)
+        scale = np.float32(entries - 2) / width
+    return bool(np.isfinite(scale).all() and np.isfinite(width).all())
 
 
 def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple,
                 out: np.ndarray | None = None) -> np.ndarray:
-    """8-bit colours of an ``(N, H, W)`` map through the fine lookup table."""
-    def with_numpy(m: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        f = positions(m, lo, hi, len(lut_u8(name)) - 1)  # in [1, table size]
+    """8-bit colours ``(N, H, W, 3)`` of an ``(N, H, W)`` map through the fine lookup table.
+
+    The position of a value on the table is :func:`positions` in the map's
+    precision, rounded half up to an entry of :func:`lut_u8`.
+
+    Examples
+    --------
+    >>> m = np.array([[[0.0, 0.5, 1.0]]], np.float32)
+    >>> colorize_u8(m, np.zeros(1), np.ones(1), "gray")[0, 0, :, 0]
+    array([  0, 128, 255], dtype=uint8)
+    """
+    table = lut_u8(name)
+    if table_scales_finite(lo, hi, len(table)):
+        shape = (-1,) + (1,) * (m.ndim - 1)
+        t = m.dtype.type
+        a, b = lo.astype(m.dtype).reshape(shape), hi.astype(m.dtype).reshape(shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = t(len(table) - 2) / (b - a)
+        f = np.minimum(np.maximum(m, a), b)
+        f -= a
+        f *= scale
+        f += t(0.5)
+    else:  # a range float32 cannot place: the rescaled positions
+        f = positions(m, lo, hi, len(table) - 1)  # in [1, table size]
         f += m.dtype.type(0.5) - m.dtype.type(1)
-        return lut_u8(name)[f.astype(np.intp)]
+    index = f.astype(np.intp)
+    if out is None or out.shape != m.shape + (3,) or out.dtype != np.uint8:
+        return table[index]
+    np.take(table, index, axis=0, out=out)
+    return out
 
-    return engine.colorize_u8(m, lo, hi, _lut_packed(name), with_numpy, out)
+
+def symmetric_range(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(-m, m)`` with ``m = max(-lo, hi)``: the centred range of data in ``[lo, hi]``."""
+    top = np.maximum(-lo, hi)
+    return -top, top
 
 
-def _sample_ranges(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sample ``(lo, hi)`` from the data (before any degenerate-range fix)."""
-    return engine.extrema(m, centered)
+def sample_extrema(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample ``(min, max)`` of ``m``, or ``(-max|x|, max|x|)`` when ``centered``.
+
+    Before any degenerate-range fix; an empty sample gives ``(0, 0)``.
+
+    >>> sample_extrema(np.array([[[-1.0, 3.0]]]), centered=True)
+    (array([-3.]), array([3.]))
+    """
+    rows = per_sample_rows(m)
+    if rows.shape[1] == 0:
+        zeros = np.zeros(m.shape[0], m.dtype)
+        return zeros, zeros
+    lo, hi = rows.min(axis=1), rows.max(axis=1)
+    return symmetric_range(lo, hi) if centered else (lo, hi)
 
 
 def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -242,8 +299,14 @@ def _check_limit(argument: str, value: Any) -> float | None:
     return None if value is None else check_number(argument, value)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class _Colormap(Transform):
+class RangeColormap(Transform):
+    """Base of the colormaps that colour a map over a value range per sample.
+
+    Subclasses choose the range (:meth:`range_from_extrema`); the colours come
+    from the colour stops of ``name``, interpolated linearly as ColorSchemes.jl
+    does (exact path) or through :func:`lut_u8` (8-bit path).
+    """
+
     name: Any = "batlow"
     takes = frozenset({Stage.MAP})
     gives = Stage.RGB
@@ -274,7 +337,7 @@ class _Colormap(Transform):
 
         Raises a `ValueError` when ``m`` holds NaN or infinite values.
         """
-        lo, hi = _sample_ranges(m, self.centered)
+        lo, hi = sample_extrema(m, self.centered)
         return self.range_from_extrema(lo, hi, m)
 
     def range_from_extrema(self, lo: np.ndarray, hi: np.ndarray, m: np.ndarray
@@ -300,8 +363,7 @@ class _Colormap(Transform):
         return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class ExtremaColormap(_Colormap):
+class ExtremaColormap(RangeColormap):
     """Colour each sample between its minimum and maximum.
 
     Use sequential colour schemes (the default, ``"batlow"``, is Crameri's
@@ -330,9 +392,9 @@ class ExtremaColormap(_Colormap):
     """
 
     name: Any = "batlow"
-    vmin: float | None = option(None)
-    vmax: float | None = option(None)
-    scope: str = option("sample")
+    vmin: float | None = option(default=None)
+    vmax: float | None = option(default=None)
+    scope: str = option(default="sample")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -353,8 +415,7 @@ class ExtremaColormap(_Colormap):
         return lo, np.maximum(hi, lo)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class CenteredColormap(_Colormap):
+class CenteredColormap(RangeColormap):
     """Colour each sample symmetrically around zero, on ``[-max|x|, max|x|]``.
 
     Zero takes the centre colour. Use diverging schemes (default ``"berlin"``).
@@ -377,8 +438,8 @@ class CenteredColormap(_Colormap):
     """
 
     name: Any = "berlin"
-    vmax: float | None = option(None)
-    scope: str = option("sample")
+    vmax: float | None = option(default=None)
+    scope: str = option(default="sample")
     centered = True
 
     def __post_init__(self) -> None:

@@ -12,7 +12,6 @@ older Pillow falls back to its small bitmap font.
 from __future__ import annotations
 
 import colorsys
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -76,7 +75,6 @@ def _label_text(label: int | None, score: float | None, names: tuple[str, ...] |
     return name
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class DrawDetections(Transform):
     """Draw detection boxes with class labels and scores on the pictures.
 
@@ -110,12 +108,12 @@ class DrawDetections(Transform):
     """
 
     boxes: Any = ()
-    labels: Any = option(None)
-    scores: Any = option(None)
-    class_names: Any = option(None)
-    colors: Any = option(None)
-    width: int | None = option(None)
-    font_size: int | None = option(None)
+    labels: Any = option(default=None)
+    scores: Any = option(default=None)
+    class_names: Any = option(default=None)
+    colors: Any = option(default=None)
+    width: int | None = option(default=None)
+    font_size: int | None = option(default=None)
     takes = frozenset({Stage.RGB})
 
     def __post_init__(self) -> None:

@@ -41,10 +41,11 @@ from .detections import DrawDetections
 from .heatmap import heatmap
 from .io import DEFAULT_MAX_BYTES, load_array, npz_members
 from .letterbox import Unletterbox, unletterbox_boxes
-from .pipeline import Pipeline, Transform, as_pipeline
+from .pipeline import Pipeline, Transform
+from .presets import as_pipeline
 from .results import (check_distinct, png_bytes, prepare_folder, remove_temporaries, safe_name,
                       write_atomic)
-from .stream import EXISTING, _progress
+from .stream import EXISTING, progress_bar
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -240,7 +241,7 @@ def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "ca
         if clash is not None:
             raise value_error("out_dir", "no existing output files", str(clash),
                               "Pass existing='overwrite' or existing='skip'.", described=True)
-    bar = _progress(len(images), progress, "visheat cam")
+    bar = progress_bar(len(images), progress, "visheat cam")
     try:
         for image_path, out_path in zip(images, paths):
             if not (existing == "skip" and out_path.exists()):

@@ -34,6 +34,7 @@ from ._cards import Caption, check_alpha, panels, ramp, read_captions, read_imag
 from ._errors import check_number, type_error, value_error
 from .results import (ColorbarInfo, Heatmaps, format_number, png_bytes, prepare_folder,
                       remove_temporaries, safe_name, to_uint8, write_atomic)
+from .version import VERSION
 
 __all__ = ["write_gallery", "GalleryWriter"]
 
@@ -268,10 +269,8 @@ class GalleryWriter:
     # -- the page -----------------------------------------------------------
     def finish(self) -> Path:
         """Write ``index.html`` with every card added or resumed; return its path."""
-        from . import __version__
-
         cards = [self._cards[i] for i in sorted(self._cards)]
-        page = _page(self.title, cards, self.pipeline, __version__, self.self_contained)
+        page = _page(self.title, cards, self.pipeline, VERSION, self.self_contained)
         path = self.out / INDEX
         write_atomic(path, page.encode("utf-8"))
         return path

@@ -8,7 +8,6 @@ map and ``(H, W, 3)`` for pictures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,12 +18,6 @@ from .pipeline import Transform
 from .resize import check_method, resize_array
 
 
-def _spatial_axis(stage: Stage) -> int:
-    """Index of the H axis in a batch array of ``stage``."""
-    return 2 if stage is Stage.VALUES else 1
-
-
-@dataclass(frozen=True, repr=False, eq=False)
 class FlipImage(Transform):
     """Transpose the two spatial axes (H and W) of every sample.
 
@@ -39,7 +32,7 @@ class FlipImage(Transform):
     """
 
     def apply(self, batch: Batch) -> Batch:
-        h = _spatial_axis(batch.stage)
+        h = batch.stage.spatial_axis
         return batch.replace(data=np.swapaxes(batch.data, h, h + 1))
 
 
@@ -52,7 +45,6 @@ def _check_dims(dims: Any, argument: str) -> tuple[int, ...]:
     return tuple(int(d) for d in dims)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class PermuteDims(Transform):
     """Permute the per-sample axes, e.g. ``PermuteDims((0, 2, 1))`` on values.
 
@@ -82,7 +74,6 @@ class PermuteDims(Transform):
         return batch.replace(data=np.transpose(batch.data, order))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class DropDims(Transform):
     """Drop the singleton channel axis: values ``(N, 1, H, W)`` -> map ``(N, H, W)``.
 
@@ -113,7 +104,6 @@ class DropDims(Transform):
         return batch.replace(data=batch.data[:, 0], stage=Stage.MAP)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ResizeToImage(Transform):
     """Resize every sample to the size of its image (needed before an overlay).
 
@@ -141,7 +131,7 @@ class ResizeToImage(Transform):
         if batch.images is None:
             return batch
         size = common_image_size(batch)
-        data = resize_array(batch.data, size, self.method, _spatial_axis(batch.stage),
+        data = resize_array(batch.data, size, self.method, batch.stage.spatial_axis,
                             exact=not batch.fast, argument="images")
         return batch.replace(data=data)
 

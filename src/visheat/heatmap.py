@@ -7,20 +7,20 @@ from typing import Any
 
 import numpy as np
 
+from . import engine
 from ._errors import check_allocation, type_error, value_error
-from .batch import Batch, Stage
+from .batch import Batch, Stage, check_dtype
 from .images import to_images
-from .engine import all_finite
 from .layout import check_finite, read_batch
-from .pipeline import Transform, as_pipeline
+from .pipeline import Transform
+from .presets import as_pipeline
 from .results import Heatmaps
-from .run import Ragged, resolve_threads, run
 
-DTYPES = (np.uint8, np.float32, np.float64)
 CHANNELS = ("together", "separate")
 
 
-def _split_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
+def split_heatmap_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
+    """``(images, pipe)`` from ``heatmap(x, *args, images=...)``'s positional arguments."""
     if len(args) > 2:
         raise TypeError(f"heatmap() takes x, [images,] [pipe]; got {len(args) + 1} positional "
                         "arguments")
@@ -36,16 +36,6 @@ def _split_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
         raise type_error("images", "the images once", "them both positionally and as images=",
                          described=True)
     return (images if found_images is None else found_images), pipe
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        found = np.dtype(dtype)
-    except TypeError:
-        raise type_error("dtype", "np.uint8, np.float32 or np.float64", dtype) from None
-    if found not in [np.dtype(d) for d in DTYPES]:
-        raise value_error("dtype", "np.uint8, np.float32 or np.float64", found)
-    return found
 
 
 def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
@@ -106,18 +96,22 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     ...
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
-    found_images, pipe = _split_args(args, images)
+    found_images, pipe = split_heatmap_args(args, images)
     if not isinstance(channels, str) or channels not in CHANNELS:
         raise value_error("channels", "'together' or 'separate'", channels)
-    threads = resolve_threads(threads)
-    return _render(x, found_images, as_pipeline(pipe), layout, _check_dtype(dtype), threads,
+    threads = engine.resolve_threads(threads)
+    return render_pictures(x, found_images, as_pipeline(pipe), layout, check_dtype(dtype), threads,
                    channels=channels)
 
 
-def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dtype,
+def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dtype,
             threads: int | None = None, start: int = 0, channels: str = "together"
             ) -> Heatmaps:
-    """Read ``x``, run the pipeline, wrap the pictures; ``start`` offsets per-sample parameters."""
+    """Read ``x``, run the pipeline on the engine, wrap the pictures.
+
+    The body of :func:`heatmap` with validated arguments; ``start`` offsets
+    per-sample parameters (the streaming functions render slices of a batch).
+    """
     data, stage = read_batch(x, layout)
     check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
     imgs = None if images is None else to_images(images, data.shape[0])
@@ -131,13 +125,14 @@ def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dt
     batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
 
     def check(chunk: np.ndarray) -> None:
-        if not all_finite(chunk):
+        if not engine.all_finite(chunk):
             check_finite(data)  # counts over the whole input for the message
 
     # Steps check their results (a colormap refuses non-finite maps, naming the step),
     # so numpy's floating-point warnings about an overflowing step would only be noise.
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        result = run(transform, batch, threads=resolve_threads(threads), check=check)
+        result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
+                            check=check)
     return _to_heatmaps(result, dtype, transform, grid)
 
 
@@ -161,9 +156,9 @@ def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, .
     return maps, Stage.MAP, images, (n, c)
 
 
-def _to_heatmaps(result: Batch | Ragged, dtype: np.dtype, pipe: Transform,
+def _to_heatmaps(result: Batch | engine.Ragged, dtype: np.dtype, pipe: Transform,
                  grid: tuple[int, int] | None = None) -> Heatmaps:
-    if isinstance(result, Ragged):
+    if isinstance(result, engine.Ragged):
         arrays: Sequence[np.ndarray] = [_final(a, dtype) for a in result.data]
         return Heatmaps(list(arrays), result.records, pipe, grid_shape=grid)
     return Heatmaps(_final(result.data, dtype), result.records, pipe, grid_shape=grid)

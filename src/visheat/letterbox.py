@@ -28,11 +28,11 @@ import numpy as np
 
 from ._errors import check_allocation, check_number, type_error, value_error
 from .batch import Batch, Stage
-from .geometry import _spatial_axis, common_image_size
+from .geometry import common_image_size
 from .layout import as_float
 from .padding import crop_array, pad_array
 from .pipeline import Transform, option
-from .scaling import check_any_method, resize_any
+from .resize import check_method, resize_array
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def letterbox(image: Any, new_shape: Any = 640, *, color: Any = (114, 114, 114),
                                   scaleup=scaleup, scale_fill=scale_fill)
     check_allocation("new_shape", geometry.shape + (3,), np.float64, what="a letterboxed image")
     _check_resized(geometry, "image")
-    resized = resize_any(arr, geometry.resized, "bilinear", 0, argument="new_shape")
+    resized = resize_array(arr, geometry.resized, "bilinear", 0, argument="new_shape")
     out = np.empty(geometry.shape + (3,), arr.dtype)
     out[...] = fill
     top, _, _, left = geometry.pad
@@ -179,7 +179,6 @@ def unletterbox_boxes(boxes: Any, geometry: LetterboxGeometry) -> np.ndarray:
     return np.clip(out, 0, [w, h, w, h])
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Letterbox(Transform):
     """Letterbox every map (or channel) as a detector's input would be.
 
@@ -207,12 +206,12 @@ class Letterbox(Transform):
     """
 
     new_shape: Any = 640
-    auto: bool = option(False)
-    stride: int = option(32)
-    scaleup: bool = option(True)
-    scale_fill: bool = option(False)
-    cval: float = option(0.0)
-    method: str = option("bilinear")
+    auto: bool = option(default=False)
+    stride: int = option(default=32)
+    scaleup: bool = option(default=True)
+    scale_fill: bool = option(default=False)
+    cval: float = option(default=0.0)
+    method: str = option(default="bilinear")
     takes = frozenset({Stage.VALUES, Stage.MAP})
 
     def __post_init__(self) -> None:
@@ -220,7 +219,7 @@ class Letterbox(Transform):
         object.__setattr__(self, "new_shape", shape if shape[0] != shape[1] else shape[0])
         object.__setattr__(self, "cval", check_number("cval", self.cval))
         _check_options(self)
-        check_any_method(self.method)
+        check_method(self.method)
 
     def geometry(self, image_size: tuple[int, int]) -> LetterboxGeometry:
         """The letterbox of an image of ``image_size``."""
@@ -228,10 +227,10 @@ class Letterbox(Transform):
                                   scaleup=self.scaleup, scale_fill=self.scale_fill)
 
     def apply(self, batch: Batch) -> Batch:
-        spatial = _spatial_axis(batch.stage)
+        spatial = batch.stage.spatial_axis
         g = self.geometry(batch.data.shape[spatial:spatial + 2])
         _check_resized(g, "x")
-        data = resize_any(as_float(batch.data), g.resized, self.method, spatial,
+        data = resize_array(as_float(batch.data), g.resized, self.method, spatial,
                           argument="new_shape")
         data = pad_array(data, g.pad, "constant", self.cval, spatial, "new_shape")
         sides = dict(zip(("top", "right", "bottom", "left"), g.pad))
@@ -239,7 +238,6 @@ class Letterbox(Transform):
             self, **{k: np.full(batch.n, v, np.int64) for k, v in sides.items()})
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Unletterbox(Transform):
     """Map CAMs computed on letterboxed inputs back onto the original images.
 
@@ -280,12 +278,12 @@ class Unletterbox(Transform):
     """
 
     pad: Any = None
-    new_shape: Any = option(None)
-    auto: bool = option(False)
-    stride: int = option(32)
-    scaleup: bool = option(True)
-    scale_fill: bool = option(False)
-    method: str = option("bilinear")
+    new_shape: Any = option(default=None)
+    auto: bool = option(default=False)
+    stride: int = option(default=32)
+    scaleup: bool = option(default=True)
+    scale_fill: bool = option(default=False)
+    method: str = option(default="bilinear")
 
     def __post_init__(self) -> None:
         if self.pad is not None:
@@ -297,7 +295,7 @@ class Unletterbox(Transform):
             shape = _pair(self.new_shape, "new_shape")
             object.__setattr__(self, "new_shape", shape if shape[0] != shape[1] else shape[0])
         _check_options(self)
-        check_any_method(self.method)
+        check_method(self.method)
 
     def geometry(self, image_size: tuple[int, int], shape: tuple[int, int]) -> LetterboxGeometry:
         """The letterbox an image of ``image_size`` had, given a map of ``shape``.
@@ -320,7 +318,7 @@ class Unletterbox(Transform):
         return g
 
     def apply(self, batch: Batch) -> Batch:
-        spatial = _spatial_axis(batch.stage)
+        spatial = batch.stage.spatial_axis
         shape = batch.data.shape[spatial:spatial + 2]
         if batch.images is None:
             if self.pad is None:
@@ -330,7 +328,7 @@ class Unletterbox(Transform):
             return batch.replace(data=crop_array(batch.data, self.pad, spatial))
         size = common_image_size(batch)
         data = crop_array(batch.data, self.geometry(size, shape).pad, spatial)
-        return batch.replace(data=resize_any(data, size, self.method, spatial,
+        return batch.replace(data=resize_array(data, size, self.method, spatial,
                                              exact=not batch.fast, argument="images"))
 
 

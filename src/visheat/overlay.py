@@ -7,12 +7,10 @@ every sample, or an ``(N, H, W)`` array with one plane per sample.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import engine
 from ._errors import check_number, type_error, value_error
 from .batch import Batch, Stage
 from .images import images_as_float
@@ -36,7 +34,7 @@ def _as_alpha(alpha: Any) -> float | np.ndarray:
     return arr
 
 
-def _alpha_for(alpha: float | np.ndarray, batch: Batch) -> float | np.ndarray:
+def alpha_for(alpha: float | np.ndarray, batch: Batch) -> float | np.ndarray:
     """Alpha broadcastable against the batch's ``(n, H, W, 3)`` pictures."""
     if not isinstance(alpha, np.ndarray):
         return alpha
@@ -48,7 +46,6 @@ def _alpha_for(alpha: float | np.ndarray, batch: Batch) -> float | np.ndarray:
     return planes[..., None]
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AlphaOverlay(Transform):
     """Blend the coloured heatmap over its image with opacity ``alpha``.
 
@@ -87,23 +84,41 @@ class AlphaOverlay(Transform):
             raise value_error("images", f"pictures of the heatmaps' size {batch.data.shape[1:3]}",
                               f"size {images.shape[1:3]}",
                               "Add ResizeToImage() before AlphaOverlay().", described=True)
-        alpha = _alpha_for(self.alpha, batch)
+        alpha = alpha_for(self.alpha, batch)
         if batch.fast:
-            return batch.replace(data=_blend_u8(batch.data, images, alpha, batch.out))
+            return batch.replace(data=blend_u8(batch.data, images, alpha, batch.out))
         heat = batch.data.astype(np.float64)
         return batch.replace(data=images_as_float(images) * (1 - alpha) + heat * alpha)
 
 
-def _blend_u8(heat: np.ndarray, images: np.ndarray, alpha: float | np.ndarray,
+def blend_u8(heat: np.ndarray, images: np.ndarray, alpha: float | np.ndarray,
               out: np.ndarray | None = None) -> np.ndarray:
-    """8-bit blend: the exact formula in fixed point (or float32), rounded to the nearest level."""
-    fast = engine.blend_u8(heat, images, alpha, out)
-    if fast is not None:
-        return fast
+    """8-bit blend of ``(N, H, W, 3)`` pictures, rounded to the nearest level.
+
+    ``alpha`` is a number or an array broadcastable to ``(N, H, W, 1)``. With
+    uint8 pictures and images the weight is taken in 16-bit fixed point,
+    ``w = round(alpha * 65536)``, and the blend is exact integer arithmetic:
+    ``(image * (65536 - w) + heat * w + 32768) >> 16``. Float pictures blend in
+    float32.
+
+    >>> heat, image = np.full((1, 1, 1, 3), 255, np.uint8), np.zeros((1, 1, 1, 3), np.uint8)
+    >>> blend_u8(heat, image, 0.25)[0, 0, 0]
+    array([64, 64, 64], dtype=uint8)
+    """
+    if heat.dtype == np.uint8 and images.dtype == np.uint8:
+        w = np.rint(np.asarray(alpha, np.float64) * 65536).astype(np.uint32)
+        total = images.astype(np.uint32) * (np.uint32(65536) - w)
+        total += heat.astype(np.uint32) * w
+        total += np.uint32(32768)
+        total >>= np.uint32(16)
+        if out is not None and out.shape == heat.shape and out.dtype == np.uint8:
+            np.copyto(out, total, casting="unsafe")
+            return out
+        return total.astype(np.uint8)
     img = _levels(images)
     a = np.float32(alpha) if not isinstance(alpha, np.ndarray) else alpha.astype(np.float32)
-    out = img * (np.float32(1) - a) + _levels(heat) * a
-    return np.rint(out).astype(np.uint8)
+    blended = img * (np.float32(1) - a) + _levels(heat) * a
+    return np.rint(blended).astype(np.uint8)
 
 
 def _levels(rgb: np.ndarray) -> np.ndarray:

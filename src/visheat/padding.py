@@ -17,14 +17,12 @@ units of the data. Pads are recorded per sample (``top``, ``right``, ``bottom``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._errors import check_allocation, check_number, raise_unknown_name, type_error, value_error
 from .batch import Batch, Record, Stage
-from .geometry import _spatial_axis
 from .layout import as_float
 from .pipeline import Transform, option
 
@@ -124,7 +122,6 @@ def _record_pads(transform: Transform, batch: Batch, data: np.ndarray,
     return batch.replace(data=data).with_record(transform, **values)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class _Padding(Transform):
     """Shared behaviour of the pads; subclasses declare ``mode`` and ``cval`` last."""
 
@@ -140,7 +137,7 @@ class _Padding(Transform):
         raise NotImplementedError
 
     def apply(self, batch: Batch) -> Batch:
-        spatial = _spatial_axis(batch.stage)
+        spatial = batch.stage.spatial_axis
         amounts = self.amounts(*batch.data.shape[spatial:spatial + 2])
         data = pad_array(as_float(batch.data), amounts, self.mode, self.cval,  # type: ignore[attr-defined]
                          spatial, self._argument)
@@ -150,7 +147,6 @@ class _Padding(Transform):
         return _record_pads(done, batch, data, amounts)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Pad(_Padding):
     """Pad every map by fixed amounts (imgaug's ``pad(top, right, bottom, left, mode, cval)``).
 
@@ -183,8 +179,8 @@ class Pad(_Padding):
     right: int = 0
     bottom: int = 0
     left: int = 0
-    mode: str = option("constant")
-    cval: float = option(0.0)
+    mode: str = option(default="constant")
+    cval: float = option(default=0.0)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -198,7 +194,6 @@ class Pad(_Padding):
         return self.top, self.right, self.bottom, self.left
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class PadToAspectRatio(_Padding):
     """Pad the short axis until ``width / height`` is ``ratio`` (imgaug's ``pad_to_aspect_ratio``).
 
@@ -225,8 +220,8 @@ class PadToAspectRatio(_Padding):
     """
 
     ratio: float = 1.0
-    mode: str = option("constant")
-    cval: float = option(0.0)
+    mode: str = option(default="constant")
+    cval: float = option(default=0.0)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -239,7 +234,6 @@ class PadToAspectRatio(_Padding):
         return aspect_ratio_pads(height, width, self.ratio)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Crop(Transform):
     """Remove fixed amounts from every side; ``Pad(t, r, b, l) | Crop(t, r, b, l)`` is the identity.
 
@@ -262,10 +256,9 @@ class Crop(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         amounts = (self.top, self.right, self.bottom, self.left)
-        return batch.replace(data=crop_array(batch.data, amounts, _spatial_axis(batch.stage)))
+        return batch.replace(data=crop_array(batch.data, amounts, batch.stage.spatial_axis))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Unpad(Transform):
     """Undo the latest not yet undone ``Pad`` or ``PadToAspectRatio`` of the pipeline.
 
@@ -286,7 +279,7 @@ class Unpad(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         amounts = _latest_pads(batch)
-        data = crop_array(batch.data, amounts, _spatial_axis(batch.stage))
+        data = crop_array(batch.data, amounts, batch.stage.spatial_axis)
         return batch.replace(data=data).with_record(self)
 
 

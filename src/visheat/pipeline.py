@@ -11,15 +11,30 @@ from __future__ import annotations
 
 import dataclasses
 import reprlib
-from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ._errors import type_error, value_error
-from .batch import Batch, Stage, check_stage_shape
+from .batch import Batch, Stage, check_dtype, check_stage_shape
+from .images import to_images
+from .layout import as_float, to_numpy
+from .spec import parse_pipeline
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+elif sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - Python 3.10 has no dataclass_transform; it only informs type checkers
+    def dataclass_transform(**kwargs: Any) -> Any:
+        return lambda cls: cls
 
 ALL_STAGES = frozenset(Stage)
+
+#: visheat's own transform classes by name: the names a pipeline's text form may use.
+BUILT_IN: dict[str, type] = {}
 
 
 def _format_stages(stages: Iterable[Stage]) -> str:
@@ -50,11 +65,27 @@ def _literal_repr(value: Any) -> str:
     return repr(value)
 
 
-@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+def option(default: Any, *, kw_only: bool = True) -> Any:
+    """A keyword-only transform parameter, printed by ``repr`` only when set.
+
+    Examples
+    --------
+    >>> class Blur(Transform):
+    ...     sigma: float = 1.0
+    ...     mode: str = option(default="reflect")
+    >>> Blur(2.0), Blur(2.0, mode="constant")
+    (Blur(2.0), Blur(2.0, mode='constant'))
+    """
+    return dataclasses.field(default=default, kw_only=kw_only)
+
+
+@dataclass_transform(frozen_default=True, eq_default=False,
+                     field_specifiers=(dataclasses.field, dataclasses.Field, option))
 class Transform:
     """Base class of every heatmapping step.
 
-    Subclass it as a frozen dataclass of plain parameters, validate them in
+    Subclass it, declare plain parameters as annotated fields (the subclass
+    becomes a frozen dataclass by itself: no decorator needed), validate them in
     ``__post_init__``, and implement :meth:`apply`. Declare the stages with the
     class attributes ``takes`` (the stages it accepts) and ``gives`` (the stage it
     returns; ``None`` means "the same as its input").
@@ -63,23 +94,53 @@ class Transform:
     --------
     A transform that scales a map by a constant:
 
-    >>> from dataclasses import dataclass
     >>> import numpy as np
     >>> from visheat import Transform, Stage
-    >>> @dataclass(frozen=True)
-    ... class Scale(Transform):
+    >>> class Scale(Transform):
     ...     factor: float = 2.0
     ...     takes = frozenset({Stage.MAP})
     ...     def apply(self, batch):
     ...         return batch.replace(data=batch.data * self.factor)
     >>> Scale(3.0)(np.ones((1, 2, 2))).tolist()
     [[[3.0, 3.0], [3.0, 3.0]]]
+    >>> Scale(3.0), Scale(3.0) == Scale(3.0)
+    (Scale(3.0), True)
     """
 
     takes: ClassVar[frozenset[Stage]] = ALL_STAGES
     gives: ClassVar[Stage | None] = None
     #: False for steps whose statistics span the whole batch (they run unchunked).
     per_sample: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make every subclass a frozen dataclass with visheat's repr, equality and pickling.
+
+        A subclass only declares its fields; no decorator is needed. Should a
+        subclass still be decorated with ``@dataclass(frozen=True)``, the methods
+        copied here keep visheat's repr and array-aware equality (dataclasses
+        never replace a method defined in the class itself).
+        """
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, repr=False, eq=False)(cls)
+        # frozen by Transform's own __setattr__, so that a later @dataclass(frozen=True)
+        # may add its own without "Cannot overwrite attribute __setattr__"
+        del cls.__setattr__, cls.__delattr__
+        for f in dataclasses.fields(cls):  # keep options keyword-only under a second decorator
+            if f.kw_only and f.name in cls.__dict__:
+                setattr(cls, f.name, f)
+        for name in ("__repr__", "__eq__", "__hash__"):
+            if name not in cls.__dict__:
+                setattr(cls, name, getattr(cls, name))
+        if cls.__module__.split(".")[0] == "visheat" and not cls.__name__.startswith("_"):
+            BUILT_IN.setdefault(cls.__name__, cls)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}: transforms "
+                                              "are immutable; build a new one instead")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}: transforms are "
+                                              "immutable")
 
     # -- the one method to implement -------------------------------------
     def apply(self, batch: Batch) -> Batch:
@@ -121,11 +182,6 @@ class Transform:
         ``stage=`` when a 4-axis array could be either values or pictures.
         Returns the output array (floats unless ``dtype=np.uint8``).
         """
-        from .heatmap import _check_dtype
-        from .images import to_images
-        from .layout import as_float, to_numpy
-        from .run import run
-
         data = to_numpy(x)
         found = self._stage_of(data, stage)
         if found is Stage.RGB and data.dtype != np.uint8 and data.dtype.kind != "f":
@@ -133,9 +189,9 @@ class Transform:
         if found is not Stage.RGB or data.dtype != np.uint8:
             data = as_float(data)  # pictures may be uint8; everything else computes in floats
         images = None if image is None else to_images(image, data.shape[0], "image")
-        batch = Batch(data, found, images=images, dtype=_check_dtype(dtype))
+        batch = Batch(data, found, images=images, dtype=check_dtype(dtype))
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            return run(self, batch).data  # colormaps refuse non-finite maps themselves
+            return self.apply(batch).data  # colormaps refuse non-finite maps themselves
 
     def _stage_of(self, data: np.ndarray, stage: Any) -> Stage:
         accepted = self.input_stages()
@@ -185,22 +241,6 @@ class Transform:
 def _rebuild(cls: type, values: dict[str, Any]) -> Transform:
     """Unpickle a transform through its constructor, so validation runs again."""
     return cls(**values)
-
-
-def option(default: Any) -> Any:
-    """A keyword-only transform parameter, printed by ``repr`` only when set.
-
-    Examples
-    --------
-    >>> from dataclasses import dataclass
-    >>> @dataclass(frozen=True, repr=False, eq=False)
-    ... class Blur(Transform):
-    ...     sigma: float = 1.0
-    ...     mode: str = option("reflect")
-    >>> Blur(2.0), Blur(2.0, mode="constant")
-    (Blur(2.0), Blur(2.0, mode='constant'))
-    """
-    return dataclasses.field(default=default, kw_only=True)
 
 
 class Pipeline(Transform):
@@ -260,8 +300,6 @@ class Pipeline(Transform):
         return all(step.is_per_sample() for step in self.steps)
 
     def apply(self, batch: Batch) -> Batch:
-        from .run import apply_steps
-
         return apply_steps(self.steps, batch)
 
     # sequence protocol
@@ -319,9 +357,13 @@ class Pipeline(Transform):
         ...
         ValueError: text: expected a known transform such as NormReduction(); got '__import__' at column 1.
         """
-        from .spec import parse_pipeline
-
-        return parse_pipeline(text, transforms)
+        allowed = dict(BUILT_IN)
+        for cls in transforms:
+            if not (isinstance(cls, type) and issubclass(cls, Transform)):
+                raise type_error("transforms", "Transform subclasses to allow by name", cls)
+            allowed[cls.__name__] = cls
+        steps = parse_pipeline(text, allowed)
+        return Pipeline(*steps)
 
 
 def _check_stages(steps: tuple[Transform, ...]) -> tuple[frozenset[Stage], frozenset[Stage]]:
@@ -348,20 +390,26 @@ def _stage_message(steps: tuple[Transform, ...], i: int, possible: frozenset[Sta
     return text
 
 
-def as_pipeline(pipe: Any, argument: str = "pipe") -> Transform:
-    """Accept a transform, a pipeline or a preset name; return a transform."""
-    from .presets import PRESETS
+def apply_steps(steps: Sequence[Transform], batch: Batch, offset: int = 0,
+                total: int | None = None,
+                apply: Callable[[Transform, Batch], Batch] | None = None) -> Batch:
+    """Apply ``steps`` in order; a step's error is re-raised with its position.
 
-    if isinstance(pipe, Transform):
-        return pipe
-    if isinstance(pipe, str):
-        if pipe in PRESETS:
-            return PRESETS[pipe]
-        from ._errors import raise_unknown_name
+    ``offset`` and ``total`` place ``steps`` inside a longer pipeline (for the
+    messages) when a pipeline is applied in parts. ``apply(step, batch)`` runs
+    one step (default: ``step.apply(batch)``); an engine passes its own.
+    """
+    total = len(steps) if total is None else total
+    for i, step in enumerate(steps):
+        try:
+            batch = step.apply(batch) if apply is None else apply(step, batch)
+        except (ValueError, TypeError) as err:
+            if total == 1 or getattr(err, "_visheat_step", False):
+                raise
+            raised = type(err)(f"step {offset + i + 1} of the pipeline, {step!r}: {err}")
+            raised._visheat_step = True  # type: ignore[attr-defined]
+            raise raised from err
+    return batch
 
-        raise_unknown_name(argument, pipe, PRESETS, "preset")
-    raise type_error(argument, "a Pipeline, a Transform or a preset name "
-                     f"({', '.join(map(repr, PRESETS))})", pipe)
 
-
-__all__ = ["Transform", "Pipeline", "as_pipeline", "option"]
+__all__ = ["Transform", "Pipeline", "apply_steps", "option", "BUILT_IN", "ALL_STAGES"]

@@ -14,14 +14,12 @@ vectorised: one pad and one reshape for the whole batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._errors import check_number, type_error
 from .batch import Batch, Stage
-from .geometry import _spatial_axis
 from .layout import as_float
 from .padding import check_mode, pad_array
 from .pipeline import Transform, option
@@ -66,7 +64,6 @@ def pool_array(a: np.ndarray, block: int | tuple[int, int], how: str, mode: str,
     return blocks.mean(axis=axes, dtype=np.float64).astype(a.dtype, copy=False)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class _Pool(Transform):
     takes = frozenset({Stage.VALUES, Stage.MAP})
     how = "mean"
@@ -78,11 +75,10 @@ class _Pool(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         data = pool_array(as_float(batch.data), self.block, self.how, self.mode,  # type: ignore[attr-defined]
-                          self.cval, _spatial_axis(batch.stage))  # type: ignore[attr-defined]
+                          self.cval, batch.stage.spatial_axis)  # type: ignore[attr-defined]
         return batch.replace(data=data)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AvgPool(_Pool):
     """Average every ``block`` x ``block`` block (imgaug's ``avg_pool``).
 
@@ -109,12 +105,11 @@ class AvgPool(_Pool):
     """
 
     block: Any = 2
-    mode: str = option("reflect")
-    cval: float = option(0.0)
+    mode: str = option(default="reflect")
+    cval: float = option(default=0.0)
     how = "mean"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class MaxPool(_Pool):
     """Keep the maximum of every ``block`` x ``block`` block (imgaug's ``max_pool``).
 
@@ -128,8 +123,8 @@ class MaxPool(_Pool):
     """
 
     block: Any = 2
-    mode: str = option("edge")
-    cval: float = option(0.0)
+    mode: str = option(default="edge")
+    cval: float = option(default=0.0)
     how = "max"
 
 

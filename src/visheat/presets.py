@@ -17,11 +17,14 @@ of pytorch-grad-cam's ``show_cam_on_image(img, cam, use_rgb=True)`` for CAMs in
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import Any
 
+from ._errors import raise_unknown_name, type_error
 from .cam_overlays import GradCamOverlay
 from .colormaps import CenteredColormap, ExtremaColormap
 from .geometry import ResizeToImage
 from .overlay import AlphaOverlay
+from .pipeline import Transform
 from .reductions import NormReduction, SumReduction
 
 SENSITIVITY = NormReduction() | ExtremaColormap("batlow")
@@ -32,3 +35,15 @@ GRADCAM = SumReduction() | ResizeToImage("bilinear") | GradCamOverlay(0.5)
 #: Read-only mapping of preset names to pipelines.
 PRESETS = MappingProxyType({"sensitivity": SENSITIVITY, "attribution": ATTRIBUTION, "cam": CAM,
                             "gradcam": GRADCAM})
+
+
+def as_pipeline(pipe: Any, argument: str = "pipe") -> Transform:
+    """Accept a transform, a pipeline or a preset name; return a transform."""
+    if isinstance(pipe, Transform):
+        return pipe
+    if isinstance(pipe, str):
+        if pipe in PRESETS:
+            return PRESETS[pipe]
+        raise_unknown_name(argument, pipe, PRESETS, "preset")
+    raise type_error(argument, "a Pipeline, a Transform or a preset name "
+                     f"({', '.join(map(repr, PRESETS))})", pipe)

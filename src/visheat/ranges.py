@@ -15,7 +15,6 @@ known range without rescaling it, use ``ExtremaColormap(vmin=..., vmax=...)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -91,7 +90,6 @@ def _fits(dtype: np.dtype, min_value: float, max_value: float) -> bool:
             and width >= float(info.tiny))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ToUnitRange(Transform):
     """Normalise values known to lie in ``[min_value, max_value]`` to [0, 1].
 
@@ -119,7 +117,7 @@ class ToUnitRange(Transform):
 
     min_value: float = 0.0
     max_value: float = 1.0
-    clip: bool = option(True)
+    clip: bool = option(default=True)
     takes = _MAPS
 
     def __post_init__(self) -> None:
@@ -133,7 +131,6 @@ class ToUnitRange(Transform):
         return batch.replace(data=data)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FromUnitRange(Transform):
     """Map [0, 1] values back to ``[min_value, max_value]`` (imgaug's ``get_arr()``).
 
@@ -154,7 +151,6 @@ class FromUnitRange(Transform):
         return batch.replace(data=from_unit_range(batch.data, self.min_value, self.max_value))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Invert(Transform):
     """Reflect values about the middle of a range: ``v -> min_value + max_value - v``.
 

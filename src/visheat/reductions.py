@@ -8,12 +8,10 @@ VisionHeatmaps.jl: a lone channel is not made absolute).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
-from . import engine
-from .batch import Batch, Stage
+from .batch import Batch, Stage, per_sample_rows
 from .pipeline import Transform
 
 
@@ -24,13 +22,40 @@ def _sum(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _norm(x: np.ndarray) -> np.ndarray:
+def _norm_in_order(x: np.ndarray) -> np.ndarray:
     # Julia's reduce(f, x; dims=3, init=0) with f(a, c) = sqrt(a^2 + c^2), step by step
     out = np.sqrt(x[:, 0] * x[:, 0])
     for c in range(1, x.shape[1]):
         out *= out
         out += x[:, c] * x[:, c]
         np.sqrt(out, out=out)
+    return out
+
+
+def underflow_limit(dtype: np.dtype) -> float:
+    """Largest norm at which squaring a sample's values may have underflowed.
+
+    Below ``4 * sqrt(tiny)`` the squares of a sample's largest values are
+    subnormal or zero, so their norm loses precision or vanishes (a map of
+    values near 1e-25 in float32 would come out flat). :func:`reduce_channels`
+    computes such samples again on values scaled by a power of two.
+
+    >>> underflow_limit(np.dtype(np.float32)) < 1e-18 < underflow_limit(np.dtype(np.float64)) + 1
+    True
+    """
+    return float(4 * np.sqrt(np.finfo(dtype).tiny))
+
+
+def _norm(x: np.ndarray) -> np.ndarray:
+    out = _norm_in_order(x)
+    if out.size == 0:
+        return out
+    peaks = per_sample_rows(out).max(axis=1)
+    for i in np.flatnonzero(peaks < underflow_limit(out.dtype)):
+        top = np.abs(x[i]).max()
+        if top > 0:  # scaling by 2**k is exact both ways: the norm of the unscaled values
+            k = -int(np.frexp(top)[1])
+            out[i] = np.ldexp(_norm_in_order(np.ldexp(x[i:i + 1], k))[0], -k)
     return out
 
 
@@ -49,7 +74,8 @@ def _abs_sum(x: np.ndarray) -> np.ndarray:
     return np.abs(_sum(x))
 
 
-_KERNELS = {"sum": _sum, "norm": _norm, "maxabs": _max_abs, "sumabs": _sum_abs,
+#: The numpy definition of each reduction, by the ``how`` of its transform.
+REDUCERS = {"sum": _sum, "norm": _norm, "maxabs": _max_abs, "sumabs": _sum_abs,
             "abssum": _abs_sum}
 
 
@@ -74,11 +100,15 @@ def reduce_channels(values: np.ndarray, how: str) -> np.ndarray:
     """
     if values.shape[1] == 1:
         return values[:, 0]
-    return engine.reduce_channels(values, how, _KERNELS[how])
+    return REDUCERS[how](values)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class _Reduction(Transform):
+class ChannelReduction(Transform):
+    """Base of the channel reductions: ``(N, C, H, W)`` values to an ``(N, H, W)`` map.
+
+    A subclass sets ``how`` to a key of :data:`REDUCERS`; a map passes through.
+    """
+
     takes = frozenset({Stage.VALUES, Stage.MAP})
     gives = Stage.MAP
     how = "sum"
@@ -89,8 +119,7 @@ class _Reduction(Transform):
         return batch.replace(data=reduce_channels(batch.data, self.how), stage=Stage.MAP)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class SumReduction(_Reduction):
+class SumReduction(ChannelReduction):
     """Sum the channels: ``Σ c``. Keeps signs; pair it with :class:`CenteredColormap`.
 
     Examples
@@ -102,8 +131,7 @@ class SumReduction(_Reduction):
     how = "sum"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class NormReduction(_Reduction):
+class NormReduction(ChannelReduction):
     """Euclidean norm over the channels: ``√(Σ c²)``, always ≥ 0.
 
     Examples
@@ -115,8 +143,7 @@ class NormReduction(_Reduction):
     how = "norm"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class MaxAbsReduction(_Reduction):
+class MaxAbsReduction(ChannelReduction):
     """Largest absolute channel value: ``max |c|``.
 
     Examples
@@ -128,8 +155,7 @@ class MaxAbsReduction(_Reduction):
     how = "maxabs"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class SumAbsReduction(_Reduction):
+class SumAbsReduction(ChannelReduction):
     """Sum of absolute channel values: ``Σ |c|``.
 
     Examples
@@ -141,8 +167,7 @@ class SumAbsReduction(_Reduction):
     how = "sumabs"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class AbsSumReduction(_Reduction):
+class AbsSumReduction(ChannelReduction):
     """Absolute value of the channel sum: ``|Σ c|``.
 
     Examples

@@ -20,6 +20,23 @@ Methods
 ``"lanczos3"``
     High quality: a Lanczos-3 windowed sinc whose support widens by the scale
     factor when downsampling (antialiased, like Pillow's ``LANCZOS``).
+
+Three more follow OpenCV's ``cv2.resize`` arithmetic, which imgaug uses:
+
+``"cubic"``
+    ``INTER_CUBIC``: Keys' cubic with ``a = -0.75`` at the half-pixel positions
+    ``(i + 0.5) * s - 0.5`` (``s = n_in / n_out``), edge pixels repeated, no
+    antialiasing. imgaug's default for heatmaps. It overshoots at steps.
+``"area"``
+    ``INTER_AREA``: when both axes shrink, each output pixel is the mean of the
+    input area it covers; otherwise OpenCV's area-weighted linear taps.
+``"nearest-opencv"``
+    ``INTER_NEAREST``: input pixel ``floor(i * s)``. ``"nearest"`` takes the
+    pixel that contains the output pixel's centre instead; the two differ by up
+    to half an output pixel.
+
+imgaug's ``"linear"`` is ``"bilinear"``: the same positions and weights as
+``INTER_LINEAR``. Every method is accepted wherever visheat resizes.
 """
 
 from __future__ import annotations
@@ -30,7 +47,11 @@ import numpy as np
 
 from ._errors import check_allocation, raise_unknown_name, value_error
 
-METHODS = ("lanczos1", "bilinear", "nearest", "lanczos3")
+#: Every resize method, accepted wherever visheat resizes (``ResizeToImage``, ``Resize``,
+#: ``ResizeImageToHeatmap``, ``combine_cams``, ``Letterbox``...).
+METHODS = ("lanczos1", "bilinear", "nearest", "lanczos3", "cubic", "area", "nearest-opencv")
+#: The methods with OpenCV's ``cv2.resize`` arithmetic (imgaug uses them).
+OPENCV_METHODS = ("cubic", "area", "nearest-opencv")
 
 
 def check_method(method: str, argument: str = "method") -> str:
@@ -80,6 +101,81 @@ def _lanczos3(n_in: int, n_out: int) -> np.ndarray:
     return weights / weights.sum(axis=1, keepdims=True)
 
 
+def _cubic(n_in: int, n_out: int) -> np.ndarray:
+    a = -0.75
+    s = n_in / n_out
+    fx = (np.arange(n_out) + 0.5) * s - 0.5
+    sx = np.floor(fx)
+    x = fx - sx
+    c0 = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a
+    c1 = ((a + 2) * x - (a + 3)) * x * x + 1
+    c2 = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1
+    c3 = 1 - c0 - c1 - c2
+    weights = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    for k, c in enumerate((c0, c1, c2, c3)):
+        taps = np.clip(sx.astype(np.intp) - 1 + k, 0, n_in - 1)
+        np.add.at(weights, (rows, taps), c)
+    return weights
+
+
+def _box(n_in: int, n_out: int) -> np.ndarray:
+    """Exact overlap of output cell ``[i s, (i + 1) s)`` with each input pixel, over ``s``."""
+    s = n_in / n_out
+    starts = np.arange(n_out)[:, None] * s
+    ends = starts + s
+    pixels = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(ends, pixels + 1) - np.maximum(starts, pixels), 0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)
+
+
+def _area_linear(n_in: int, n_out: int) -> np.ndarray:
+    """OpenCV's INTER_AREA taps when not every axis shrinks."""
+    scale = n_in / n_out
+    inv = n_out / n_in
+    dx = np.arange(n_out)
+    sx = np.floor(dx * scale)
+    fx = (dx + 1) - (sx + 1) * inv
+    fx = np.where(fx <= 0, 0.0, fx - np.floor(fx))
+    weights = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    i0 = np.clip(sx.astype(np.intp), 0, n_in - 1)
+    i1 = np.clip(sx.astype(np.intp) + 1, 0, n_in - 1)
+    np.add.at(weights, (rows, i0), 1 - fx)
+    np.add.at(weights, (rows, i1), fx)
+    return weights
+
+
+def _nearest_opencv(n_in: int, n_out: int) -> np.ndarray:
+    step = 1.0 / (n_out / n_in)
+    src = np.minimum(np.floor(np.arange(n_out) * step).astype(np.intp), n_in - 1)
+    weights = np.zeros((n_out, n_in))
+    weights[np.arange(n_out), src] = 1.0
+    return weights
+
+
+@lru_cache(maxsize=128)
+def opencv_weights(n_in: int, n_out: int, method: str, shrink_both: bool) -> np.ndarray:
+    """``(n_out, n_in)`` weights of one axis for an OpenCV method (read-only).
+
+    ``shrink_both`` says whether neither axis grows (OpenCV's area path).
+
+    Examples
+    --------
+    >>> opencv_weights(4, 2, "area", True)
+    array([[0.5, 0.5, 0. , 0. ],
+           [0. , 0. , 0.5, 0.5]])
+    """
+    if method == "cubic":
+        w = _cubic(n_in, n_out)
+    elif method == "area":
+        w = _box(n_in, n_out) if shrink_both else _area_linear(n_in, n_out)
+    else:
+        w = _nearest_opencv(n_in, n_out)
+    w.flags.writeable = False
+    return w
+
+
 @lru_cache(maxsize=128)
 def axis_weights(n_in: int, n_out: int, method: str, clamp: bool) -> np.ndarray:
     """The ``(n_out, n_in)`` weight matrix of one axis (rows sum to 1; read-only).
@@ -97,8 +193,10 @@ def axis_weights(n_in: int, n_out: int, method: str, clamp: bool) -> np.ndarray:
         w = _two_tap(n_in, n_out, True, squared=False)
     elif method == "nearest":
         w = _nearest(n_in, n_out)
-    else:
+    elif method == "lanczos3":
         w = _lanczos3(n_in, n_out)
+    else:
+        w = opencv_weights(n_in, n_out, method, shrink_both=not clamp)
     w.flags.writeable = False
     return w
 
@@ -132,46 +230,6 @@ def kernel_taps(size_in: tuple[int, ...], size: tuple[int, int], method: str
     if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
         return None
     return wy, y0, y1, wx, x0, x1
-
-
-def resize_maps_fast(maps: np.ndarray, size: tuple[int, int], method: str,
-                     keys: np.ndarray | None = None, out: np.ndarray | None = None
-                     ) -> np.ndarray | None:
-    """The 8-bit path's resize of ``(n, h, w)`` maps, in float32, with the compiled kernel.
-
-    Returns ``(n, H, W)`` float32 (``out`` when given), or None when the kernel
-    does not apply (numba missing, or too many taps). ``keys``, when given,
-    receives each sample's extrema as order keys (see :mod:`visheat.fusion`).
-    """
-    from . import engine
-
-    k = engine.kernels()
-    taps = kernel_taps(maps.shape[1:3], size, method)
-    if k is None or taps is None or maps.shape[0] == 0:
-        return None
-    if out is None:
-        out = np.empty((maps.shape[0],) + tuple(size), np.float32)
-    found = np.empty((0, 2), np.int32) if keys is None else keys
-    k.resize_maps(maps.astype(np.float32, copy=False), *taps, out, found)
-    return out
-
-
-def resize_pictures_fast(pictures: np.ndarray, size: tuple[int, int], method: str
-                         ) -> np.ndarray | None:
-    """The 8-bit path's resize of ``(n, h, w, 3)`` uint8 pictures with the compiled kernel.
-
-    Returns ``(n, H, W, 3)`` uint8, or None when the kernel does not apply (see
-    :func:`resize_maps_fast`).
-    """
-    from . import engine
-
-    k = engine.kernels()
-    taps = kernel_taps(pictures.shape[1:3], size, method)
-    if k is None or taps is None or pictures.shape[0] == 0:
-        return None
-    out = np.empty((pictures.shape[0],) + tuple(size) + (3,), np.uint8)
-    k.resize_pictures(pictures, *taps, out)
-    return out
 
 
 def resize_weights(size_in: tuple[int, int], size_out: tuple[int, int],
@@ -223,14 +281,6 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     if tuple(size_in) == tuple(size):
         return a
     check_resize(a.shape, size, spatial, argument)
-    if not exact and spatial == 1 and a.ndim == 3 and a.dtype.kind == "f":
-        fast = resize_maps_fast(a, tuple(size), method)
-        if fast is not None:
-            return fast.astype(a.dtype, copy=False)
-    if not exact and spatial == 1 and a.ndim == 4 and a.shape[3] == 3 and a.dtype == np.uint8:
-        pictures = resize_pictures_fast(a, tuple(size), method)
-        if pictures is not None:
-            return pictures
     wy, wx = resize_weights(tuple(size_in), tuple(size), method)
     work_dtype = np.float64 if exact else np.float32
     moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(work_dtype)

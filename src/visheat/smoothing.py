@@ -10,14 +10,12 @@ the edge rule are scipy's ``gaussian_filter`` defaults (weights ``exp(-x^2 /
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from ._errors import check_allocation, check_number
 from .batch import Batch, Stage
-from .geometry import _spatial_axis
 from .layout import as_float
 from .pipeline import Transform, option
 
@@ -98,7 +96,6 @@ def gaussian_smooth(a: np.ndarray, sigma: float, spatial: int = 1,
     return out.astype(a.dtype, copy=False)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class GaussianSmooth(Transform):
     """Blur every map (or every channel) with a Gaussian of standard deviation ``sigma``.
 
@@ -126,7 +123,7 @@ class GaussianSmooth(Transform):
     """
 
     sigma: float = 1.0
-    truncate: float = option(4.0)
+    truncate: float = option(default=4.0)
     takes = frozenset({Stage.VALUES, Stage.MAP})
 
     def __post_init__(self) -> None:
@@ -135,7 +132,7 @@ class GaussianSmooth(Transform):
         object.__setattr__(self, "truncate", float(value))
 
     def apply(self, batch: Batch) -> Batch:
-        data = gaussian_smooth(batch.data, self.sigma, _spatial_axis(batch.stage), self.truncate)
+        data = gaussian_smooth(batch.data, self.sigma, batch.stage.spatial_axis, self.truncate)
         return batch.replace(data=data)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from ._errors import type_error, value_error
@@ -18,37 +18,18 @@ MAX_TEXT = 20_000  # characters; a pipeline spec is a line, not a document
 MAX_DEPTH = 20  # nesting of literal tuples/lists
 
 
-def known_transforms() -> dict[str, type]:
-    """The allow-list: every public transform class of visheat, by name."""
-    import visheat
+def parse_pipeline(text: Any, allowed: Mapping[str, type]) -> list[Any]:
+    """The steps of a pipeline's text form; see :meth:`visheat.Pipeline.parse`.
 
-    from .pipeline import Transform
-
-    found = {}
-    for name in visheat.__all__:
-        obj = getattr(visheat, name)
-        if isinstance(obj, type) and issubclass(obj, Transform) and obj is not Transform:
-            found[name] = obj
-    return found
-
-
-def parse_pipeline(text: Any, extra: Iterable[type] = ()) -> Any:
-    """Parse ``text`` into a pipeline; see :meth:`visheat.Pipeline.parse`."""
-    from .pipeline import Pipeline, Transform
-
+    ``allowed`` maps the names a step may use to their classes (the allow-list).
+    """
     if not isinstance(text, str):
         raise type_error("text", "a pipeline spec as a string", text)
     if len(text) > MAX_TEXT:
         raise value_error("text", f"at most {MAX_TEXT} characters", f"{len(text)} characters",
                           described=True)
-    allowed = known_transforms()
-    for cls in extra:
-        if not (isinstance(cls, type) and issubclass(cls, Transform)):
-            raise type_error("transforms", "Transform subclasses to allow by name", cls)
-        allowed[cls.__name__] = cls
     tree = _syntax_tree(text)
-    steps = [_build_step(node, allowed) for node in _split_bars(tree)]
-    return Pipeline(*steps)
+    return [_build_step(node, allowed) for node in _split_bars(tree)]
 
 
 def _syntax_tree(text: str) -> ast.expr:
@@ -74,7 +55,7 @@ def _split_bars(node: ast.expr) -> list[ast.expr]:
     return found
 
 
-def _build_step(node: ast.expr, allowed: dict[str, type]) -> Any:
+def _build_step(node: ast.expr, allowed: Mapping[str, type]) -> Any:
     if isinstance(node, ast.Name) and node.id in allowed:
         raise value_error("text", f"a call such as {node.id}()", node.id,
                           f"Write {node.id}() with parentheses.", described=False)

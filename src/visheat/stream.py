@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from ._errors import check_number, value_error
-from .heatmap import _check_dtype, _render, _split_args
+from .batch import check_dtype
+from .heatmap import render_pictures, split_heatmap_args
 from .layout import parse_layout, to_numpy
-from .pipeline import as_pipeline
-from .run import map_threads, resolve_threads
+from .presets import as_pipeline
+from .engine import map_threads, resolve_threads
 from .results import (Heatmaps, check_distinct, file_name, png_bytes, prepare_folder,
                       remove_temporaries, safe_name, write_atomic)
 
@@ -57,7 +58,7 @@ def _images_slice(images: Any, n: int, start: int, stop: int) -> Any:
     return images
 
 
-def _progress(total: int, enabled: bool, desc: str) -> Any:
+def progress_bar(total: int, enabled: bool, desc: str) -> Any:
     if not enabled:
         return None
     from tqdm import tqdm
@@ -95,9 +96,9 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     >>> [len(h) for h in heatmap_batches(x, "attribution", batch_size=4)]
     [4, 4, 2]
     """
-    found_images, pipe = _split_args(args, images)
+    found_images, pipe = split_heatmap_args(args, images)
     transform = as_pipeline(pipe)
-    out_dtype = _check_dtype(dtype)
+    out_dtype = check_dtype(dtype)
     size = check_number("batch_size", batch_size, low=1, integer=True)
     workers = resolve_threads(threads)
     if not transform.is_per_sample():
@@ -105,12 +106,12 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
                           "Steps with scope='batch' need heatmap() on the whole batch.")
     letters = parse_layout(layout)
     x, n = _sample_count(x, letters)
-    bar = _progress(n, progress, "visheat")
+    bar = progress_bar(n, progress, "visheat")
     try:
         for start in range(0, n, size):
             stop = min(n, start + size)
             part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
-            yield _render(part, _images_slice(found_images, n, start, stop), transform, letters,
+            yield render_pictures(part, _images_slice(found_images, n, start, stop), transform, letters,
                           out_dtype, threads=workers, start=start)
             _release(x)
             if bar is not None:
@@ -166,8 +167,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     size = int(check_number("batch_size", batch_size, low=1, integer=True))
     level = int(check_number("compress_level", compress_level, low=0, high=9, integer=True))
     workers = resolve_threads(threads)
-    found_images, pipe = _split_args(args, images)
-    bar = _progress(n, progress, "visheat")
+    found_images, pipe = split_heatmap_args(args, images)
+    bar = progress_bar(n, progress, "visheat")
     try:
         for start in range(0, n, size):
             stop = min(n, start + size)
@@ -186,7 +187,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
 def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
                  paths: list[Path], todo: list[int], level: int = 6, threads: int = 1) -> None:
     part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
-    pictures = _render(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
+    pictures = render_pictures(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
                        np.dtype(np.uint8), threads=threads, start=start).to_numpy()
 
     def write(i: int) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .batch import Batch, Stage
 from .pipeline import Pipeline, Transform
-from .run import apply_steps
+from .pipeline import apply_steps
 
 try:
     from hypothesis import strategies as st

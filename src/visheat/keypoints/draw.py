@@ -10,7 +10,6 @@ target points as circles and predicted points as crosses, as fastai's
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -75,7 +74,6 @@ def _nan_as_none(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class DrawKeypoints(Transform):
     """Draw keypoint markers (and labels) on the pictures.
 

@@ -21,8 +21,8 @@ import numba as nb
 import numpy as np
 
 from .colour import BLOCK as COLOUR_BLOCK
-from .colour import _blend_into, colour_sample
-from .reduce import BLOCK, _key_range, _reduce_block
+from .colour import blend_into, colour_sample
+from .reduce import BLOCK, key_range, reduce_block
 from .resize import resize_one
 from .select import row_tail_ranks, tail_buffers
 
@@ -34,7 +34,7 @@ VALUES, MAPS, RESIZE = range(3)
 
 @nb.njit(**_JIT)
 def _key_value(key):  # pragma: no cover - compiled
-    """The float32 whose order key is ``key`` (see :func:`.reduce._key_range`)."""
+    """The float32 whose order key is ``key`` (see :func:`.reduce.key_range`)."""
     bits = np.empty(1, np.int32)
     bits[0] = key ^ ((key >> np.int32(31)) & np.int32(0x7FFFFFFF))
     return bits.view(np.float32)[0]
@@ -77,17 +77,17 @@ def _make_map(mode, i, x, maps, small, how, taps, tmp, row):  # pragma: no cover
     """Sample ``i``'s map into ``row`` (or the input row itself); its extrema keys."""
     lo, hi = np.int32(0x7FFFFFFF), np.int32(-0x80000000)
     if mode == MAPS:
-        return maps[i], _key_range(maps[i].view(np.int32), lo, hi)
+        return maps[i], key_range(maps[i].view(np.int32), lo, hi)
     if mode == RESIZE:
         wy, y0, y1, wx, x0, x1 = taps
         resize_one(small[i], wy, y0, y1, wx, x0, x1, tmp, row.reshape(wy.shape[0], wx.shape[0]))
-        return row, _key_range(row.view(np.int32), lo, hi)
+        return row, key_range(row.view(np.int32), lo, hi)
     k = x.shape[3]
     for s in range(0, k, BLOCK):
         e = min(k, s + BLOCK)
         block = row[s:e]
-        _reduce_block(x, i, 0, s, e, how, block)
-        lo, hi = _key_range(block.view(np.int32), lo, hi)
+        reduce_block(x, i, 0, s, e, how, block)
+        lo, hi = key_range(block.view(np.int32), lo, hi)
     return row, (lo, hi)
 
 
@@ -152,6 +152,6 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
         clamp_hi = min(max(clip_hi, a), b)
         colour_sample(m, clamp_lo, clamp_hi, a, scale, lut32, out[i], idx)
         if images.shape[0]:
-            _blend_into(images[i], wa, wb, out[i])
+            blend_into(images[i], wa, wb, out[i])
         rec_lo[i], rec_hi[i] = a, b
         flags[i] = False

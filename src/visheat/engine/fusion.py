@@ -32,14 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
-from .batch import Batch, Record, Stage
-from .clipping import PercentileClip, _rank, sample_quantiles
-from .colormaps import CenteredColormap, ExtremaColormap, _lut_packed, fits
-from .geometry import ResizeToImage
-from .overlay import AlphaOverlay
-from .reductions import _Reduction
-from .resize import check_resize, kernel_taps, resize_maps_fast
+from ..batch import Batch, Record, Stage
+from ..clipping import PercentileClip, quantile_rank, sample_quantiles
+from ..colormaps import (CenteredColormap, ExtremaColormap, fits, lut_packed, symmetric_range,
+                         table_scales_finite)
+from ..geometry import ResizeToImage
+from ..overlay import AlphaOverlay
+from ..reductions import ChannelReduction, underflow_limit
+from ..resize import check_resize, kernel_taps
+from . import ops
+from .jit import kernels
 
 Check = Callable[[np.ndarray], None]
 
@@ -93,7 +95,7 @@ class FusedTail:
                                  self.overlay) if s is not None)
 
     def _fused(self, batch: Batch, target: np.ndarray | None) -> Batch | None:
-        k = engine.kernels()
+        k = kernels()
         data = batch.data
         if k is None or data.dtype != np.float32 or data.ndim not in (3, 4) or batch.n == 0:
             return None
@@ -121,7 +123,7 @@ class FusedTail:
                 return None
             how = k.REDUCTIONS[self.reduction.how]
             values = np.ascontiguousarray(data).reshape(n, data.shape[1], 1, -1)
-            maps = engine.scratch("maps", (n, size[0] * size[1]), np.float32)
+            maps = ops.scratch("maps", (n, size[0] * size[1]), np.float32)
             if resize_to is None:
                 k.reduce_extrema(values, how, maps.reshape(n, 1, -1), keys)
                 found_keys = True
@@ -130,8 +132,8 @@ class FusedTail:
         else:
             maps = k.as_rows(data)
         if resize_to is not None:
-            resized = resize_maps_fast(maps.reshape((n,) + size), resize_to, self.resize.method,
-                                       keys, engine.scratch("resized", (n,) + resize_to,
+            resized = ops.resize_maps(maps.reshape((n,) + size), resize_to, self.resize.method,
+                                       keys, ops.scratch("resized", (n,) + resize_to,
                                                             np.float32))
             if resized is None:
                 return None
@@ -141,19 +143,22 @@ class FusedTail:
         lo, hi = _key_floats(keys)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             return None
+        if self._norm_underflow(np.maximum(np.abs(lo), np.abs(hi)) < self._underflow()):
+            return None  # the reduction computes such samples again, scaled (see reductions)
         records = batch.records
         clip_lo, clip_hi = lo, hi
         if self.clip is not None:
-            bounds = sample_quantiles(maps, (self.clip.lower, self.clip.upper))
+            bounds = sample_quantiles(maps, (self.clip.lower, self.clip.upper),
+                                      order=ops.order_statistics)
             records += (Record(self.clip, {"lo": bounds[:, 0], "hi": bounds[:, 1]}),)
             clip_lo, clip_hi = bounds[:, 0].astype(np.float32), bounds[:, 1].astype(np.float32)
             # extrema of the clipped map, without writing it
             lo, hi = np.clip(lo, clip_lo, clip_hi), np.clip(hi, clip_lo, clip_hi)
         cm = self.colormap
-        a, b = engine.symmetric(lo, hi) if cm.centered else (lo, hi)
+        a, b = symmetric_range(lo, hi) if cm.centered else (lo, hi)
         a, b = cm.range_from_extrema(a, b, maps)
-        packed = _lut_packed(cm.name)
-        if not engine.table_scales_finite(a, b, packed):
+        packed = lut_packed(cm.name)
+        if not table_scales_finite(a, b, len(packed)):
             return None
         # clamp(clamp(v, c, d), a, b) == clamp(v, clamp(c, a, b), clamp(d, a, b))
         clamp_lo, clamp_hi = np.clip(clip_lo, a, b), np.clip(clip_hi, a, b)
@@ -172,14 +177,29 @@ class FusedTail:
         return batch.replace(data=out, stage=Stage.RGB, records=records)
 
 
+    def _underflow(self) -> float:
+        return underflow_limit(np.dtype(np.float32))
+
+    def _norm_underflow(self, suspect: np.ndarray) -> bool:
+        """Whether a norm's squares may have underflowed in a sample flagged by ``suspect``.
+
+        The compiled reduction squares values as they are; the numpy one rescales
+        samples whose norm is tiny (:func:`visheat.reductions.underflow_limit`), so
+        such samples (and constant maps, whose range hides how small they were)
+        take the step-by-step path. Fixed ranges colour tiny maps alike either way.
+        """
+        if self.reduction is None or self.reduction.how != "norm" or not suspect.any():
+            return False
+        return not any(getattr(self.colormap, v, None) is not None for v in ("vmin", "vmax"))
+
     def _per_sample(self, batch: Batch, target: np.ndarray | None,
                     resize_to: tuple[int, int] | None) -> Batch | None:
-        """The tail in one compiled pass per sample (:func:`visheat._kernels.render`).
+        """The tail in one compiled pass per sample (:func:`visheat.engine.compiled.render`).
 
         None when the pipeline or the data need the chunk-wide path below (which
         handles every case, and raises the usual errors).
         """
-        k = engine.kernels()
+        k = kernels()
         data, n = batch.data, batch.n
         size_in = tuple(data.shape[-2:])
         size = resize_to or size_in
@@ -193,7 +213,7 @@ class FusedTail:
                 mode, x = k.VALUES, values
             else:
                 mode = k.RESIZE
-                small = engine.scratch("small", (n,) + size_in, np.float32)
+                small = ops.scratch("small", (n,) + size_in, np.float32)
                 k.reduce_channels(values, how, small.reshape(n, 1, -1))
         else:
             rows = k.as_rows(data)
@@ -208,7 +228,7 @@ class FusedTail:
         low = high = _NO_RANKS
         gammas = np.zeros(2)
         if self.clip is not None:
-            (j_lo, g_lo), (j_hi, g_hi) = (_rank(pixels, p) for p in (self.clip.lower,
+            (j_lo, g_lo), (j_hi, g_hi) = (quantile_rank(pixels, p) for p in (self.clip.lower,
                                                                       self.clip.upper))
             low = np.array([j_lo - 1, min(j_lo, pixels - 1)])
             high = np.array([j_hi - 1, min(j_hi, pixels - 1)])
@@ -230,16 +250,24 @@ class FusedTail:
         rec_clip = np.empty((n, 2))
         flags = np.empty(n, np.bool_)
         k.render(mode, x, maps, small, how, taps, self.clip is not None, low, high, gammas,
-                 cm.centered, limit[0], limit[1], _lut_packed(cm.name), images, weight,
+                 cm.centered, limit[0], limit[1], lut_packed(cm.name), images, weight,
                  k.as_rows(out), rec_lo, rec_hi, rec_clip, flags,
-                 engine.scratch("row", (pixels,), np.float32))
-        if flags.any():
+                 ops.scratch("row", (pixels,), np.float32))
+        if flags.any() or self._norm_underflow(_tiny_or_degenerate(rec_lo, rec_hi,
+                                                                   self._underflow())):
             return None
         records = batch.records
         if self.clip is not None:
             records += (Record(self.clip, {"lo": rec_clip[:, 0], "hi": rec_clip[:, 1]}),)
         records += (Record(cm, {"lo": rec_lo, "hi": rec_hi}),)
         return batch.replace(data=out, stage=Stage.RGB, records=records)
+
+
+def _tiny_or_degenerate(lo: np.ndarray, hi: np.ndarray, limit: float) -> np.ndarray:
+    """Samples whose colour range is tiny, or the range of a constant map, per sample."""
+    lo64, hi64 = lo.astype(np.float64), hi.astype(np.float64)
+    tiny = np.maximum(np.abs(lo64), np.abs(hi64)) < limit
+    return tiny | ((lo64 == 0) & (hi64 == 1)) | ((lo64 == -1) & (hi64 == 1))
 
 
 def _pictures(target: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
@@ -267,7 +295,7 @@ _NO_IMAGES = np.empty((0, 0), np.uint8)
 
 
 def _key_floats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Float32 values of order keys (see ``_kernels._key_range``)."""
+    """Float32 values of order keys (see ``visheat.engine.compiled.reduce.key_range``)."""
     bits = keys ^ ((keys >> 31) & np.int32(0x7FFFFFFF))
     floats = bits.view(np.float32)
     return floats[:, 0].copy(), floats[:, 1].copy()
@@ -275,7 +303,7 @@ def _key_floats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     """The fused form of ``steps`` for ``batch``, or None when they do not fit it."""
-    if not batch.fast or engine.kernels() is None or not steps:
+    if not batch.fast or kernels() is None or not steps:
         return None
     rest = list(steps)
     overlay = rest.pop() if type(rest[-1]) is AlphaOverlay else None
@@ -289,6 +317,6 @@ def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     clip = rest.pop() if rest and type(rest[-1]) is PercentileClip else None
     resize = rest.pop() if rest and type(rest[-1]) is ResizeToImage else None
     reduction = None
-    if rest and isinstance(rest[-1], _Reduction) and type(rest[-1]).apply is _Reduction.apply:
+    if rest and isinstance(rest[-1], ChannelReduction) and type(rest[-1]).apply is ChannelReduction.apply:
         reduction = rest.pop()
     return FusedTail(tuple(rest), reduction, resize, clip, colormap, overlay)

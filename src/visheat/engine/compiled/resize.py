@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .reduce import _key_range
+from .reduce import key_range
 
 _JIT = {"nogil": True, "cache": True, "boundscheck": False}
 
@@ -62,7 +62,7 @@ def resize_maps(src, wy, y0, y1, wx, x0, x1, out, keys):  # pragma: no cover - c
     for i in range(src.shape[0]):
         resize_one(src[i], wy, y0, y1, wx, x0, x1, tmp, out[i])
         if keys.shape[0] > 0:
-            keys[i, 0], keys[i, 1] = _key_range(out[i].ravel().view(np.int32),
+            keys[i, 0], keys[i, 1] = key_range(out[i].ravel().view(np.int32),
                                                 np.int32(0x7FFFFFFF), np.int32(-0x80000000))
 
 

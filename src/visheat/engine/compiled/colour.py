@@ -89,7 +89,7 @@ def _blend(heat, image, wa, wb, out):  # pragma: no cover - compiled
 
 
 @nb.njit(**_JIT)
-def _blend_into(image, wa, wb, out):  # pragma: no cover - compiled
+def blend_into(image, wa, wb, out):  # pragma: no cover - compiled
     """:func:`_blend` with the colours already in ``out`` (two arrays: one alias check)."""
     for q in range(out.shape[0]):
         s = np.uint32(np.uint32(image[q]) * wb) + np.uint32(np.uint32(out[q]) * wa)
@@ -111,7 +111,7 @@ def colorize_blend_u8(m, a, b, lo, hi, lut32, image, weight, out):  # pragma: no
     for i in range(m.shape[0]):
         scale = np.float32(size - 1) / (b[i] - a[i])
         colour_sample(m[i], lo[i], hi[i], a[i], scale, lut32, out[i], idx)
-        _blend_into(image[i], wa, wb, out[i])
+        blend_into(image[i], wa, wb, out[i])
 
 
 @nb.njit(**_JIT)

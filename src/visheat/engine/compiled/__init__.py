@@ -3,7 +3,7 @@
 Every kernel releases the GIL and works on one sample at a time, in blocks small
 enough for the L1 cache. Only float32 maps reach them: the 8-bit path computes
 in float32, which resolves a 65 536-entry colour table with room to spare.
-:mod:`visheat.engine` holds the numpy twin of each one.
+The transform modules hold the numpy definition of each; :mod:`visheat.engine.ops` calls these.
 """
 
 from .colour import blend_u8, blend_u8_planes, colorize_blend_u8, colorize_u8

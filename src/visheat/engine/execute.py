@@ -11,18 +11,25 @@ the whole batch at once.
 from __future__ import annotations
 
 import functools
-import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
+from ..batch import Batch, Record, Stage
+from ..pipeline import Transform
+from ..pipeline import apply_steps as apply_in_order
 from . import fusion
-from ._errors import check_number
-from .batch import Batch, Record, Stage
+from .registry import apply_step
+from .threads import map_threads
+
+
+def apply_steps(steps: Sequence[Transform], batch: Batch, offset: int = 0,
+                total: int | None = None) -> Batch:
+    """:func:`visheat.pipeline.apply_steps` with the engine's kernels where it has them."""
+    return apply_in_order(steps, batch, offset, total, apply=apply_step)
+
 
 #: Bytes of input per chunk: large enough to amortise per-chunk Python work,
 #: small enough to stay in the last-level cache.
@@ -31,102 +38,6 @@ CHUNK_BYTES = 1 << 23
 PARALLEL_BYTES = 1 << 20
 #: Fused pipelines run in chunks this many times larger (see _run_fused).
 FUSED_CHUNKS = 8
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
-def default_threads() -> int:
-    """Threads ``heatmap(..., threads=None)`` uses: ``VISHEAT_THREADS``, else every usable CPU."""
-    value = os.environ.get("VISHEAT_THREADS", "").strip()
-    if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            raise ValueError(f"VISHEAT_THREADS: expected a whole number of threads; got {value!r}.") \
-                from None
-    return usable_cpus()
-
-
-def resolve_threads(threads: Any) -> int:
-    """A ``threads=`` argument as a count: None is :func:`default_threads`."""
-    if threads is None:
-        return default_threads()
-    return int(check_number("threads", threads, low=1, integer=True))
-
-
-_pools: dict[int, ThreadPoolExecutor] = {}
-_pools_lock = threading.Lock()
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A thread pool kept for the life of the process (starting threads per call costs more
-    than a small batch takes)."""
-    with _pools_lock:
-        pool = _pools.get(workers)
-        if pool is None:
-            pool = _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="visheat")
-        return pool
-
-
-def map_threads(fn: Callable[[Any], Any], items: Sequence[Any], threads: int) -> list[Any]:
-    """``[fn(item) for item in items]`` on ``threads`` threads, the calling one included.
-
-    The caller works too instead of waiting (it is already running; a pool
-    thread has to be woken), and every thread takes the next item when it is
-    done, so uneven items balance out. Results keep the items' order; after an
-    error no new item starts, and the first error is raised.
-    """
-    if threads <= 1 or len(items) <= 1:
-        return [fn(item) for item in items]
-    results: list[Any] = [None] * len(items)
-    errors: list[BaseException] = []
-    order = iter(range(len(items)))
-    lock = threading.Lock()
-
-    def work() -> None:
-        while not errors:
-            with lock:
-                i = next(order, None)
-            if i is None:
-                return
-            try:
-                results[i] = fn(items[i])
-            except BaseException as err:  # re-raised in the caller
-                errors.append(err)
-
-    helpers = [_pool(threads - 1).submit(work) for _ in range(min(threads, len(items)) - 1)]
-    work()
-    for helper in helpers:
-        helper.result()
-    if errors:
-        raise errors[0]
-    return results
-
-
-def apply_steps(steps: Sequence[Any], batch: Batch, offset: int = 0,
-                total: int | None = None) -> Batch:
-    """Apply ``steps`` in order; a step's error is re-raised with its position.
-
-    ``offset`` and ``total`` place ``steps`` inside a longer pipeline (for the
-    messages) when a pipeline is applied in parts.
-    """
-    total = len(steps) if total is None else total
-    for i, step in enumerate(steps):
-        try:
-            batch = step.apply(batch)
-        except (ValueError, TypeError) as err:
-            if total == 1 or getattr(err, "_visheat_step", False):
-                raise
-            raised = type(err)(f"step {offset + i + 1} of the pipeline, {step!r}: {err}")
-            raised._visheat_step = True  # type: ignore[attr-defined]
-            raise raised from err
-    return batch
 
 
 def _chunk_bounds(batch: Batch, chunk_bytes: int, threads: int = 1) -> list[tuple[int, int]]:
@@ -152,8 +63,8 @@ def _chunk_bounds(batch: Batch, chunk_bytes: int, threads: int = 1) -> list[tupl
     return bounds + [(i, min(batch.n, i + size)) for i in range(start, batch.n, size)]
 
 
-def run(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int = 1,
-        check: Callable[[np.ndarray], None] | None = None) -> Batch | Ragged:
+def run_batch(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, threads: int = 1,
+              check: Callable[[np.ndarray], None] | None = None) -> Batch | Ragged:
     """Run ``pipe`` on ``batch``, chunk by chunk when the result allows it.
 
     The output is the same as ``pipe.apply(batch)``: per-sample steps give

@@ -1,0 +1,107 @@
+"""Kernels for single steps, registered by transform type (see :mod:`.registry`).
+
+Each kernel does what its transform's ``apply`` does, with a compiled loop
+from :mod:`.ops`, and returns None whenever that loop does not cover the input
+(kernels not loaded yet, another dtype, an unusual range): the transform's own
+numpy code then runs, and raises its usual errors. Fused pipeline tails are in
+:mod:`.fusion`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..batch import Batch, Stage, per_sample_rows
+from ..clipping import PercentileClip, sample_quantiles
+from ..colormaps import RangeColormap, lut_packed, table_scales_finite
+from ..geometry import ResizeToImage, common_image_size
+from ..overlay import AlphaOverlay, alpha_for
+from ..reductions import ChannelReduction, underflow_limit
+from ..resize import OPENCV_METHODS, check_resize
+from ..scaling import Resize, target_size
+from . import ops
+from .jit import kernels as compiled_kernels
+from .registry import register_kernel
+
+
+@register_kernel(ChannelReduction)
+def reduce_channels(step: ChannelReduction, batch: Batch) -> Batch | None:
+    if batch.stage is not Stage.VALUES:
+        return None
+    maps = ops.reduce_channels(batch.data, step.how)
+    if maps is None:
+        return None
+    if step.how == "norm" and maps.size and bool(
+            (per_sample_rows(maps).max(axis=1) < underflow_limit(maps.dtype)).any()):
+        return None  # squares may have underflowed: the numpy code rescales such samples
+    return batch.replace(data=maps, stage=Stage.MAP)
+
+
+@register_kernel(PercentileClip)
+def percentile_clip(step: PercentileClip, batch: Batch) -> Batch | None:
+    if compiled_kernels() is None:
+        return None
+    bounds = sample_quantiles(batch.data, (step.lower, step.upper), order=ops.order_statistics)
+    lo, hi = bounds[:, 0], bounds[:, 1]
+    if batch.fast:
+        rows = ops.clip_rows(per_sample_rows(batch.data), lo, hi)
+        if rows is not None:
+            data = rows.reshape(batch.data.shape)
+            return batch.replace(data=data).with_record(step, lo=lo, hi=hi)
+    return step.clip(batch, lo, hi)
+
+
+@register_kernel(RangeColormap)
+def colorize(step: RangeColormap, batch: Batch) -> Batch | None:
+    if not batch.fast or batch.data.dtype != np.float32 or compiled_kernels() is None:
+        return None
+    m = step.work_map(batch.data)
+    if m.dtype != np.float32:
+        return None
+    lo, hi = step.value_range(m)  # refuses NaN and infinities, as apply does
+    packed = lut_packed(step.name)
+    if not table_scales_finite(lo, hi, len(packed)):
+        return None
+    rgb = ops.colorize_u8(m, lo, hi, packed, batch.out)
+    if rgb is None:
+        return None
+    return batch.replace(data=rgb, stage=Stage.RGB).with_record(step, lo=lo, hi=hi)
+
+
+@register_kernel(AlphaOverlay)
+def alpha_overlay(step: AlphaOverlay, batch: Batch) -> Batch | None:
+    images = batch.images
+    if not batch.fast or not isinstance(images, np.ndarray) or images.shape != batch.data.shape:
+        return None
+    blended = ops.blend_u8(batch.data, images, alpha_for(step.alpha, batch), batch.out)
+    return None if blended is None else batch.replace(data=blended)
+
+
+def _resized(batch: Batch, size: tuple[int, int], method: str, argument: str) -> Batch | None:
+    """The 8-bit path's resize of a map or of uint8 pictures, or None."""
+    data = batch.data
+    if (not batch.fast or batch.stage is Stage.VALUES or method in OPENCV_METHODS
+            or tuple(data.shape[1:3]) == tuple(size)):
+        return None
+    check_resize(data.shape, size, 1, argument)
+    if batch.stage is Stage.MAP and data.dtype.kind == "f":
+        maps = ops.resize_maps(data, size, method)
+        return None if maps is None else batch.replace(data=maps.astype(data.dtype, copy=False))
+    if batch.stage is Stage.RGB and data.dtype == np.uint8:
+        pictures = ops.resize_pictures(data, size, method)
+        return None if pictures is None else batch.replace(data=pictures)
+    return None
+
+
+@register_kernel(ResizeToImage)
+def resize_to_image(step: ResizeToImage, batch: Batch) -> Batch | None:
+    if batch.images is None:
+        return None
+    return _resized(batch, common_image_size(batch), step.method, "images")
+
+
+@register_kernel(Resize)
+def resize(step: Resize, batch: Batch) -> Batch | None:
+    if batch.stage is Stage.VALUES:
+        return None
+    return _resized(batch, target_size(step.size, *batch.data.shape[1:3]), step.method, "size")
