@@ -33,6 +33,11 @@ else:  # pragma: no cover - Python 3.10 has no dataclass_transform; it only info
 
 ALL_STAGES = frozenset(Stage)
 
+def _fields_of(obj: Any) -> tuple[dataclasses.Field[Any], ...]:
+    """``dataclasses.fields`` of a transform (every subclass is a dataclass)."""
+    return dataclasses.fields(obj)
+
+
 #: visheat's own transform classes by name: the names a pipeline's text form may use.
 BUILT_IN: dict[str, type] = {}
 
@@ -125,7 +130,7 @@ class Transform:
         # frozen by Transform's own __setattr__, so that a later @dataclass(frozen=True)
         # may add its own without "Cannot overwrite attribute __setattr__"
         del cls.__setattr__, cls.__delattr__
-        for f in dataclasses.fields(cls):  # keep options keyword-only under a second decorator
+        for f in _fields_of(cls):  # keep options keyword-only under a second decorator
             if f.kw_only and f.name in cls.__dict__:
                 setattr(cls, f.name, f)
         for name in ("__repr__", "__eq__", "__hash__"):
@@ -213,7 +218,7 @@ class Transform:
 
     # -- identity, printing, pickling ---------------------------------------
     def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+        return tuple(getattr(self, f.name) for f in _fields_of(self))
 
     def __eq__(self, other: Any) -> bool:
         if type(self) is not type(other):
@@ -225,7 +230,7 @@ class Transform:
 
     def __repr__(self) -> str:
         args = []
-        for f in dataclasses.fields(self):
+        for f in _fields_of(self):
             value = getattr(self, f.name)
             if not f.kw_only:
                 args.append(_literal_repr(value))
@@ -234,7 +239,7 @@ class Transform:
         return f"{type(self).__name__}({', '.join(args)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values = {f.name: getattr(self, f.name) for f in _fields_of(self)}
         return (_rebuild, (type(self), values))
 
 
@@ -273,6 +278,8 @@ class Pipeline(Transform):
     """
 
     steps: tuple[Transform, ...]
+    if TYPE_CHECKING:  # set in __init__; not a field
+        _stages: tuple[frozenset[Stage], frozenset[Stage]]
 
     def __init__(self, *steps: Transform) -> None:
         flat: list[Transform] = []
@@ -407,7 +414,7 @@ def apply_steps(steps: Sequence[Transform], batch: Batch, offset: int = 0,
             if total == 1 or getattr(err, "_visheat_step", False):
                 raise
             raised = type(err)(f"step {offset + i + 1} of the pipeline, {step!r}: {err}")
-            raised._visheat_step = True  # type: ignore[attr-defined]
+            raised._visheat_step = True  # type: ignore[union-attr]
             raise raised from err
     return batch
 

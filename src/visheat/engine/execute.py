@@ -77,7 +77,7 @@ def run_batch(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, thread
     steps = list(pipe.steps) if hasattr(pipe, "steps") else [pipe]
     fused = fusion.plan(steps, batch)
     shape = fused.picture_shape(batch) if fused is not None else None
-    if shape is not None and batch.n > 1:
+    if fused is not None and shape is not None and batch.n > 1:
         return _run_fused(fused, steps, batch, shape, chunk_bytes, threads, check)
     bounds = _chunk_bounds(batch, chunk_bytes, threads)
     if len(bounds) <= 1 or not all(step.is_per_sample() for step in steps):

@@ -51,7 +51,7 @@ class FusedTail:
     """The fusable end of a pipeline: ``prefix`` runs as usual, the rest fused."""
 
     prefix: tuple[Any, ...]
-    reduction: Any | None
+    reduction: ChannelReduction | None
     resize: ResizeToImage | None
     clip: PercentileClip | None
     colormap: Any
@@ -132,7 +132,8 @@ class FusedTail:
         else:
             maps = k.as_rows(data)
         if resize_to is not None:
-            resized = ops.resize_maps(maps.reshape((n,) + size), resize_to, self.resize.method,
+            method = self.resize.method if self.resize is not None else "bilinear"
+            resized = ops.resize_maps(maps.reshape((n,) + size), resize_to, method,
                                        keys, ops.scratch("resized", (n,) + resize_to,
                                                             np.float32))
             if resized is None:
@@ -207,6 +208,8 @@ class FusedTail:
         x, maps, small, taps = _NO_VALUES, _NO_MAPS, _NO_SMALL, _NO_TAPS
         how = 0
         if batch.stage is Stage.VALUES and data.shape[1] > 1:
+            if self.reduction is None:
+                return None
             how = k.REDUCTIONS[self.reduction.how]
             values = np.ascontiguousarray(data).reshape(n, data.shape[1], 1, -1)
             if resize_to is None:
@@ -222,9 +225,10 @@ class FusedTail:
             else:
                 mode, small = k.RESIZE, rows.reshape((n,) + size_in)
         if mode == k.RESIZE:
-            taps = kernel_taps(size_in, size, self.resize.method)
-            if taps is None:
+            found = kernel_taps(size_in, size, self.resize.method) if self.resize else None
+            if found is None:
                 return None
+            taps = found
         low = high = _NO_RANKS
         gammas = np.zeros(2)
         if self.clip is not None:
@@ -287,7 +291,7 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 _NO_VALUES = np.empty((0, 1, 1, 1), np.float32)
 _NO_MAPS = np.empty((0, 1), np.float32)
 _NO_SMALL = np.empty((0, 1, 1), np.float32)
-_NO_TAPS = (_read_only(np.zeros((1, 1), np.float32)), _read_only(np.zeros(1, np.intp)),
+_NO_TAPS: tuple[np.ndarray, ...] = (_read_only(np.zeros((1, 1), np.float32)), _read_only(np.zeros(1, np.intp)),
             _read_only(np.ones(1, np.intp)), _read_only(np.zeros((1, 1), np.float32)),
             _read_only(np.zeros(1, np.intp)), _read_only(np.ones(1, np.intp)))
 _NO_RANKS = np.zeros(0, np.int64)

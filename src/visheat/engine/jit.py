@@ -30,6 +30,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 MODES = {"0": "off", "off": "off", "false": "off", "no": "off",
          "": "background", "1": "background", "on": "background", "true": "background",
@@ -69,8 +70,11 @@ def mode() -> str:
     return found
 
 
-def kernels() -> ModuleType | None:
-    """The compiled kernels module if it is loaded (never blocks in the default mode)."""
+def kernels() -> Any:
+    """The compiled kernels module if it is loaded, else None (never blocks by default).
+
+    Typed ``Any``: the module's functions are numba dispatchers, opaque to type checkers.
+    """
     found = mode()
     if found == "off":
         return None
@@ -103,7 +107,7 @@ def _import() -> ModuleType:
         import numba
     except Exception as err:  # ImportError, or numba refusing this Python/numpy
         raise RuntimeError(f"numba could not be imported: {err}") from None
-    if numba.config.DISABLE_JIT:
+    if getattr(numba.config, "DISABLE_JIT", False):
         raise RuntimeError("numba's JIT is turned off (NUMBA_DISABLE_JIT=1)")
     try:
         from . import compiled

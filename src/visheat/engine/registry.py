@@ -19,7 +19,8 @@ from ..batch import Batch
 from ..pipeline import Transform
 
 Kernel = Callable[[Transform, Batch], "Batch | None"]
-K = TypeVar("K", bound=Kernel)
+# kernels may declare the transform type they serve, hence Callable[..., ...] here
+K = TypeVar("K", bound=Callable[..., "Batch | None"])
 
 _KERNELS: dict[type, Kernel] = {}
 
@@ -60,7 +61,7 @@ def kernel_for(step: Transform) -> Kernel | None:
     for base in cls.__mro__:
         kernel = _KERNELS.get(base)
         if kernel is not None:
-            return kernel if cls.apply is base.apply else None
+            return kernel if getattr(cls, "apply") is getattr(base, "apply") else None
     return None
 
 

@@ -42,11 +42,13 @@ def as_heatmaps(heatmaps: Any, argument: str = "heatmaps") -> tuple[np.ndarray, 
 
 def as_size(size: Any, argument: str = "size") -> tuple[int, int]:
     """``(H, W)`` of a heatmap, both positive integers."""
+    if isinstance(size, (str, bytes)):
+        raise value_error(argument, "a pair (H, W) of positive integers", size)
     try:
-        h, w = (int(v) for v in size) if not isinstance(size, (str, bytes)) else (None, None)
+        h, w = (int(v) for v in size)
     except (TypeError, ValueError):
         raise value_error(argument, "a pair (H, W) of positive integers", size) from None
-    if h is None or h < 1 or w < 1 or any(float(v) != int(v) for v in size):
+    if h < 1 or w < 1 or any(float(v) != int(v) for v in size):
         raise value_error(argument, "a pair (H, W) of positive integers", size)
     return h, w
 

@@ -127,7 +127,7 @@ class Convention:
         return (w / ww, h / hh)
 
 
-_COMMON_REF = dict(offset=0.0, reference_ints=True, clip="window")
+_COMMON_REF: dict[str, Any] = dict(offset=0.0, reference_ints=True, clip="window")
 
 #: The named presets, read-only. ``visheat`` is the default everywhere.
 CONVENTIONS: MappingProxyType[str, Convention] = MappingProxyType({c.name: c for c in [

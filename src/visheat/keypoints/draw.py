@@ -53,13 +53,18 @@ def _as_points(points: Any) -> np.ndarray:
     return arr
 
 
+def _rgb_tuple(rgb: Any) -> tuple[float, float, float]:
+    r, g, b = (round(float(c), 6) for c in rgb)
+    return r, g, b
+
+
 def _as_colors(colors: Any, k: int) -> tuple[tuple[float, float, float], ...] | None:
     if colors is None:
         return None
     from matplotlib.colors import to_rgb
 
     try:
-        table = tuple(tuple(round(float(c), 6) for c in to_rgb(color)) for color in colors)
+        table = tuple(_rgb_tuple(to_rgb(color)) for color in colors)
     except (TypeError, ValueError):
         raise value_error("colors", "one matplotlib colour per keypoint", colors) from None
     if len(table) != k:

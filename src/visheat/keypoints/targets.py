@@ -209,10 +209,10 @@ def _inside(mu: np.ndarray, size: tuple[int, int], sigma: float, kind: str,
         if conv.clip == "none":
             return np.ones(mu.shape[:-1], dtype=bool)
         if conv.clip == "extent":
-            return ((mu >= -0.5) & (mu <= limits - 0.5)).all(axis=-1)
+            return np.asarray(((mu >= -0.5) & (mu <= limits - 0.5)).all(axis=-1))
         r = conv.window * sigma
         if kind == "unbiased" or not conv.reference_ints:
             lo, hi = mu - r, mu + r + 1
         else:
             lo, hi = _window(mu, sigma, conv)[:2]
-        return ((lo < limits) & (hi >= 0)).all(axis=-1)
+        return np.asarray(((lo < limits) & (hi >= 0)).all(axis=-1))
