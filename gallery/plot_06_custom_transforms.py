@@ -2,13 +2,12 @@
 Your own transform
 ==================
 
-A transform is a frozen dataclass with one method, ``apply(batch)``. This one
+A transform is a subclass of ``Transform`` (a frozen dataclass by itself, no decorator)
+with one method, ``apply(batch)``. This one
 smooths a map with a box filter; it declares that it takes maps, so a pipeline that
 puts it after the colormap fails when it is built. A step that chooses a value range
 records it, so colour bars stay truthful.
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,7 +16,6 @@ from visheat import (CenteredColormap, Pipeline, Stage, SumReduction, Transform,
 from visheat.sample_data import load_sample
 
 
-@dataclass(frozen=True)
 class BoxSmooth(Transform):
     """Average each map over a ``size`` x ``size`` window (edges repeat)."""
 
