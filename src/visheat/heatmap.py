@@ -121,6 +121,8 @@ def _render(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dt
     data, stage = read_batch(x, layout)
     check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
     imgs = None if images is None else to_images(images, data.shape[0])
+    if isinstance(imgs, tuple) and not imgs:  # an empty batch with an empty list of images:
+        imgs = np.zeros((0,) + data.shape[-2:] + (3,), np.uint8)  # none asks for another size
     grid = None
     if channels == "separate":
         data, stage, imgs, grid = _split_channels(data, stage, imgs)
