@@ -1085,6 +1085,31 @@ def test_a_writer_keeps_the_temporaries_of_another_running_writer(files, tmp_pat
                                                                      for i in range(40)]
 
 
+# -- installations -----------------------------------------------------------------------------
+
+def declared_floors() -> dict[str, str]:
+    """``name -> version`` of every ``name>=version`` in pyproject's ``dependencies``."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S)
+    return dict(re.findall(r'"([A-Za-z0-9_.-]+)>=([0-9][^",;]*)"', block[1]))
+
+
+@row("DEP-01")
+def test_the_floor_environment_pins_every_declared_floor():
+    pins = {}
+    for line in (ROOT / ".ci" / "floors.txt").read_text(encoding="utf-8").splitlines():
+        found = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)$", line.split("#")[0].strip())
+        if found:
+            pins[found[1].lower()] = found[2]
+    floors = {name.lower(): version for name, version in declared_floors().items()}
+    assert floors and set(floors) <= set(pins), sorted(set(floors) - set(pins))
+    for name, version in floors.items():  # 1.24 is pinned as 1.24 or 1.24.0
+        assert pins[name].split(".")[:len(version.split("."))] == version.split("."), name
+        assert set(pins[name].split(".")[len(version.split(".")):]) <= {"0"}, name
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -q -c .ci/floors.txt -e ".[test]"' in ci  # and CI installs them
+
+
 # -- the interruption bar -----------------------------------------------------------------------
 
 def gallery_command(inputs: Path, out: Path, *extra: str) -> list[str]:
