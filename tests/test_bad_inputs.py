@@ -1059,19 +1059,25 @@ def test_the_longest_legal_names_are_written(files, tmp_path):
 def test_a_writer_keeps_the_temporaries_of_another_running_writer(files, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    other, killed = (subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+                     for _ in range(2))
     try:
         theirs = out / f".00000.png.{other.pid:06x}abcdef.tmp"  # a running writer's file
         theirs.write_bytes(b"half")
         dead = out / ".00001.png.ffffffabcdef.tmp"  # a writer that no longer runs
         dead.write_bytes(b"half")
+        killed.kill()  # killed, not yet reaped by its parent (a zombie): it runs no more
+        time.sleep(0.5)
+        zombie = out / f".00001.png.{killed.pid:06x}abcdef.tmp"
+        zombie.write_bytes(b"half")
         done = run_cli(["render", str(files / "x.npy"), "--out", str(out), "--overwrite",
                         "--quiet"])
         assert done.returncode == 0, done.stderr
-        assert theirs.read_bytes() == b"half" and not dead.exists()
+        assert theirs.read_bytes() == b"half" and not dead.exists() and not zombie.exists()
     finally:
-        other.kill()
-        other.wait()
+        for process in (other, killed):
+            process.kill()
+            process.wait()
     # two real writers on one folder, each replacing the other's files: both succeed
     np.save(tmp_path / "many.npy", RNG.normal(size=(40, 3, 16, 16)))
     args = [sys.executable, "-m", "visheat.cli", "render", str(tmp_path / "many.npy"), "--out",

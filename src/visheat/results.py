@@ -267,7 +267,11 @@ def _writer_alive(pid: int) -> bool:
         return False
     except OSError:  # another user's process (EPERM): alive
         return True
-    return True
+    try:  # a killed writer that its parent has not reaped yet (a zombie) runs no more
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (macOS): alive
+        return True
 
 
 def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
