@@ -84,7 +84,7 @@ def _check_depth(step: ast.expr) -> None:
     Python's parser accepts a chain of a thousand ``+`` as one deep tree; reading or quoting
     it (``ast.unparse``) recurses once per level, so it is measured here without recursion.
     """
-    todo = [(step, 1)]
+    todo: list[tuple[ast.AST, int]] = [(step, 1)]
     while todo:
         node, depth = todo.pop()
         if depth > MAX_STEP_DEPTH:
