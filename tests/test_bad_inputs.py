@@ -35,6 +35,7 @@ from visheat import (AlphaOverlay, AvgPool, BoxRenormalize, CenteredColormap, Co
                      PermuteDims, Pipeline, Resize, ResizeImageToHeatmap, ResizeToImage,
                      SumReduction, ToUnitRange, Unletterbox, Unpad, combine_cams, figure,
                      heatmap, heatmap_batches, letterbox, save_heatmaps, write_gallery)
+from visheat import Heatmaps
 from visheat import keypoints as kp
 from visheat._colordata import get_table
 from visheat.cli import main
@@ -351,6 +352,12 @@ ERRORS = {
     "KP-14": case(lambda m: kp.find_global_peaks(m, refine="quadratic"), M),
     "KP-15": case(lambda m: kp.decode(m, convention="mmpose"), M),
     "KP-16": case(lambda: kp.gaussian_heatmaps([[1, 2]], (8, 8), 1.0, visible="yes")),
+    # the second probe (issue 17)
+    "TP-69": case(lambda m: heatmap(m, Crop(4, 0, 4, 0) | ExtremaColormap(), layout="NHW"), M),
+    "SIZE-18": case(lambda m: Resize(1e308)(m), M),
+    "SIZE-19": case(lambda m: Pad(10**400)(m), M),
+    "PIPE-26": case(lambda: Pipeline.parse("NormReduction() | " + "1+" * 900 + "1")),
+    "GAL-19": case(lambda: Heatmaps(np.zeros((2, 0, 8, 3), np.uint8)).save(UNUSED)),
 }
 
 
@@ -418,6 +425,17 @@ def test_an_empty_batch_gives_no_pictures():
         x = np.zeros((0, 8, 8)) if pipe == "gradcam" else np.zeros((0, 3, 8, 8))
         out = pictures(x, images, pipe, layout=layout, dtype=np.uint8)
         assert out.shape == (0, 8, 8, 3) and out.dtype == np.uint8
+
+
+@row("IN-17")
+def test_an_empty_batch_with_an_empty_list_of_images_gives_no_pictures():
+    overlays = ["cam", "gradcam", ExtremaColormap() | AlphaOverlay(0.5), HeatAlphaOverlay()]
+    for pipe in overlays:
+        for images in ([], ()):
+            out = pictures(np.zeros((0, 8, 8)), images, pipe, layout="NHW", dtype=np.uint8)
+            assert out.shape == (0, 8, 8, 3) and out.dtype == np.uint8, pipe
+    out = pictures(np.zeros((0, 3, 5, 7)), [], "attribution", dtype=np.float32)
+    assert out.shape == (0, 5, 7, 3) and out.dtype == np.float32
 
 
 @row("IN-04")
@@ -528,6 +546,25 @@ def test_ndarray_subclasses_read_as_plain_arrays():
 @row("FW-01")
 def test_tensors_that_require_grad_are_detached():
     assert np.array_equal(pictures(Tensor(X, requires_grad=True)), pictures(X))
+
+
+@row("FW-06")
+def test_image_tensors_that_require_grad_are_detached():
+    maps, image = readonly(M), RNG.random((8, 8, 3))
+    expected = pictures(maps, image, "cam", layout="NHW")
+    assert np.array_equal(pictures(maps, Tensor(image, requires_grad=True), "cam", layout="NHW"),
+                          expected)
+    assert np.array_equal(pictures(maps, [Tensor(image, requires_grad=True)] * 2, "cam",
+                                   layout="NHW"), expected)
+
+
+def test_torch_image_tensors_that_require_grad_are_detached():
+    torch = pytest.importorskip("torch")
+    image = torch.rand(2, 8, 8, 3, dtype=torch.float64, requires_grad=True)
+    out = pictures(M, image, ExtremaColormap() | AlphaOverlay(0.5), layout="NHW")
+    assert np.array_equal(out, pictures(M, image.detach().numpy().copy(),
+                                        ExtremaColormap() | AlphaOverlay(0.5), layout="NHW"))
+    assert image.requires_grad and image.grad is None  # the caller's tensor is untouched
 
 
 @row("FW-02")
@@ -949,12 +986,134 @@ def test_save_heatmaps_labels_stay_in_the_folder(tmp_path):
 def test_only_hidden_temporaries_are_cleaned_up(tmp_path):
     from visheat.results import remove_temporaries
 
-    names = [".a.png.0123456789ab.tmp", ".a.png.tmp", "a.png.0123456789ab.tmp", "b.tmp", "c.png"]
+    # ffffff: a process id above every system's pid_max (2**22), so its writer has ended
+    names = [".a.png.ffffff6789ab.tmp", ".a.png.tmp", "a.png.ffffff6789ab.tmp", "b.tmp", "c.png"]
     for name in names:
         (tmp_path / name).write_text("x")
     removed = remove_temporaries(tmp_path)
-    assert [p.name for p in removed] == [".a.png.0123456789ab.tmp"]
+    assert [p.name for p in removed] == [".a.png.ffffff6789ab.tmp"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
+
+
+# -- writing: deep text, full disks, long names, two writers (issue 17) --------------------------
+
+def run_cli(args: list[str], timeout: float = 120, preamble: str = "") -> subprocess.CompletedProcess:
+    """``visheat ARGS`` in its own process (a crash or hang cannot take the suite with it)."""
+    code = f"import sys\n{preamble}\nfrom visheat.cli import main\nsys.exit(main({args!r}))"
+    return subprocess.run([sys.executable, "-c", code], check=False, env=environment(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@row("CLI-32")
+def test_a_deep_pipe_expression_exits_2_without_a_traceback(files, tmp_path):
+    done = run_cli(["render", str(files / "x.npy"), "--out", str(tmp_path / "out"), "--pipe",
+                    "NormReduction() | " + "1+" * 900 + "1"])
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert message_pattern(documented("CLI-32", EXIT)["message"]).match(done.stderr), done.stderr
+
+
+@row("CLI-33")
+def test_a_failed_write_names_the_file_and_leaves_no_temporary(files, tmp_path):
+    # RLIMIT_FSIZE makes the kernel refuse writes past 2000 bytes (EFBIG), as a full disk
+    # refuses them (ENOSPC): a real failed write, in a process of its own
+    limit = ("import resource, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+             "resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))")
+    out = tmp_path / "out"
+    np.save(tmp_path / "big.npy", RNG.normal(size=(2, 3, 64, 64)))  # PNGs of ~10 KB
+    done = run_cli(["render", str(tmp_path / "big.npy"), "--out", str(out)], preamble=limit)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1 and "Errno" not in done.stderr
+    assert message_pattern(documented("CLI-33", EXIT)["message"]).match(done.stderr), done.stderr
+    assert str(out / "00000.png") in done.stderr
+    assert list(out.iterdir()) == []  # neither the file nor its temporary
+
+
+def test_write_errors_name_the_file_not_the_temporary(tmp_path):
+    from visheat.results import write_atomic
+
+    target = tmp_path / "no-such-folder" / "x.png"
+    with pytest.raises(FileNotFoundError) as info:
+        write_atomic(target, b"x")
+    assert info.value.filename == str(target) and ".tmp" not in str(info.value)
+
+
+@row("CLI-34")
+def test_the_longest_legal_names_are_written(files, tmp_path):
+    from visheat.results import write_atomic
+
+    room = os.pathconf(tmp_path, "PC_NAME_MAX")
+    name = "p" * (room - len("_0.png")) + "_{index}.png"  # names of exactly NAME_MAX bytes
+    done = run_cli(["render", str(files / "x.npy"), "--out", str(tmp_path / "out"), "--pattern",
+                    name, "--quiet"])
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == [name.format(index=i) for i in range(2)]
+    assert {len(os.fsencode(n)) for n in written} == {room}
+    umlaut = "ä" * ((room - 4) // 2) + ".png"  # two bytes a letter: the limit in bytes
+    write_atomic(tmp_path / umlaut, b"x")
+    assert (tmp_path / umlaut).read_bytes() == b"x" and len(list(tmp_path.iterdir())) == 2
+
+
+@row("CLI-35")
+def test_a_writer_keeps_the_temporaries_of_another_running_writer(files, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    other, killed = (subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+                     for _ in range(2))
+    try:
+        theirs = out / f".00000.png.{other.pid:06x}abcdef.tmp"  # a running writer's file
+        theirs.write_bytes(b"half")
+        dead = out / ".00001.png.ffffffabcdef.tmp"  # a writer that no longer runs
+        dead.write_bytes(b"half")
+        killed.kill()  # killed, not yet reaped by its parent (a zombie): it runs no more
+        time.sleep(0.5)
+        zombie = out / f".00001.png.{killed.pid:06x}abcdef.tmp"
+        zombie.write_bytes(b"half")
+        done = run_cli(["render", str(files / "x.npy"), "--out", str(out), "--overwrite",
+                        "--quiet"])
+        assert done.returncode == 0, done.stderr
+        assert theirs.read_bytes() == b"half" and not dead.exists() and not zombie.exists()
+    finally:
+        for process in (other, killed):
+            process.kill()
+            process.wait()
+    # two real writers on one folder, each replacing the other's files: both succeed
+    np.save(tmp_path / "many.npy", RNG.normal(size=(40, 3, 16, 16)))
+    args = [sys.executable, "-m", "visheat.cli", "render", str(tmp_path / "many.npy"), "--out",
+            str(tmp_path / "both"), "--overwrite", "--quiet", "--batch-size", "1"]
+    writers = [subprocess.Popen(args, env=environment(), stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    for writer in writers:
+        _, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0 and ".tmp" not in err, err
+    assert sorted(p.name for p in (tmp_path / "both").iterdir()) == [f"{i:05d}.png"
+                                                                     for i in range(40)]
+
+
+# -- installations -----------------------------------------------------------------------------
+
+def declared_floors() -> dict[str, str]:
+    """``name -> version`` of every ``name>=version`` in pyproject's ``dependencies``."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S)
+    return dict(re.findall(r'"([A-Za-z0-9_.-]+)>=([0-9][^",;]*)"', block[1]))
+
+
+@row("DEP-01")
+def test_the_floor_environment_pins_every_declared_floor():
+    pins = {}
+    for line in (ROOT / ".ci" / "floors.txt").read_text(encoding="utf-8").splitlines():
+        found = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)$", line.split("#")[0].strip())
+        if found:
+            pins[found[1].lower()] = found[2]
+    floors = {name.lower(): version for name, version in declared_floors().items()}
+    assert floors and set(floors) <= set(pins), sorted(set(floors) - set(pins))
+    for name, version in floors.items():  # 1.24 is pinned as 1.24 or 1.24.0
+        assert pins[name].split(".")[:len(version.split("."))] == version.split("."), name
+        assert set(pins[name].split(".")[len(version.split(".")):]) <= {"0"}, name
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'install -q -c .ci/floors.txt -e ".[test]"' in ci  # and CI installs them
 
 
 # -- the interruption bar -----------------------------------------------------------------------
@@ -1031,4 +1190,4 @@ def test_every_row_has_a_test_and_every_test_a_row():
     assert len(ROWS) >= 60
     for row_id in PICTURES:
         assert not ERROR.match(ROWS[row_id]) and not EXIT.match(ROWS[row_id]) or row_id in (
-            "CLI-16", "CLI-25", "CLI-26"), f"{row_id} documents an error but tests a picture"
+            "CLI-16", "CLI-25", "CLI-26", "CLI-32", "CLI-33"), f"{row_id} documents an error but tests a picture"

@@ -85,7 +85,9 @@ def test_panels_are_image_heatmap_and_overlay_with_titles():
     assert np.array_equal(heat.images[0].get_array(), h.to_numpy()[1])
     assert np.array_equal(over.images[0].get_array(), blend(h.to_numpy()[1], IMAGES[1], 0.3))
     assert over.images[0].get_array().shape == (48, 48, 3)  # resized to the image
-    titles = [sf._suptitle.get_text() for sf in fig.subfigs if sf._suptitle is not None]
+    cells = sorted(fig.subfigs, key=lambda sf: (sf._subplotspec.rowspan.start,
+                                                sf._subplotspec.colspan.start))  # row-major
+    titles = [sf._suptitle.get_text() for sf in cells if sf._suptitle is not None]
     assert titles == ["cat · score 0.25", "dog", "<b>"]
 
 

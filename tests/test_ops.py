@@ -355,8 +355,16 @@ def test_bad_parameters_are_refused(make, cls, match):
 
 
 def test_crop_larger_than_the_map_is_refused():
-    with pytest.raises(ValueError, match=r"amounts: expected at most the size \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"amounts: expected less than the size \(2, 2\)"):
         Crop(1, 0, 2, 0)(np.zeros((1, 2, 2)))
+
+
+def test_crop_of_every_row_or_column_is_refused_and_one_pixel_is_kept():
+    for crop in (Crop(1, 0, 1, 0), Crop(0, 2, 0, 0), Crop(2, 0, 0, 0)):
+        with pytest.raises(ValueError, match=r"so that a pixel remains; got .* shape \(1, 2, 2\)"):
+            crop(np.zeros((1, 2, 2)))
+    maps = np.arange(8.0).reshape(2, 2, 2)
+    assert np.array_equal(Crop(1, 1, 0, 0)(maps), maps[:, 1:, :1])
 
 
 def test_operations_refuse_pictures_with_a_stage_error():

@@ -207,3 +207,22 @@ def check_allocation(argument: str, shape: Sequence[int], dtype: Any = np.float6
                           f"shape {dims} of {np.dtype(dtype)} -> {format_bytes(size)}",
                           f"Set the environment variable {MAX_BYTES_VARIABLE} (e.g. "
                           f"{MAX_BYTES_VARIABLE}=64G) to allow more.", described=True)
+
+
+MAX_SIDE = 2**62  # elements along one axis: beyond numpy's index range and any memory
+
+
+def check_sides(argument: str, shape: Sequence[int], what: str = "an array") -> None:
+    """Refuse an axis longer than :data:`MAX_SIDE` (``Resize(1e308)``, ``Pad(10**400)``).
+
+    Such sizes exceed every memory limit; they are refused before their byte count is
+    formatted, which as a float would overflow (``OverflowError``) for sizes past 1e308.
+
+    >>> check_sides("size", (10**400, 8), "a resized array (one sample)")
+    Traceback (most recent call last):
+    ...
+    ValueError: size: expected a resized array (one sample) of at most 4 GiB; got a shape with more than 2**62 elements along an axis.
+    """
+    if any(int(d) > MAX_SIDE for d in shape):
+        raise value_error(argument, f"{what} of at most {format_bytes(max_bytes())}",
+                          "a shape with more than 2**62 elements along an axis", described=True)

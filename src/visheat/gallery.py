@@ -240,7 +240,7 @@ class GalleryWriter:
         small = full
         if max(height, width) > THUMBNAIL:
             image = Image.fromarray(to_uint8(picture))
-            image.thumbnail((THUMBNAIL, THUMBNAIL), Image.LANCZOS)
+            image.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
             small = png_bytes(np.asarray(image))
         if self.self_contained:
             return _Panel(kind, width, height, _data_uri(small), _data_uri(full))

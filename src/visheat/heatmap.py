@@ -115,6 +115,8 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     data, stage = read_batch(x, layout)
     check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
     imgs = None if images is None else to_images(images, data.shape[0])
+    if isinstance(imgs, tuple) and not imgs:  # an empty batch with an empty list of images:
+        imgs = np.zeros((0,) + data.shape[-2:] + (3,), np.uint8)  # none asks for another size
     grid = None
     if channels == "separate":
         data, stage, imgs, grid = _split_channels(data, stage, imgs)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_allocation, check_number, type_error, value_error
+from ._errors import check_allocation, check_number, check_sides, type_error, value_error
 from .batch import Batch, Stage
 from .geometry import common_image_size
 from .layout import as_float
@@ -79,6 +79,7 @@ def letterbox_geometry(image_size: Any, new_shape: Any = 640, *, auto: bool = Fa
     """
     h, w = _pair(image_size, "image_size")
     new_h, new_w = _pair(new_shape, "new_shape")
+    check_sides("new_shape", (new_h, new_w), "a letterboxed image")  # before float arithmetic
     stride = int(check_number("stride", stride, low=1, integer=True))
     auto, scaleup, scale_fill = (_flag(name, value) for name, value in (
         ("auto", auto), ("scaleup", scaleup), ("scale_fill", scale_fill)))

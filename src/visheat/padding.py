@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_allocation, check_number, raise_unknown_name, type_error, value_error
+from ._errors import (check_allocation, check_number, check_sides, raise_unknown_name, type_error,
+                      value_error)
 from .batch import Batch, Record, Stage
 from .layout import as_float
 from .pipeline import Transform, option
@@ -55,6 +56,7 @@ def pad_array(a: np.ndarray, amounts: tuple[int, int, int, int], mode: str = "co
     out = list(a.shape)
     out[spatial] += top + bottom
     out[spatial + 1] += left + right
+    check_sides(argument, out[spatial:spatial + 2], "a padded array (one sample)")
     check_allocation(argument, tuple(out[1:]), a.dtype, what="a padded array (one sample)")
     widths = [(0, 0)] * a.ndim
     widths[spatial] = (top, bottom)
@@ -98,12 +100,24 @@ def aspect_ratio_pads(height: int, width: int, ratio: float) -> tuple[int, int, 
 
 
 def crop_array(a: np.ndarray, amounts: tuple[int, int, int, int], spatial: int) -> np.ndarray:
-    """Remove ``(top, right, bottom, left)`` pixels from axes ``spatial, spatial + 1``."""
+    """Remove ``(top, right, bottom, left)`` pixels from axes ``spatial, spatial + 1``.
+
+    At least one row and one column must remain: a crop of everything is refused
+    (an empty picture cannot be drawn or saved).
+
+    Examples
+    --------
+    >>> crop_array(np.zeros((2, 8, 8)), (4, 0, 4, 0), 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: amounts: expected less than the size (8, 8) in total per axis, so that a pixel remains; got (top, right, bottom, left) = (4, 0, 4, 0) for an array of shape (2, 8, 8).
+    """
     top, right, bottom, left = amounts
     h, w = a.shape[spatial], a.shape[spatial + 1]
-    if top + bottom > h or left + right > w:
-        raise value_error("amounts", f"at most the size {(h, w)} in total per axis",
-                          f"(top, right, bottom, left) = {amounts}", described=True)
+    if top + bottom >= h or left + right >= w:
+        raise value_error("amounts", f"less than the size {(h, w)} in total per axis, so that "
+                          "a pixel remains", f"(top, right, bottom, left) = {amounts} for an "
+                          f"array of shape {a.shape}", described=True)
     index = [slice(None)] * a.ndim
     index[spatial] = slice(top, h - bottom)
     index[spatial + 1] = slice(left, w - right)

@@ -45,7 +45,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._errors import check_allocation, raise_unknown_name, value_error
+from ._errors import check_allocation, check_sides, raise_unknown_name, value_error
 
 #: Every resize method, accepted wherever visheat resizes (``ResizeToImage``, ``Resize``,
 #: ``ResizeImageToHeatmap``, ``combine_cams``, ``Letterbox``...).
@@ -258,6 +258,7 @@ def check_resize(shape: tuple[int, ...], size: tuple[int, int], spatial: int,
                           described=True)
     out = list(shape)
     out[spatial:spatial + 2] = size
+    check_sides(argument, size, "a resized array (one sample)")
     check_allocation(argument, tuple(out[1:] if spatial > 0 else out), np.float64,
                      what="a resized array (one sample)")
     for n_in, n_out in zip(size_in, size):

@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import string
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -160,15 +161,65 @@ def check_distinct(paths: Sequence[Path], argument: str = "pattern") -> None:
         seen[path] = i
 
 
-def png_bytes(picture: np.ndarray, compress_level: int = 6) -> bytes:
+def png_bytes(picture: np.ndarray, compress_level: int = 6, argument: str = "picture") -> bytes:
     """Encode an ``(H, W, 3)`` picture as PNG.
 
     ``compress_level`` is zlib's 0-9 (Pillow's default 6); encoding dominates the
     cost of writing many files, and level 1 is about 4x faster for files ~15 % larger.
+    A picture without pixels is refused, naming ``argument``.
+
+    >>> png_bytes(np.zeros((0, 8, 3), np.uint8), argument="heatmaps[0]")
+    Traceback (most recent call last):
+    ...
+    ValueError: heatmaps[0]: expected a picture of at least 1 x 1 pixels; got shape (0, 8, 3). A step that removes every row or column (a crop) leaves nothing to save.
     """
+    check_not_empty(picture, argument)
     buffer = io.BytesIO()
     Image.fromarray(to_uint8(picture)).save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
+
+
+def check_not_empty(picture: Any, argument: str) -> None:
+    """Refuse a picture with no rows or no columns (PIL cannot write it)."""
+    shape = tuple(np.shape(picture))
+    if len(shape) < 2 or 0 in shape[:2]:
+        raise value_error(argument, "a picture of at least 1 x 1 pixels", f"shape {shape}",
+                          "A step that removes every row or column (a crop) leaves nothing "
+                          "to save.", described=True)
+
+
+#: Suffix of :func:`write_atomic`'s temporary files (hidden: their names start with a dot).
+TEMPORARY_SUFFIX = ".tmp"
+_TEMPORARY = re.compile(r"^\..+\.(?P<pid>[0-9a-f]{6})[0-9a-f]{6}\.tmp$")
+_IN_FLIGHT: set[str] = set()  # names of the temporaries this process is writing right now
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (in bytes) ``folder`` allows: ``PC_NAME_MAX``, else 255."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError, TypeError):  # no pathconf (Windows), no folder
+        return 255
+
+
+def temporary_path(path: Path) -> Path:
+    """A fresh hidden temporary name beside ``path``: ``.<name>.<pid><random>.tmp``.
+
+    Six hex digits of the process id and six random ones tell whose file it is
+    (see :func:`remove_temporaries`). ``<name>`` is shortened when needed, so the
+    temporary fits the file system's name limit whenever ``path``'s own name does.
+
+    >>> name = temporary_path(Path("out") / ("a" * 250 + ".png")).name
+    >>> len(name), name.startswith(".aaa"), name.endswith(".tmp")
+    (255, True, True)
+    """
+    tag = f"{os.getpid() & 0xFFFFFF:06x}{secrets.token_hex(3)}"
+    room = max(1, _name_max(path.parent) - len(f"..{tag}{TEMPORARY_SUFFIX}"))
+    name = path.name
+    while len(os.fsencode(name)) > room and len(name) > 1:
+        name = name[:-1]
+    return path.parent / f".{name}.{tag}{TEMPORARY_SUFFIX}"
 
 
 def write_atomic(path: Path, payload: bytes) -> None:
@@ -176,26 +227,51 @@ def write_atomic(path: Path, payload: bytes) -> None:
 
     An interrupted write never leaves a half-written ``path`` behind. The file
     gets the usual permissions (``0o666`` less the umask), as ``open`` would give.
+    Any failure (a full disk, no permission, a name too long) is an ``OSError``
+    whose ``filename`` is ``path``, never the temporary name; the temporary file
+    is removed.
     """
     path = Path(path)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}"
+    tmp = temporary_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o666)
     except OSError as err:  # name the file the caller asked for, not the temporary one
-        raise OSError(err.errno, f"cannot write {path}: {err.strerror}") from None
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.add(tmp.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.replace(tmp, path)
+    except OSError as err:  # a full disk (ENOSPC), a file too large (EFBIG), ...
+        tmp.unlink(missing_ok=True)
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.discard(tmp.name)
 
 
-#: Suffix of :func:`write_atomic`'s temporary files (hidden: their names start with a dot).
-TEMPORARY_SUFFIX = ".tmp"
-_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+def _writer_alive(pid: int) -> bool:
+    """Whether the process that named a temporary file still runs (so it is not stale)."""
+    if pid == os.getpid() & 0xFFFFFF:
+        return False  # ours, and not in flight (checked by the caller): left by an error
+    if os.name != "posix" or pid <= 0:
+        return False  # no cheap check: the folder is taken to have one writer
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM): alive
+        return True
+    try:  # a killed writer that its parent has not reaped yet (a zombie) runs no more
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (macOS): alive
+        return True
 
 
 def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
@@ -204,13 +280,21 @@ def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
     A process killed between creating its temporary file and renaming it (SIGKILL,
     power loss) leaves a hidden ``.<name>.<12 hex digits>.tmp``; nothing else is
     touched. Writers that resume or overwrite call this first (``existing="skip"``
-    or ``"overwrite"``, ``--resume``, ``--overwrite``), so run one writer per folder.
+    or ``"overwrite"``, ``--resume``, ``--overwrite``). A temporary file that a
+    running process (this one included) is still writing is kept: its name holds
+    the writer's process id. Processes on other machines sharing the folder cannot
+    be seen, so run one writer per folder.
     """
     found = []
     directory = Path(folder)
     if directory.is_dir():
+        with _IN_FLIGHT_LOCK:
+            ours = set(_IN_FLIGHT)
         for entry in directory.iterdir():
-            if _TEMPORARY.match(entry.name) and entry.is_file():
+            match = _TEMPORARY.match(entry.name)
+            if match is None or entry.name in ours or _writer_alive(int(match["pid"], 16)):
+                continue
+            if entry.is_file():
                 entry.unlink(missing_ok=True)
                 found.append(entry)
     return found
@@ -369,6 +453,8 @@ class Heatmaps(Sequence):
         paths = [folder / file_name(pattern, i, safe_name(str(labels[i])) if labels is not None
                                     else "") for i in range(len(self))]
         check_distinct(paths)
+        for i in range(len(self)):
+            check_not_empty(self._data[i], f"heatmaps[{i}]")
         if existing == "error":
             clash = next((p for p in paths if p.exists()), None)
             if clash is not None:

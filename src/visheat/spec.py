@@ -16,6 +16,7 @@ from ._errors import type_error, value_error
 
 MAX_TEXT = 20_000  # characters; a pipeline spec is a line, not a document
 MAX_DEPTH = 20  # nesting of literal tuples/lists
+MAX_STEP_DEPTH = 3 * MAX_DEPTH  # syntax-tree depth of one step: messages unparse it recursively
 
 
 def parse_pipeline(text: Any, allowed: Mapping[str, type]) -> list[Any]:
@@ -29,7 +30,10 @@ def parse_pipeline(text: Any, allowed: Mapping[str, type]) -> list[Any]:
         raise value_error("text", f"at most {MAX_TEXT} characters", f"{len(text)} characters",
                           described=True)
     tree = _syntax_tree(text)
-    return [_build_step(node, allowed) for node in _split_bars(tree)]
+    nodes = _split_bars(tree)
+    for node in nodes:
+        _check_depth(node)
+    return [_build_step(node, allowed) for node in nodes]
 
 
 def _syntax_tree(text: str) -> ast.expr:
@@ -53,6 +57,21 @@ def _split_bars(node: ast.expr) -> list[ast.expr]:
         else:
             found.append(current)
     return found
+
+
+def _check_depth(step: ast.expr) -> None:
+    """Refuse a step whose syntax tree is deeper than any real one (``1+1+...+1``).
+
+    Python's parser accepts a chain of a thousand ``+`` as one deep tree; reading or quoting
+    it (``ast.unparse``) recurses once per level, so it is measured here without recursion.
+    """
+    todo: list[tuple[ast.AST, int]] = [(step, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_STEP_DEPTH:
+            raise value_error("text", f"steps nested at most {MAX_STEP_DEPTH} deep",
+                              f"deeper nesting at column {step.col_offset + 1}", described=True)
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _build_step(node: ast.expr, allowed: Mapping[str, type]) -> Any:

@@ -11,8 +11,8 @@ presets for SLEAP's, mmpose's, HRNet's and imgaug's.
 >>> points = np.array([[[20.3, 11.8], [7.0, 30.2]]])          # (N, K, 2) image (x, y)
 >>> targets, weights = kp.gaussian_heatmaps(points, size=(16, 16), sigma=2.0, stride=4)
 >>> decoded, scores = kp.decode(targets, "dark", stride=4)
->>> np.abs(decoded - points).max() < 1e-4
-np.True_
+>>> bool(np.abs(decoded - points).max() < 1e-4)
+True
 """
 
 from .conventions import (
