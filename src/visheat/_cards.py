@@ -92,10 +92,12 @@ def _caption(item: Any, argument: str) -> Caption:
 
 def is_overlay(pipeline: Any) -> bool:
     """Whether ``pipeline`` blends its pictures over the images itself (ends in an overlay)."""
+    from .cam_overlays import GradCamOverlay
     from .overlay import AlphaOverlay
 
     steps = getattr(pipeline, "steps", (pipeline,))
-    return any(isinstance(step, AlphaOverlay) for step in steps)
+    return any(isinstance(step, (AlphaOverlay, GradCamOverlay))
+               for step in steps)
 
 
 def read_images(images: Any, heatmaps: Heatmaps) -> Any:

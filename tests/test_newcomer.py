@@ -1,0 +1,184 @@
+"""What a newcomer trips over (issue 16): each test failed before the fix.
+
+Expected values come from independent numpy models written here (grad-cam's
+``scale_cam_image`` + ``cv2.resize`` + ``show_cam_on_image``; captum's signed sum),
+or from properties (the sign of an attribution picture).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import visheat
+from visheat import PRESETS, MinMaxScale, heatmap
+from visheat.cam_overlays import opencv_jet
+from visheat.testing import check_transform, maps, values
+
+RNG = np.random.default_rng(16)
+
+
+# -- 1. the attribution preset shows the sign ----------------------------------------------
+
+def test_attribution_preset_sums_channels_and_centres_the_colours():
+    assert str(PRESETS["attribution"]) == "SumReduction() | CenteredColormap('berlin')"
+    assert str(PRESETS["attribution-julia"]) == "NormReduction() | CenteredColormap('berlin')"
+
+
+def test_attribution_pictures_show_positive_and_negative_evidence_apart():
+    x = np.zeros((1, 3, 2, 2), np.float32)
+    x[0, :, 0, 0] = 1.0      # positive evidence
+    x[0, :, 0, 1] = -1.0     # negative evidence of the same size
+    h = heatmap(x, "attribution", dtype=np.float64)
+    picture = h.to_numpy()[0]
+    pos, neg, zero = picture[0, 0], picture[0, 1], picture[1, 0]
+    # berlin: red-ish above 0, blue-ish below, dark at 0; the two ends differ
+    assert pos[0] > pos[2] and neg[2] > neg[0]
+    assert zero.sum() < pos.sum() and zero.sum() < neg.sum()
+    info = h.colorbar_info(0)
+    assert (info.lo, info.hi) == (-3.0, 3.0)  # the signed sum over 3 channels
+
+
+@given(values(max_n=3, max_side=5))
+def test_attribution_map_is_the_signed_channel_sum(x):
+    """The colour range is +-max|sum over channels| per sample (captum's sign="all" sum)."""
+    h = heatmap(x, "attribution", dtype=np.float64)
+    if not len(h):
+        return
+    wide = x.astype(np.float64)
+    expected = np.abs(wide.sum(axis=1)).reshape(len(x), -1).max(axis=1)
+    rounding = 1e-6 * np.abs(wide).reshape(len(x), -1).sum(axis=1)  # float32 sums
+    ranges = h.value_ranges()
+    shown = expected > 2 * rounding  # an all-zero sum is drawn on [-1, 1]
+    assert np.all(np.abs(ranges[shown, 1] - expected[shown]) <= rounding[shown] + 1e-300)
+    assert np.array_equal(ranges[:, 0], -ranges[:, 1])
+
+
+def test_julia_attribution_preset_keeps_julias_pictures():
+    x = RNG.normal(size=(2, 3, 5, 5))
+    julia = heatmap(x, "attribution-julia", dtype=np.float64)
+    norm = np.sqrt((x ** 2).sum(axis=1))
+    assert np.allclose(julia.value_ranges()[:, 1], norm.reshape(2, -1).max(axis=1))
+
+
+# -- 2. gradcam scales raw CAMs as grad-cam does --------------------------------------------
+
+def _cv2_resize_linear(cam: np.ndarray, height: int, width: int) -> np.ndarray:
+    """cv2.resize(cam, (width, height)) with INTER_LINEAR: half-pixel centres, edges clamped."""
+    def axis(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        src = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+        src = np.clip(src, 0, None)
+        i0 = np.minimum(np.floor(src).astype(int), n_in - 1)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        return i0, i1, src - i0
+    r0, r1, fr = axis(cam.shape[0], height)
+    c0, c1, fc = axis(cam.shape[1], width)
+    top = cam[r0][:, c0] * (1 - fc) + cam[r0][:, c1] * fc
+    bottom = cam[r1][:, c0] * (1 - fc) + cam[r1][:, c1] * fc
+    return (top * (1 - fr[:, None]) + bottom * fr[:, None]).astype(np.float32)
+
+
+def _scale_cam_image(cam: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """grad-cam's scale_cam_image for one CAM."""
+    cam = cam - np.min(cam)
+    cam = cam / (1e-7 + np.max(cam))
+    if size is not None:
+        cam = _cv2_resize_linear(cam, *size)
+    return np.float32(cam)
+
+
+def _gradcam_reference(cam: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """grad-cam's own steps for one raw CAM of one target layer, then show_cam_on_image."""
+    h, w = image.shape[:2]
+    cam = np.maximum(cam.astype(np.float32), 0)                 # compute_cam_per_layer
+    cam = _scale_cam_image(cam, (h, w))
+    cam = _scale_cam_image(np.maximum(cam, 0))                  # aggregate_multi_layers
+    img = np.float32(image) / 255
+    heat = np.float32(opencv_jet()[np.uint8(255 * cam)]) / 255  # OpenCV's table (tools/)
+    out = 0.5 * heat + 0.5 * img
+    out = out / np.max(out)
+    return np.uint8(255 * out)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 0.2, 40.0])
+def test_gradcam_preset_scales_raw_cams_like_grad_cam(scale):
+    cams = (RNG.random((3, 7, 7)) * scale).astype(np.float32)
+    images = RNG.integers(0, 256, size=(3, 56, 42, 3), dtype=np.uint8)
+    got = heatmap(cams, images, "gradcam", layout="NHW").to_numpy()
+    expected = np.stack([_gradcam_reference(c, im) for c, im in zip(cams, images)])
+    diff = np.abs(got.astype(int) - expected.astype(int))
+    assert diff.max() <= 1
+    assert (diff > 0).mean() < 0.01
+
+
+def test_gradcam_on_the_sample_cams_is_not_a_uniform_blue():
+    sample = visheat.sample_data.load_sample()
+    got = heatmap(sample.cams, sample.images, "gradcam", layout="NHW").to_numpy()
+    expected = np.stack([_gradcam_reference(c, im) for c, im in zip(sample.cams, sample.images)])
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+    red = got[..., 0].astype(int) - got[..., 2].astype(int)
+    assert (red > 60).mean() > 0.05  # the hot areas are red, as in grad-cam
+
+
+@given(maps(max_n=3, max_side=6), st.sampled_from([0.0, 1e-7]), st.booleans())
+def test_min_max_scale_is_the_per_sample_affine_map(m, eps, relu):
+    check_transform(MinMaxScale(eps, relu=relu), m)
+    got = MinMaxScale(eps, relu=relu)(m)
+    assert got.dtype == m.dtype and got.shape == m.shape
+    work = np.maximum(m.astype(np.float64), 0) if relu else m.astype(np.float64)
+    for i in range(len(m)):
+        lo, width = work[i].min(), work[i].max() - work[i].min() + eps
+        want = (work[i] - lo) / width if width > 0 else np.zeros_like(work[i])
+        assert np.allclose(got[i], want, rtol=1e-5, atol=1e-6)
+        assert got[i].min() >= 0 and got[i].max() <= 1
+
+
+def test_min_max_scale_refuses_bad_parameters():
+    with pytest.raises(ValueError, match="eps"):
+        MinMaxScale(-1.0)
+    with pytest.raises(ValueError, match="eps"):
+        MinMaxScale(float("inf"))
+    with pytest.raises(TypeError, match="relu"):
+        MinMaxScale(relu="yes")
+    assert MinMaxScale(1e-7, relu=True) == eval(repr(MinMaxScale(1e-7, relu=True)))
+
+
+def test_gradcam_pictures_draw_in_figures_and_galleries(tmp_path):
+    sample = visheat.sample_data.load_sample()
+    h = heatmap(sample.cams, sample.images, "gradcam", layout="NHW")
+    info = h.colorbar_info(0)
+    assert (info.lo, info.hi) == (0.0, 1.0)
+    assert np.array_equal(np.rint(info.stops * 255).astype(np.uint8), opencv_jet())
+    fig = visheat.figure(h, sample.images)
+    labels = [ax.get_label() for ax in fig.get_axes() if ax.get_visible()]
+    assert "overlay 0" in labels and "colorbar 0" in labels and "heatmap 0" not in labels
+    page = visheat.write_gallery(tmp_path / "g", h, sample.images)
+    assert "OpenCV jet" in page.read_text(encoding="utf-8")
+
+
+# -- 4. sample data after `import visheat` --------------------------------------------------
+
+def test_sample_data_is_reachable_from_the_package():
+    import subprocess
+    import sys
+
+    code = ("import sys, visheat; s = visheat.load_sample(); "
+            "assert visheat.sample_data.load_sample() is s; "
+            "print(s.attributions.shape, s.labels[0])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(4, 3, 224, 224) astronaut"
+
+
+def _env() -> dict[str, str]:
+    import os
+    from pathlib import Path
+
+    env = dict(os.environ)
+    src = str(Path(visheat.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("VISHEAT_NUMBA", "0")
+    return env
