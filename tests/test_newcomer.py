@@ -182,3 +182,113 @@ def _env() -> dict[str, str]:
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("VISHEAT_NUMBA", "0")
     return env
+
+
+# -- CLI: closed pipes, one set of flags for existing files, gradcam, every preset -----------
+
+def _visheat(*args: str, cwd=None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "visheat.cli", *args], capture_output=True,
+                          text=True, env=_env(), cwd=cwd, timeout=300)
+
+
+def test_a_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+
+    # a reader that takes one line and leaves: the writer meets a closed pipe
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL)
+    writer = subprocess.run([sys.executable, "-c", "import sys; from visheat.cli import main; "
+                             "[main(['colormaps']) for _ in range(50)] and None; "
+                             "sys.exit(main(['colormaps']))"],
+                            stdout=reader.stdin, stderr=subprocess.PIPE, text=True, env=_env(),
+                            timeout=300)
+    reader.stdin.close()
+    reader.wait(timeout=60)
+    assert writer.returncode in (0, 141), writer.stderr
+    assert "Broken pipe" not in writer.stderr and "Traceback" not in writer.stderr
+    assert writer.stderr == ""
+
+
+def test_a_closed_pipe_in_a_shell_pipeline_ends_quietly():
+    import shlex
+    import subprocess
+    import sys
+
+    command = (f"{shlex.quote(sys.executable)} -m visheat.cli colormaps | head -2 >/dev/null; "
+               "echo \"status=${PIPESTATUS[0]}\"")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=_env(),
+                          timeout=300)
+    assert done.stderr == ""
+    assert done.stdout.strip() in ("status=0", "status=141")
+
+
+@pytest.mark.parametrize("command", ["render", "gallery", "demo", "cam", "colormaps"])
+def test_every_writing_command_takes_the_same_existing_flags(command):
+    from visheat.cli import build_parser
+
+    parser = build_parser()
+    required = {"render": ["x.npy", "--out", "o"], "gallery": ["x.npy", "--out", "o"],
+                "demo": [], "cam": ["imgs", "--cams", "c.npz", "--out", "o"],
+                "colormaps": []}[command]
+    base = [command, *required]
+    assert parser.parse_args(base).existing == "error"
+    assert parser.parse_args(base + ["--existing", "overwrite"]).existing == "overwrite"
+    assert parser.parse_args(base + ["--overwrite"]).existing == "overwrite"
+    if command != "colormaps":  # a swatch sheet is one file: nothing to resume
+        assert parser.parse_args(base + ["--existing", "skip"]).existing == "skip"
+        assert parser.parse_args(base + ["--resume"]).existing == "skip"
+    with pytest.raises(SystemExit):
+        parser.parse_args(base + ["--overwrite", "--existing", "overwrite"])
+
+
+def test_render_resumes_with_existing_skip(tmp_path):
+    from visheat.cli import main
+
+    x = RNG.normal(size=(3, 3, 6, 6)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "out"
+    assert main(["render", str(tmp_path / "x.npy"), "--out", str(out), "--quiet"]) == 0
+    (out / "00001.png").unlink()
+    (out / "00000.png").write_bytes(b"kept")
+    assert main(["render", str(tmp_path / "x.npy"), "--out", str(out), "--quiet",
+                 "--existing", "skip"]) == 0
+    assert (out / "00000.png").read_bytes() == b"kept" and (out / "00001.png").is_file()
+    assert main(["render", str(tmp_path / "x.npy"), "--out", str(out), "--quiet",
+                 "--existing", "overwrite"]) == 0
+    assert (out / "00000.png").read_bytes() != b"kept"
+
+
+def test_pipe_help_names_every_preset():
+    from visheat import PRESETS
+
+    for command in ("render", "cam"):
+        text = " ".join(_visheat(command, "--help").stdout.split())
+        for name in PRESETS:
+            assert name in text, (command, name)
+
+
+def test_gallery_with_the_gradcam_preset_draws_colour_bars(tmp_path):
+    sample = visheat.load_sample()
+    np.save(tmp_path / "cams.npy", np.asarray(sample.cams))
+    np.save(tmp_path / "images.npy", np.asarray(sample.images))
+    done = _visheat("gallery", str(tmp_path / "cams.npy"), "--layout", "NHW", "--pipe",
+                    "gradcam", "--images", str(tmp_path / "images.npy"), "--out",
+                    str(tmp_path / "g"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "g" / "index.html").read_text(encoding="utf-8")
+    assert "OpenCV jet" in page
+
+
+def test_gallery_of_a_grad_cam_overlay_pipeline_needs_no_flag(tmp_path):
+    np.save(tmp_path / "cams.npy", RNG.random((2, 5, 5)).astype(np.float32))
+    np.save(tmp_path / "images.npy", RNG.integers(0, 256, (2, 10, 10, 3), dtype=np.uint8))
+    pipe = "ResizeToImage('bilinear') | GradCamOverlay(0.5)"
+    done = _visheat("gallery", str(tmp_path / "cams.npy"), "--layout", "NHW", "--pipe", pipe,
+                    "--images", str(tmp_path / "images.npy"), "--out", str(tmp_path / "g"),
+                    "--quiet")
+    assert done.returncode == 0, done.stderr  # GradCamOverlay records its colours now
+    assert "colorbar=False" not in done.stderr

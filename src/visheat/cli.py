@@ -10,9 +10,12 @@
 INPUT is a ``.npy`` file (memory-mapped) or a ``.npz`` archive (``--key`` names
 the array); nothing is ever unpickled. Large inputs are rendered a slice at a
 time (``--batch-size``) with a progress bar on stderr (``--quiet`` hides it).
-Existing files are never overwritten without ``--overwrite``; ``--resume``
-keeps the complete outputs of an interrupted run and renders the rest. User
-mistakes end with one line ``visheat <command>: error: ...`` and exit code 2.
+Every command that writes takes ``--existing {error,overwrite,skip}`` (``error``,
+the default: existing files are never overwritten; ``--overwrite`` and
+``--resume`` are short for ``--existing overwrite`` and ``--existing skip``, which
+keeps the complete outputs of an interrupted run and renders the rest). User
+mistakes end with one line ``visheat <command>: error: ...`` and exit code 2; a
+closed pipe (``visheat colormaps | head -2``) ends quietly.
 """
 
 from __future__ import annotations
@@ -163,8 +166,7 @@ class _Inputs:
 
 
 def _existing(args: argparse.Namespace) -> str:
-    return "overwrite" if args.overwrite else ("skip" if getattr(args, "resume", False)
-                                               else "error")
+    return str(args.existing)
 
 
 def _refuse_existing(existing: str, paths: Sequence[Path], resume: bool = True) -> None:
@@ -262,6 +264,10 @@ def _gallery_command(args: argparse.Namespace) -> int:
         return all([writer.resume(i, cards[i]) for i in range(start, stop)])
 
     for start, stop, pictures in inputs.render(pipe, done, args.quiet, "gallery"):
+        if not args.no_colorbar and len(pictures) and not pictures.has_colorbar():
+            raise ValueError(f"--pipe: expected a pipeline with a colormap step for colour "
+                             f"bars; got {pipe}, which records no colour range. Pass "
+                             "--no-colorbar to leave the colour bars out.")
         writer.add(pictures, inputs.images_for(start, stop),
                    captions[start:stop] if captions is not None else None, start=start)
     page = writer.finish()
@@ -276,7 +282,8 @@ def _colormaps_command(args: argparse.Namespace) -> int:
     kinds = [args.kind] if args.kind else list(KINDS)
     found = {kind: list_names(kind=kind, source=args.source) for kind in kinds}
     if args.swatches:
-        path = _write_swatches(Path(args.swatches), found, args.source, args.overwrite)
+        path = _write_swatches(Path(args.swatches), found, args.source,
+                               args.existing == "overwrite")
         if not args.quiet:
             print(f"wrote {sum(map(len, found.values()))} swatches to {path}")
         return 0
@@ -301,7 +308,7 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
         raise ValueError(f"--swatches: expected a .png file name; got {str(path)!r}.")
     if path.exists() and not overwrite:
         raise ValueError(f"--swatches: expected a new file; got {str(path)!r}, which exists "
-                         "already. Pass --overwrite to replace it.")
+                         "already. Pass --overwrite (--existing overwrite) to replace it.")
     prefix = {"matplotlib": "mpl:", "colorcet": "cet:", "crameri": "crameri:",
               "colorschemes": "colorschemes:"}.get(source or "", "")
     rows = [row for kind in found if found[kind]
@@ -322,31 +329,36 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
     return path
 
 
-PRESETS_SHOWN = ("sensitivity", "attribution", "cam")
+def _demo_inputs(preset: str, sample: Any) -> tuple[Any, Any, str]:
+    """What a preset draws in the demo: CAMs over the photographs for CAM presets
+    (those that end in an overlay), the attributions otherwise."""
+    from ._cards import is_overlay
+    from .presets import PRESETS
+
+    if is_overlay(PRESETS[preset]):
+        return sample.cams, sample.images, "NHW"
+    return sample.attributions, None, "NCHW"
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .heatmap import heatmap
+    from .presets import PRESETS
     from .results import prepare_folder, safe_name
     from .sample_data import load_sample
 
     sample = load_sample()
     out = Path(args.out)
     names = [f"{i:02d}_{safe_name(label)}.png" for i, label in enumerate(sample.labels)]
-    _refuse_existing(_existing(args), [out / preset / name for preset in PRESETS_SHOWN
-                                       for name in names], resume=False)
+    existing = _existing(args)
+    _refuse_existing(existing, [out / preset / name for preset in PRESETS
+                                for name in names], resume=False)
     prepare_folder(out, "--out")
-    jobs = {
-        "sensitivity": (sample.attributions, None, "sensitivity"),
-        "attribution": (sample.attributions, None, "attribution"),
-        "cam": (sample.cams, sample.images, "cam"),
-    }
-    for preset, (x, images, pipe) in jobs.items():
-        layout = "NHW" if x.ndim == 3 else "NCHW"
-        pictures = heatmap(x, images, pipe, layout=layout)
+    for preset in PRESETS:  # every preset, in the order they are listed
+        x, images, layout = _demo_inputs(preset, sample)
+        pictures = heatmap(x, images, preset, layout=layout)
         folder = out / preset
         pictures.save(folder, "{index:02d}_{label}.png", labels=sample.labels,
-                      existing="overwrite")
+                      existing="overwrite" if existing == "error" else existing)
         if not args.quiet:
             print(f"{preset:12s} {len(pictures)} pictures -> {folder}")
     if not args.quiet:
@@ -389,8 +401,8 @@ def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
                      "<name>.npz files; keyed by image name without extension")
     cam.add_argument("--out", required=True, help="output folder (created)")
     cam.add_argument("--method", default="cam", help="CAM method name for the file names")
-    cam.add_argument("--pipe", default="gradcam", help="preset name or pipeline text "
-                     "(default: gradcam)")
+    cam.add_argument("--pipe", default="gradcam", help=f"a preset ({_preset_names()}) or "
+                     "pipeline text (default: gradcam, which scales raw CAMs as grad-cam does)")
     cam.add_argument("--detections", help=".npz of (B, 6) x1,y1,x2,y2,score,class per image")
     cam.add_argument("--class-names", help="comma-separated class names")
     cam.add_argument("--renormalize", action="store_true",
@@ -402,8 +414,7 @@ def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
                      help="the letterbox was padded to a stride multiple only (auto=True)")
     cam.add_argument("--combine", choices=["mean", "max"], default="mean",
                      help="how several layers of one image are combined")
-    cam.add_argument("--existing", choices=["error", "overwrite", "skip"], default="error",
-                     help="what to do with output files already there")
+    _existing_options(cam)
     cam.add_argument("--max-npz-bytes", default="4G",
                      help="largest array read from a CAM or detection file (default 4G)")
     cam.add_argument("--quiet", action="store_true", help="no progress bar, print nothing")
@@ -419,7 +430,7 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layout", default="NCHW",
                         help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...")
     parser.add_argument("--pipe", default="sensitivity",
-                        help="a preset (sensitivity, attribution, cam) or pipeline text such as "
+                        help=f"a preset ({_preset_names()}) or pipeline text such as "
                              "\"SumReduction() | CenteredColormap('bwr')\"")
     parser.add_argument("--images",
                         help="images to draw over: a folder (sorted by file name) or a .npy "
@@ -431,11 +442,31 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
                         help="samples rendered at a time (bounds memory; default 64)")
     parser.add_argument("--max-npz-bytes", default="4G",
                         help="largest uncompressed .npz member to read (default 4G)")
-    existing = parser.add_mutually_exclusive_group()
-    existing.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    existing.add_argument("--resume", action="store_true",
-                          help="keep complete existing outputs and render the rest")
+    _existing_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+
+def _preset_names() -> str:
+    from .presets import PRESETS
+
+    return ", ".join(PRESETS)
+
+
+def _existing_options(parser: argparse.ArgumentParser, skip: bool = True) -> None:
+    """``--existing {error,overwrite[,skip]}`` with ``--overwrite`` (and ``--resume``) as
+    short forms: the same flags in every command that writes files."""
+    choices = ["error", "overwrite", "skip"] if skip else ["error", "overwrite"]
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--existing", choices=choices, default="error",
+                       help="what to do with output files already there: error (default), "
+                            + ("overwrite them, or skip them (resume an interrupted run)"
+                               if skip else "or overwrite them"))
+    group.add_argument("--overwrite", dest="existing", action="store_const", const="overwrite",
+                       help="replace existing outputs (--existing overwrite)")
+    if skip:
+        group.add_argument("--resume", dest="existing", action="store_const", const="skip",
+                           help="keep complete existing outputs and render the rest "
+                                "(--existing skip)")
 
 
 def _positive_int(text: str) -> int:
@@ -488,15 +519,13 @@ def build_parser() -> argparse.ArgumentParser:
     colormaps.add_argument("--kind", choices=KINDS, help="only the colormaps of this kind")
     colormaps.add_argument("--source", choices=SOURCES, help="only the colormaps of this source")
     colormaps.add_argument("--swatches", metavar="FILE.png", help="also draw them into a PNG")
-    colormaps.add_argument("--overwrite", action="store_true",
-                           help="replace the --swatches file if it exists")
+    _existing_options(colormaps, skip=False)
     colormaps.add_argument("--quiet", action="store_true", help="print nothing with --swatches")
     colormaps.set_defaults(run=_colormaps_command)
 
-    demo = commands.add_parser("demo", help="render the built-in sample data with each preset")
+    demo = commands.add_parser("demo", help="render the built-in sample data with every preset")
     demo.add_argument("--out", default="visheat-demo", help="output folder (created)")
-    demo.add_argument("--overwrite", action="store_true",
-                      help="replace the pictures of an earlier demo in --out")
+    _existing_options(demo)
     demo.add_argument("--quiet", action="store_true", help="print nothing")
     demo.set_defaults(run=_demo)
     _add_cam_parser(commands)
@@ -509,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:
+        return _closed_pipe()
     except (ValueError, TypeError, OSError) as err:
         text = str(err)
         if isinstance(err, OSError) and err.filename is not None and err.strerror:
@@ -520,6 +551,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"visheat {args.command}: interrupted; finished files are complete, "
               "--resume continues", file=sys.stderr)
         return 130
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``visheat colormaps | head -2``): end quietly.
+
+    As the Python docs recommend (signal module, "Note on SIGPIPE"): point stdout at
+    devnull so the interpreter's final flush raises no second error.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
 
 
 if __name__ == "__main__":  # pragma: no cover
