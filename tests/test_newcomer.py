@@ -292,3 +292,36 @@ def test_gallery_of_a_grad_cam_overlay_pipeline_needs_no_flag(tmp_path):
                     "--quiet")
     assert done.returncode == 0, done.stderr  # GradCamOverlay records its colours now
     assert "colorbar=False" not in done.stderr
+
+
+# -- 3. the NHWC mistake is not silent ---------------------------------------------------
+
+def test_channels_last_read_as_nchw_warns_naming_the_layout_and_renders_as_asked():
+    x = RNG.normal(size=(2, 32, 24, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"looks like NHWC .*pass layout='NHWC'") as caught:
+        h = heatmap(x)
+    assert caught[0].filename == __file__  # points at the caller's line
+    assert h.to_numpy().shape == (2, 24, 3, 3)  # what was asked: nothing is guessed
+    with pytest.warns(UserWarning, match=r"looks like HWC .*pass layout='HWC'"):
+        heatmap(x[0], layout="CHW")
+
+
+@pytest.mark.parametrize("shape, layout", [((2, 3, 32, 32), "NCHW"), ((2, 32, 32, 3), "NHWC"),
+                                           ((2, 4, 4, 3), "NCHW"), ((2, 32, 32, 5), "NCHW"),
+                                           ((32, 32, 3), "HWC"), ((2, 32, 32), "NHW")])
+def test_no_layout_warning_where_the_layout_is_plausible(shape, layout):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        heatmap(np.ones(shape, np.float32), layout=layout)
+
+
+def test_the_cli_says_which_layout_was_probably_meant(tmp_path):
+    np.save(tmp_path / "nhwc.npy", RNG.normal(size=(2, 32, 24, 3)).astype(np.float32))
+    done = _visheat("render", str(tmp_path / "nhwc.npy"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0  # rendered as asked
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines == ["visheat render: warning: INPUT of shape (2, 32, 24, 3) looks like NHWC "
+                     "(channels last); pass --layout NHWC. Rendering it as NCHW, as asked."]
+    assert len(list((tmp_path / "o").glob("*.png"))) == 2

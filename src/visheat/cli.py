@@ -25,6 +25,7 @@ import contextlib
 import json
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ class _Inputs:
     def __init__(self, args: argparse.Namespace) -> None:
         from ._errors import parse_bytes
         from .io import load_array, open_images
-        from .layout import parse_layout
+        from .layout import parse_layout, probable_layout
 
         self.max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
         self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
@@ -81,6 +82,11 @@ class _Inputs:
             raise ValueError(f"--layout: expected an array with {len(self.letters)} axes for "
                              f"layout {self.letters!r}; got shape {self.x.shape}. Name one "
                              "letter per axis, e.g. NCHW for attributions, NHW for CAMs.")
+        self.probable = probable_layout(self.x.shape, self.letters)
+        if self.probable is not None and not getattr(args, "quiet", False):
+            print(f"visheat {args.command}: warning: INPUT of shape {self.x.shape} looks like "
+                  f"{self.probable} (channels last); pass --layout {self.probable}. Rendering "
+                  f"it as {self.letters}, as asked.", file=sys.stderr)
         self.n = int(self.x.shape[self.letters.index("N")]) if "N" in self.letters else 1
         self.pipe = _pipeline(args.pipe)
         self.images = None
@@ -157,9 +163,12 @@ class _Inputs:
             for start in range(0, self.n, self.batch_size):
                 stop = min(self.n, start + self.batch_size)
                 if not done(start, stop):
-                    yield start, stop, _render(self.slice(start, stop),
-                                               self.images_for(start, stop), pipe, self.letters,
-                                               np.dtype(np.uint8), start=start)
+                    with warnings.catch_warnings():  # said once above, as a CLI line
+                        warnings.filterwarnings("ignore", r".* looks like .* \(channels last\)",
+                                                UserWarning)
+                        pictures = _render(self.slice(start, stop), self.images_for(start, stop),
+                                           pipe, self.letters, np.dtype(np.uint8), start=start)
+                    yield start, stop, pictures
                 bar.update(stop - start)
         finally:
             bar.close()

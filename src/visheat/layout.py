@@ -190,12 +190,47 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.nd
         raise value_error(argument, f"at least one element along {', '.join(empty)} for layout "
                           f"{layout!r}", f"shape {arr.shape}", "Only the batch axis N may be "
                           "empty.", described=True)
+    probable = probable_layout(arr.shape, letters)
+    if probable is not None:
+        warnings.warn(f"{argument}: shape {arr.shape} looks like {probable} (channels last); "
+                      f"pass layout={probable!r}. Rendering it as {letters}, as asked.",
+                      UserWarning, stacklevel=_caller_level())
     target = [c for c in LETTERS if c in letters]
     arr = arr.transpose([letters.index(c) for c in target])
     if "N" not in letters:
         arr = arr[None]
     stage = Stage.VALUES if "C" in letters else Stage.MAP
     return arr, stage
+
+
+#: The smallest height and width of a picture that makes channels-last likely.
+SUSPICIOUS_SIDE = 16
+
+
+def probable_layout(shape: tuple[int, ...], letters: str) -> str | None:
+    """The layout ``shape`` probably has when it was read as ``"NCHW"`` or ``"CHW"`` by mistake.
+
+    The commonest mistake of the field: channels-last data (TensorFlow, JAX, PIL,
+    OpenCV) read with the default channels-first layout. It is suspected when the
+    last axis has 1, 3 or 4 entries (gray, RGB, RGBA) and the axes read as C and H
+    are both at least :data:`SUSPICIOUS_SIDE` long, so the "pictures" would be 1 to 4
+    pixels wide. Nothing is guessed from this: callers warn and render what was asked.
+
+    Examples
+    --------
+    >>> probable_layout((4, 224, 224, 3), "NCHW")
+    'NHWC'
+    >>> probable_layout((224, 224, 1), "CHW")
+    'HWC'
+    >>> probable_layout((4, 3, 224, 224), "NCHW") is None
+    True
+    """
+    if letters not in ("NCHW", "CHW") or len(shape) != len(letters):
+        return None
+    c, h, w = shape[-3:]
+    if w in (1, 3, 4) and c >= SUSPICIOUS_SIDE and h >= SUSPICIOUS_SIDE:
+        return letters.replace("CHW", "HWC")
+    return None
 
 
 def _layout_hint(ndim: int, letters: str) -> str | None:
