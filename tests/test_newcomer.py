@@ -325,3 +325,16 @@ def test_the_cli_says_which_layout_was_probably_meant(tmp_path):
     assert lines == ["visheat render: warning: INPUT of shape (2, 32, 24, 3) looks like NHWC "
                      "(channels last); pass --layout NHWC. Rendering it as NCHW, as asked."]
     assert len(list((tmp_path / "o").glob("*.png"))) == 2
+
+
+# -- 7. bfloat16 tensors ---------------------------------------------------------------------
+
+def test_bfloat16_tensors_render_as_their_float32_values():
+    torch = pytest.importorskip("torch")
+    t = torch.randn(2, 3, 8, 8).to(torch.bfloat16)
+    exact = t.float().numpy()  # bfloat16 -> float32 is exact
+    for pipe in ("sensitivity", "attribution"):
+        assert np.array_equal(heatmap(t, pipe).to_numpy(), heatmap(exact, pipe).to_numpy())
+    grad = t.clone().requires_grad_(True)
+    assert np.array_equal(heatmap(grad).to_numpy(), heatmap(exact).to_numpy())
+    assert t.dtype == torch.bfloat16  # the caller's tensor is untouched

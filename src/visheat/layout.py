@@ -111,6 +111,8 @@ def _from_dlpack(x: Any, argument: str) -> np.ndarray:
         return np.from_dlpack(x)
     except (BufferError, RuntimeError, TypeError, ValueError):
         pass
+    if _is_bfloat16(x) and callable(getattr(x, "float", None)):
+        return to_numpy(x.float(), argument)  # numpy has no bfloat16; float32 holds it exactly
     device = _device(x)
     if device is not None and callable(getattr(x, "cpu", None)):
         warnings.warn(f"{argument}: copied from {device} to the host to draw it; pass "
@@ -123,6 +125,11 @@ def _from_dlpack(x: Any, argument: str) -> np.ndarray:
     if arr.dtype == object:
         raise _not_on_host(argument, x, device, "Its __dlpack__ export failed.")
     return arr
+
+
+def _is_bfloat16(x: Any) -> bool:
+    """Whether ``x`` holds bfloat16 values (torch's ``torch.bfloat16``, ml_dtypes' bfloat16)."""
+    return "bfloat16" in str(getattr(x, "dtype", ""))
 
 
 def _caller_level() -> int:
@@ -139,8 +146,9 @@ def _caller_level() -> int:
 
 def _not_on_host(argument: str, x: Any, device: str | None, reason: str) -> TypeError:
     if device is None:
-        return type_error(argument, "an array that numpy can read", x,
-                          f"{reason} Convert it to numpy first.".strip())
+        hint = ("numpy has no bfloat16: pass x.float()." if _is_bfloat16(x)
+                else "Convert it to numpy first.")
+        return type_error(argument, "an array that numpy can read", x, f"{reason} {hint}".strip())
     return type_error(argument, "an array in CPU memory, or one with a .cpu() method", x,
                       f"It lives on {device}. Copy it to the host first, e.g. x.cpu(), "
                       "jax.device_get(x) or x.get() (CuPy).")
@@ -156,6 +164,8 @@ def as_float(arr: np.ndarray, argument: str = "x") -> np.ndarray:
     kind = arr.dtype.kind
     if kind == "f" and arr.dtype in (np.float32, np.float64):
         return arr
+    if arr.dtype.name == "bfloat16":  # ml_dtypes' (JAX): float32 holds every value exactly
+        return arr.astype(np.float32)
     if kind in "fiub":  # a copy: a broadcast view of an absurd size would become real here
         dtype = np.float32 if kind == "f" else np.float64
         check_allocation(argument, arr.shape[1:] if arr.ndim > 2 else arr.shape, dtype,
