@@ -338,3 +338,67 @@ def test_bfloat16_tensors_render_as_their_float32_values():
     grad = t.clone().requires_grad_(True)
     assert np.array_equal(heatmap(grad).to_numpy(), heatmap(exact).to_numpy())
     assert t.dtype == torch.bfloat16  # the caller's tensor is untouched
+
+
+# -- 9. figures in notebooks, an axes-level plot, a short colour-bar repr --------------------
+
+def test_figures_show_themselves_through_ipythons_display_formatter():
+    formatters = pytest.importorskip("IPython.core.formatters")
+    from PIL import Image
+    import io
+
+    x = RNG.normal(size=(2, 3, 16, 16))
+    fig = visheat.figure(heatmap(x, "attribution"), titles=["a", "b"])
+    data, _ = formatters.DisplayFormatter().format(fig)
+    assert "image/png" in data
+    shown = Image.open(io.BytesIO(data["image/png"]))
+    assert shown.format == "PNG" and shown.width > 100 and shown.height > 50
+    # and the picture is the figure: more than one colour, not a blank canvas
+    assert len(np.unique(np.asarray(shown.convert("RGB")).reshape(-1, 3), axis=0)) > 50
+
+
+def test_plot_draws_one_picture_and_its_colour_bar_into_a_given_axes():
+    from matplotlib.figure import Figure
+
+    x = RNG.normal(size=(3, 3, 12, 10))
+    h = heatmap(x, "attribution")
+    fig = Figure()
+    axes = fig.subplots(1, 2)
+    assert h.plot(2, ax=axes[1]) is axes[1]
+    assert np.array_equal(np.asarray(axes[1].images[0].get_array()), h.to_numpy()[2])
+    assert not axes[0].images  # nothing drawn elsewhere
+    (bar,) = axes[1].child_axes
+    info = h.colorbar_info(2)
+    assert bar.get_xlim() == (info.lo, info.hi) and info.lo == -info.hi
+    colours = np.asarray(bar.images[0].get_array())[0]
+    assert np.allclose(colours[0], info.stops[0]) and np.allclose(colours[-1], info.stops[-1])
+    assert bar.get_xlabel() == "berlin"
+    fig.canvas.draw()  # it renders: the bar sits under the picture, as wide
+    pic, under = axes[1].get_window_extent(), bar.get_window_extent()
+    assert under.y1 <= pic.y0 + 1 and abs(under.width - pic.width) < 2
+
+
+def test_plot_without_an_axes_makes_a_figure_that_shows_itself():
+    formatters = pytest.importorskip("IPython.core.formatters")
+    h = heatmap(RNG.normal(size=(1, 3, 8, 8)))
+    ax = h.plot(0, colorbar=False, title="mine")
+    assert not ax.child_axes and ax.get_title() == "mine"
+    assert "image/png" in formatters.DisplayFormatter().format(ax.figure)[0]
+
+
+def test_plot_refuses_what_it_cannot_draw():
+    h = heatmap(RNG.normal(size=(2, 3, 4, 4)))
+    with pytest.raises(IndexError):
+        h.plot(2)
+    with pytest.raises(TypeError, match="ax: expected a matplotlib Axes"):
+        h.plot(0, ax="left")
+    with pytest.raises(TypeError, match="i: expected an int"):
+        h.plot(True)
+
+
+def test_colorbar_info_repr_is_short():
+    info = heatmap(RNG.normal(size=(1, 3, 4, 4)), "attribution").colorbar_info(0)
+    text = repr(info)
+    assert len(text) < 160 and "\n" not in text
+    assert text.startswith(f"ColorbarInfo(lo={info.lo!r}, hi={info.hi!r}, name='berlin', ")
+    assert "256 colour stops" in text

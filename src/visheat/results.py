@@ -18,6 +18,7 @@ from PIL import Image
 
 from ._errors import type_error, value_error
 from .batch import Record
+from .plotting import format_number
 
 #: Pictures shown inline in a notebook; larger batches show the first ones.
 MAX_INLINE = 48
@@ -49,14 +50,10 @@ class ColorbarInfo(NamedTuple):
     name: str
     clipped: bool
 
-
-def format_number(value: float) -> str:
-    """A short label for a colour-bar tick: three significant digits.
-
-    >>> format_number(0.0031234), format_number(-12345.6), format_number(0.0)
-    ('0.00312', '-1.23e+04', '0')
-    """
-    return f"{float(value):.3g}"
+    def __repr__(self) -> str:
+        stops = np.asarray(self.stops)
+        return (f"ColorbarInfo(lo={self.lo!r}, hi={self.hi!r}, name={self.name!r}, "
+                f"stops=<{stops.shape[0]} colour stops>, clipped={self.clipped!r})")
 
 
 def colormap_name(name: Any) -> str:
@@ -336,6 +333,57 @@ class Heatmaps(Sequence):
         cmap = record.transform
         return ColorbarInfo(float(record.values["lo"][i]), float(record.values["hi"][i]),
                             cmap.stops, colormap_name(cmap.name), clipped)
+
+    def plot(self, i: int, ax: Any = None, colorbar: bool = True, title: str | None = None
+             ) -> Any:
+        """Draw picture ``i`` into a matplotlib Axes, with its colour bar under it.
+
+        The axes-level sibling of :func:`visheat.figure`: the picture goes into
+        ``ax`` of your own layout (``fig.subplots(...)``), and the colour bar (the
+        range this picture was really scaled to, as :meth:`colorbar_info` tells)
+        into an inset Axes under it, ``ax.child_axes[0]``.
+
+        Parameters
+        ----------
+        i : int
+            The picture.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; default: a new figure (no pyplot), ``ax.figure``, which
+            shows itself in Jupyter.
+        colorbar : bool
+            Draw the colour bar (needs pictures made by a colormap step).
+        title : str, optional
+            Title of the Axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            ``ax``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from visheat import heatmap, SumReduction, CenteredColormap
+        >>> h = heatmap(np.array([[[[-1.0, 2.0]]]]), SumReduction() | CenteredColormap("bwr"))
+        >>> ax = h.plot(0)
+        >>> [float(v) for v in ax.child_axes[0].get_xlim()]
+        [-2.0, 2.0]
+        """
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+            raise type_error("i", "an int", i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} is out of range for {len(self)} heatmaps")
+        if not isinstance(colorbar, (bool, np.bool_)):
+            raise type_error("colorbar", "True or False", colorbar)
+        if colorbar and not self.has_colorbar():
+            raise value_error("colorbar", "pictures made by a colormap step for a colour bar",
+                              "no colormap record", "Pass colorbar=False.", described=True)
+        if ax is not None and not (hasattr(ax, "imshow") and hasattr(ax, "inset_axes")):
+            raise type_error("ax", "a matplotlib Axes", ax)
+        from .plotting import plot_picture
+
+        info = self.colorbar_info(i) if colorbar else None
+        return plot_picture(to_uint8(np.asarray(self._data[i])), info, ax, title)
 
     def _colormap_record(self) -> Record:
         return self.records[self._colormap_position()]
