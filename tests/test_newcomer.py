@@ -402,3 +402,35 @@ def test_colorbar_info_repr_is_short():
     assert len(text) < 160 and "\n" not in text
     assert text.startswith(f"ColorbarInfo(lo={info.lo!r}, hi={info.hi!r}, name='berlin', ")
     assert "256 colour stops" in text
+
+
+# -- 10. h.save re-run in a notebook cell ----------------------------------------------------
+
+def test_saving_the_same_pictures_twice_works_and_other_pictures_are_refused(tmp_path):
+    from PIL import Image
+
+    x = RNG.normal(size=(2, 3, 6, 6))
+    h = heatmap(x)
+    paths = h.save(tmp_path)
+    stamps = [p.stat().st_mtime_ns for p in paths]
+    assert h.save(tmp_path) == paths  # the cell run again
+    assert [p.stat().st_mtime_ns for p in paths] == stamps  # nothing rewritten
+    other = heatmap(x, "attribution")
+    with pytest.raises(ValueError, match="existing='overwrite'"):
+        other.save(tmp_path)
+    assert np.array_equal(np.asarray(Image.open(paths[0]).convert("RGB")), h.to_numpy()[0])
+    other.save(tmp_path, existing="overwrite")
+    assert np.array_equal(np.asarray(Image.open(paths[0]).convert("RGB")), other.to_numpy()[0])
+
+
+def test_the_readme_shows_how_to_load_the_sample_data_and_the_snippet_runs():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "load_sample" in b]
+    assert blocks, "no README snippet loads the sample data"
+    namespace: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    assert len(namespace["h"]) == 4 and len(namespace["g"]) == 4
+    assert "existing=\"skip\"" in readme and "Chromium" in readme

@@ -406,7 +406,23 @@ class Heatmaps(Sequence):
         atomically (temporary file, then rename); ``directory`` is created.
         ``existing`` decides what happens to files already there: ``"error"``
         (default: nothing is overwritten, and nothing is written), ``"overwrite"``
-        or ``"skip"`` (keep them).
+        or ``"skip"`` (keep them: resume an interrupted run). A file that already
+        holds exactly the picture is no clash, so running a notebook cell with
+        ``h.save("out/")`` twice works; a file with other contents stops it with
+        an error that names ``existing="overwrite"``.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile
+        >>> from visheat import heatmap
+        >>> h = heatmap(np.ones((2, 3, 4, 4)))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     first = h.save(folder)
+        ...     again = h.save(folder)                 # the same pictures: nothing to refuse
+        ...     heatmap(np.zeros((2, 3, 4, 4)), "attribution").save(folder)
+        Traceback (most recent call last):
+        ...
+        ValueError: directory: expected no existing output files (or files holding the same pictures); got .../000.png. Pass existing='overwrite' to replace them or existing='skip' to keep them.
         """
         if existing not in ("error", "overwrite", "skip"):
             raise value_error("existing", "'error', 'overwrite' or 'skip'", existing)
@@ -417,18 +433,32 @@ class Heatmaps(Sequence):
         paths = [folder / file_name(pattern, i, safe_name(str(labels[i])) if labels is not None
                                     else "") for i in range(len(self))]
         check_distinct(paths)
+        same: set[int] = set()  # files that hold this picture already (a re-run cell)
         if existing == "error":
-            clash = next((p for p in paths if p.exists()), None)
-            if clash is not None:
-                raise value_error("directory", "no existing output files", str(clash),
-                                  "Pass existing='overwrite' or existing='skip'.", described=True)
+            for i, path in enumerate(paths):
+                if path.exists() and not self._holds(path, i):
+                    raise value_error("directory", "no existing output files (or files "
+                                      "holding the same pictures)", str(path),
+                                      "Pass existing='overwrite' to replace them or "
+                                      "existing='skip' to keep them.", described=True)
+                if path.exists():
+                    same.add(i)
         prepare_folder(folder, "directory")
         if existing != "error":  # the folder is ours to resume or replace
             remove_temporaries(folder)
         for i, path in enumerate(paths):
-            if existing != "skip" or not path.exists():
+            if i not in same and (existing != "skip" or not path.exists()):
                 write_atomic(path, png_bytes(np.asarray(self._data[i])))
         return paths
+
+    def _holds(self, path: Path, i: int) -> bool:
+        """Whether the file ``path`` is exactly the PNG that picture ``i`` is saved as."""
+        try:
+            if not path.is_file() or path.stat().st_size > 4 * self._data[i].nbytes + 2**16:
+                return False
+            return path.read_bytes() == png_bytes(np.asarray(self._data[i]))
+        except OSError:
+            return False
 
     # -- notebooks ---------------------------------------------------------
     def _repr_png_(self) -> bytes | None:
