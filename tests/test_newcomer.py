@@ -434,3 +434,82 @@ def test_the_readme_shows_how_to_load_the_sample_data_and_the_snippet_runs():
     exec(compile(blocks[0], "README.md", "exec"), namespace)
     assert len(namespace["h"]) == 4 and len(namespace["g"]) == 4
     assert "existing=\"skip\"" in readme and "Chromium" in readme
+
+
+# -- 8. image batches as the model saw them: NCHW, normalised ---------------------------------
+
+def _unnormalise_model(images_nchw: np.ndarray, mean, std) -> np.ndarray:
+    """Independent model: channels last, x * std + mean per channel, clipped, to uint8."""
+    hwc = np.transpose(images_nchw, (0, 2, 3, 1)).astype(np.float64)
+    return np.clip(hwc * np.asarray(std) + np.asarray(mean), 0, 1)
+
+
+def test_image_layout_and_imagenet_unnormalising_give_the_pictures_of_plain_images():
+    images = RNG.random((2, 3, 16, 12))  # what the model saw: normalised, NCHW
+    normalised = (images - np.array(visheat.IMAGENET_MEAN)[:, None, None]) \
+        / np.array(visheat.IMAGENET_STD)[:, None, None]
+    before = normalised.copy()
+    cams = RNG.random((2, 4, 3))
+    got = heatmap(cams, normalised, "gradcam", layout="NHW", image_layout="NCHW",
+                  image_mean=visheat.IMAGENET_MEAN, image_std=visheat.IMAGENET_STD)
+    plain = _unnormalise_model(normalised, visheat.IMAGENET_MEAN, visheat.IMAGENET_STD)
+    assert np.allclose(plain, np.transpose(images, (0, 2, 3, 1)))
+    expected = heatmap(cams, plain, "gradcam", layout="NHW")
+    assert np.array_equal(got.to_numpy(), expected.to_numpy())
+    assert np.array_equal(normalised, before)  # the caller's images are untouched
+
+
+def test_image_layout_reads_torch_image_batches():
+    torch = pytest.importorskip("torch")
+    images = torch.rand(2, 3, 10, 8, requires_grad=True)
+    cams = RNG.random((2, 10, 8))
+    got = heatmap(cams, images, "cam", layout="NHW", image_layout="NCHW").to_numpy()
+    plain = images.detach().numpy().transpose(0, 2, 3, 1)
+    assert np.array_equal(got, heatmap(cams, plain, "cam", layout="NHW").to_numpy())
+    one = heatmap(cams, images[0], "cam", layout="NHW", image_layout="CHW").to_numpy()
+    assert np.array_equal(one, heatmap(cams, plain[0], "cam", layout="NHW").to_numpy())
+
+
+@given(st.integers(1, 3), st.sampled_from(["NCHW", "NHWC"]), st.integers(1, 5))
+def test_streaming_reads_images_as_heatmap_does(n, image_layout, batch_size):
+    from visheat import heatmap_batches
+
+    images = np.random.default_rng(n).normal(0, 1, size=(n, 5, 5, 3))
+    if image_layout == "NCHW":
+        images = images.transpose(0, 3, 1, 2)
+    cams = np.random.default_rng(n + 1).random((n, 5, 5))
+    kwargs = dict(layout="NHW", image_layout=image_layout, image_mean=0.5, image_std=0.25)
+    whole = heatmap(cams, images, "cam", **kwargs).to_numpy()
+    parts = [h.to_numpy() for h in heatmap_batches(cams, images, "cam", batch_size=batch_size,
+                                                     **kwargs)]
+    assert np.array_equal(np.concatenate(parts), whole)
+
+
+def test_save_heatmaps_reads_images_as_heatmap_does(tmp_path):
+    from PIL import Image
+    from visheat import save_heatmaps
+
+    images = RNG.normal(size=(3, 3, 6, 6))
+    cams = RNG.random((3, 6, 6))
+    kwargs = dict(layout="NHW", image_layout="NCHW", image_mean=visheat.IMAGENET_MEAN,
+                  image_std=visheat.IMAGENET_STD)
+    paths = save_heatmaps(cams, images, "cam", directory=tmp_path, batch_size=2, **kwargs)
+    expected = heatmap(cams, images, "cam", **kwargs).to_numpy()
+    for i, path in enumerate(paths):
+        assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), expected[i])
+
+
+def test_bad_image_options_name_the_argument():
+    cams = RNG.random((1, 4, 4))
+    with pytest.raises(ValueError, match="image_layout: expected one of"):
+        heatmap(cams, np.zeros((4, 4, 3)), "cam", layout="NHW", image_layout="HCW")
+    with pytest.raises(ValueError, match="image_std: expected positive finite numbers"):
+        heatmap(cams, np.zeros((4, 4, 3)), "cam", layout="NHW", image_std=[1, 0, 1])
+    with pytest.raises(ValueError, match="image_mean: expected 1 or 3 numbers"):
+        heatmap(cams, np.zeros((4, 4, 3)), "cam", layout="NHW", image_mean=[0.1, 0.2])
+    with pytest.raises(ValueError, match="Pass image_layout= if the channels come first"):
+        heatmap(cams, np.zeros((3, 5, 5)), "cam", layout="NHW", image_mean=[0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="images: expected 4 axes for image_layout='NCHW'"):
+        heatmap(cams, np.zeros((3, 4, 4)), "cam", layout="NHW", image_layout="NCHW")
+    with pytest.raises(TypeError, match="images: expected float images"):
+        heatmap(cams, np.zeros((4, 4, 3), np.uint8), "cam", layout="NHW", image_mean=0.5)

@@ -18,6 +18,7 @@ from .figure import figure
 from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
+from .images import IMAGENET_MEAN, IMAGENET_STD
 from . import keypoints
 from .keypoints import DrawKeypoints
 from .detections import DrawDetections
@@ -52,6 +53,8 @@ __all__ = [
     "save_heatmaps",
     "Heatmaps",
     "PRESETS",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
     # sample data
     "load_sample",
     "sample_data",
