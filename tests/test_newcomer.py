@@ -513,3 +513,77 @@ def test_bad_image_options_name_the_argument():
         heatmap(cams, np.zeros((3, 4, 4)), "cam", layout="NHW", image_layout="NCHW")
     with pytest.raises(TypeError, match="images: expected float images"):
         heatmap(cams, np.zeros((4, 4, 3), np.uint8), "cam", layout="NHW", image_mean=0.5)
+
+
+# -- 11. readable notebook grids and swatch sheets -------------------------------------------
+
+def _grid_images(h) -> list:
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    found = re.findall(r'src="data:image/png;base64,([^"]+)"', h._repr_html_())
+    return [Image.open(io.BytesIO(base64.b64decode(b))) for b in found]
+
+
+def test_small_maps_are_enlarged_in_the_notebook_grid_block_by_block():
+    h = heatmap(RNG.normal(size=(3, 32, 20)), "sensitivity", layout="NHW")
+    shown = _grid_images(h)
+    assert len(shown) == 3
+    for i, picture in enumerate(shown):
+        assert picture.size == (60, 96)  # 3 x 32 = 96 rows, 3 x 20 columns
+        blocks = np.repeat(np.repeat(h.to_numpy()[i], 3, axis=0), 3, axis=1)
+        assert np.array_equal(np.asarray(picture.convert("RGB")), blocks)
+    html = h._repr_html_()
+    assert html.count(';width:60px"') == 3 and html.count('width="60"') == 3
+    large = heatmap(RNG.normal(size=(2, 3, 200, 100)))
+    assert [p.size for p in _grid_images(large)] == [(80, 160)] * 2
+
+
+def test_grid_captions_are_no_wider_than_their_pictures_in_a_real_browser(tmp_path):
+    from browser import Chromium, chromium_path
+
+    executable = chromium_path()
+    assert executable, "Chromium is needed: apt-get install chromium (.ci/run installs it)"
+    h = heatmap(RNG.normal(size=(3, 3, 32, 32)) * 1e5, "attribution")
+    page = tmp_path / "grid.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{h._repr_html_()}</body></html>",
+                    encoding="utf-8")
+    with Chromium(executable) as browser:
+        browser.open(page.as_uri())
+        sizes = browser.evaluate("""Array.from(document.querySelectorAll('figure')).map(f => ({
+            img: f.querySelector('img').getBoundingClientRect().width,
+            caption: f.querySelector('figcaption').getBoundingClientRect().width,
+            text: f.querySelector('figcaption').scrollWidth}))""")
+    assert len(sizes) == 3
+    for size in sizes:
+        assert size["img"] >= 96
+        assert size["caption"] <= size["img"] + 0.5 and size["text"] <= size["img"] + 0.5
+
+
+def test_swatch_labels_fit_before_their_colour_bars(tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    from visheat._colordata import list_names
+    from visheat.cli import SWATCH_GAP, SWATCH_TEXT_X, main, swatch_label
+
+    draw, font = ImageDraw.Draw(Image.new("RGB", (8, 8))), ImageFont.load_default()
+    width = 240 - SWATCH_TEXT_X - SWATCH_GAP
+    names = list_names()
+    too_long = [n for n in names if draw.textbbox((0, 0), n, font=font)[2] > width]
+    assert too_long  # colorcet's long names: the case this is about
+    for name in names:
+        label = swatch_label(name, draw, font, width)
+        assert draw.textbbox((0, 0), label, font=font)[2] <= width
+        if name in too_long:
+            head, tail = label.split("...")
+            assert name.startswith(head) and name.endswith(tail) and len(head) > 3
+        else:
+            assert label == name
+    path = tmp_path / "s.png"
+    assert main(["colormaps", "--swatches", str(path), "--quiet"]) == 0
+    sheet = np.asarray(Image.open(path).convert("L"))
+    gap = sheet[:, 240 - SWATCH_GAP:240]  # the white gap before every bar stays white
+    assert (gap == 255).all()

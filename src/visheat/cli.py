@@ -304,6 +304,31 @@ def _colormaps_command(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Where a swatch row's name starts, and the white gap it keeps before the colour bar.
+SWATCH_TEXT_X, SWATCH_GAP = 16, 8
+
+
+def swatch_label(name: str, draw: Any, font: Any, width: int) -> str:
+    """``name``, shortened in the middle with ``...`` until it is at most ``width`` px wide.
+
+    colorcet's long names (``diverging_linear_protanopic_deuteranopic_bjy_57_89_c34``)
+    differ at both ends, so both ends are kept. Measured with Pillow's ``textbbox``.
+    """
+    def fits(text: str) -> bool:
+        return draw.textbbox((0, 0), text, font=font)[2] <= width
+
+    if fits(name):
+        return name
+    keep = len(name) - 1
+    while keep > 1:
+        head = (keep + 1) // 2
+        label = name[:head] + "..." + name[len(name) - (keep - head):]
+        if fits(label):
+            return label
+        keep -= 1
+    return "..."
+
+
 def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
                     overwrite: bool = False) -> Path:
     """A PNG sheet: one row per colormap, its name beside its colours."""
@@ -332,7 +357,8 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
             continue
         colours = to_uint8(ramp(get_table(prefix + name).colors, ramp_w))
         sheet.paste(Image.fromarray(np.repeat(colours[None], row_h - 4, axis=0)), (name_w, y))
-        draw.text((16, y + 3), name, fill="black", font=font)
+        label = swatch_label(name, draw, font, name_w - SWATCH_TEXT_X - SWATCH_GAP)
+        draw.text((SWATCH_TEXT_X, y + 3), label, fill="black", font=font)
     prepare_folder(path.parent, "--swatches")
     write_atomic(path, png_bytes(np.asarray(sheet)))
     return path

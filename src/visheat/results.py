@@ -23,6 +23,9 @@ from .plotting import format_number
 #: Pictures shown inline in a notebook; larger batches show the first ones.
 MAX_INLINE = 48
 THUMBNAIL = 160
+#: Small pictures are enlarged in the grid to at least this many pixels on their longer
+#: side (nearest neighbour, by a whole factor, so every value stays a crisp block).
+MIN_THUMBNAIL = 96
 
 
 class ColorbarInfo(NamedTuple):
@@ -484,8 +487,8 @@ class Heatmaps(Sequence):
                 + "".join(cells) + "</div>" + tail)
 
     def _grid_cell(self, i: int, ranges: bool) -> str:
-        picture = self[i]
-        picture.thumbnail((THUMBNAIL, THUMBNAIL))
+        picture = thumbnail(self[i])
+        width = picture.width
         data = base64.b64encode(png_bytes(np.asarray(picture))).decode("ascii")
         caption, title = f"#{i}", f"heatmap {i}"
         if ranges:
@@ -493,7 +496,34 @@ class Heatmaps(Sequence):
             span = f"{format_number(info.lo)} … {format_number(info.hi)}"
             caption += f" · {span}"
             title = f"heatmap {i}: {info.name} on [{span}]" + (", clipped" if info.clipped else "")
-        return (f'<figure style="margin:2px;text-align:center" title="{html.escape(title)}">'
-                f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
-                f'<figcaption style="font-size:small">{html.escape(caption)}</figcaption>'
-                "</figure>")
+        # the caption wraps within the picture's width (at the range's own spaces)
+        return (f'<figure style="margin:2px;text-align:center;width:{width}px" '
+                f'title="{html.escape(title)}">'
+                f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}" '
+                f'width="{width}" height="{picture.height}" style="image-rendering:pixelated">'
+                f'<figcaption style="font-size:x-small;max-width:{width}px;'
+                f'overflow-wrap:anywhere">{html.escape(caption)}</figcaption></figure>')
+
+
+def thumbnail(picture: Image.Image) -> Image.Image:
+    """A grid thumbnail: at most ``THUMBNAIL`` px on a side, small pictures enlarged.
+
+    Pictures under ``MIN_THUMBNAIL`` px on their longer side are enlarged by the
+    whole factor that brings them to at least that size (nearest neighbour: each
+    pixel becomes a block; never past ``THUMBNAIL``); larger ones shrink to fit.
+
+    >>> thumbnail(Image.new("RGB", (32, 20))).size
+    (96, 60)
+    >>> thumbnail(Image.new("RGB", (7, 7))).size
+    (98, 98)
+    >>> thumbnail(Image.new("RGB", (224, 112))).size
+    (160, 80)
+    """
+    longest = max(picture.size)
+    if 0 < longest < MIN_THUMBNAIL:
+        factor = min(-(-MIN_THUMBNAIL // longest), max(1, THUMBNAIL // longest))
+        return picture.resize((picture.width * factor, picture.height * factor),
+                              Image.Resampling.NEAREST)
+    picture = picture.copy()
+    picture.thumbnail((THUMBNAIL, THUMBNAIL))
+    return picture
