@@ -23,6 +23,7 @@ from visheat import (
     Letterbox,
     Pipeline,
     ResizeToImage,
+    SumReduction,
     Unletterbox,
     combine_cams,
     heatmap,
@@ -89,14 +90,19 @@ def test_gradcam_overlay_equals_show_cam_on_image(ref, weight):
     np.testing.assert_array_equal(out, ref[f"gradcam_show_{weight}"])
 
 
-def test_gradcam_preset_equals_show_cam_on_image(ref):
+def test_gradcam_pipeline_equals_show_cam_on_image(ref):
     mask = ref["gradcam_mask"][None]
+    twin = SumReduction() | ResizeToImage("bilinear") | GradCamOverlay(0.5)
     for image, key in ((ref["gradcam_img"], "gradcam_show_0.5"),
                        (ref["gradcam_dark_img"], "gradcam_show_dark")):
-        np.testing.assert_array_equal(heatmap(mask, image, "gradcam", layout="NHW").to_numpy()[0],
+        np.testing.assert_array_equal(heatmap(mask, image, twin, layout="NHW").to_numpy()[0],
                                       ref[key])
+        # the preset scales the CAM first (grad-cam's 1e-7): at most one jet level apart
+        preset = heatmap(mask, image, "gradcam", layout="NHW").to_numpy()[0]
+        diff = np.abs(preset.astype(int) - ref[key])
+        assert diff.max() <= 4 and (diff > 0).mean() < 0.002
     # a smaller CAM is resized to the image first, as grad-cam's scale_cam_image does
-    small = heatmap(mask[:, ::2, ::2], ref["gradcam_img"], "gradcam", layout="NHW")
+    small = heatmap(mask[:, ::2, ::2], ref["gradcam_img"], twin, layout="NHW")
     assert small.to_numpy().shape == (1, 24, 31, 3)
 
 

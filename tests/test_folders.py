@@ -10,14 +10,13 @@ from PIL import Image
 from visheat import (
     BoxRenormalize,
     DrawDetections,
-    GradCamOverlay,
-    ResizeToImage,
     Unletterbox,
     combine_cams,
     heatmap,
     letterbox_geometry,
     unletterbox_boxes,
 )
+from visheat import PRESETS
 from visheat.folders import load_cams, render_folder
 
 RNG = np.random.default_rng(11)
@@ -82,7 +81,8 @@ def test_detections_are_renormalised_and_drawn(folder):
                           detections=root / "dets.npz", class_names=["person", "cat"],
                           renormalize=True)
     boxes = [dets["cat"][:, :4]]
-    pipe = (BoxRenormalize(boxes) | ResizeToImage("bilinear") | GradCamOverlay()
+    # the default pipe is the "gradcam" preset: grad-cam's scaling, resize, overlay
+    pipe = (BoxRenormalize(boxes) | PRESETS["gradcam"]
             | DrawDetections(boxes, labels=[dets["cat"][:, 5]], scores=[dets["cat"][:, 4]],
                              class_names=("person", "cat")))
     expected = heatmap(cams["cat"][None], pictures["cat"], pipe, layout="NHW").to_numpy()[0]
@@ -101,7 +101,7 @@ def test_letterboxed_cams_and_detections_are_mapped_back(tmp_path):
     out = render_folder(tmp_path / "images", {"wide": cam}, tmp_path / "out",
                         detections={"wide": dets}, letterbox=Unletterbox(new_shape=64))
     boxes = [unletterbox_boxes(dets[:, :4], g)]
-    pipe = (Unletterbox() | ResizeToImage("bilinear") | GradCamOverlay()
+    pipe = (Unletterbox() | PRESETS["gradcam"]
             | DrawDetections(boxes, labels=[[0]], scores=[[0.5]]))
     expected = heatmap(cam[None], image, pipe, layout="NHW").to_numpy()[0]
     assert _read(out[0]).shape == (30, 60, 3)

@@ -209,5 +209,5 @@ def test_the_page_has_no_colour_bars_when_asked_and_names_the_pipeline(tmp_path)
     page = write_gallery(tmp_path, heatmap(X, "attribution"), colorbar=False)
     text = page.read_text(encoding="utf-8")
     assert 'class="colorbar"' not in text
-    assert "NormReduction() | CenteredColormap(&#x27;berlin&#x27;)" in text
+    assert "SumReduction() | CenteredColormap(&#x27;berlin&#x27;)" in text
     assert Path(page).name == "index.html"

@@ -28,7 +28,7 @@ def test_indexing_gives_pil_images_and_slicing_gives_heatmaps():
 
 
 def test_value_ranges_come_from_the_record_of_the_colormap():
-    h = heatmap(X, "attribution")
+    h = heatmap(X, "attribution-julia")
     from visheat.reductions import reduce_channels
 
     top = np.abs(reduce_channels(X, "norm")).reshape(5, -1).max(axis=1)

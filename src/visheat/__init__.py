@@ -18,6 +18,7 @@ from .figure import figure
 from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
+from .images import IMAGENET_MEAN, IMAGENET_STD
 from . import keypoints
 from .keypoints import DrawKeypoints
 from .detections import DrawDetections
@@ -28,7 +29,7 @@ from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
 from .pipeline import Pipeline, Transform
 from .pooling import AvgPool, MaxPool
 from .presets import PRESETS
-from .ranges import FromUnitRange, Invert, ToUnitRange
+from .ranges import FromUnitRange, Invert, MinMaxScale, ToUnitRange
 from .reductions import (
     AbsSumReduction,
     MaxAbsReduction,
@@ -37,6 +38,8 @@ from .reductions import (
     SumReduction,
 )
 from .results import Heatmaps
+from . import sample_data  # numpy and Pillow only: cheap to import
+from .sample_data import load_sample
 from .scaling import Resize, ResizeImageToHeatmap
 from .smoothing import GaussianSmooth
 from .stream import heatmap_batches, save_heatmaps
@@ -50,6 +53,11 @@ __all__ = [
     "save_heatmaps",
     "Heatmaps",
     "PRESETS",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    # sample data
+    "load_sample",
+    "sample_data",
     # figures and galleries
     "figure",
     "write_gallery",
@@ -84,6 +92,7 @@ __all__ = [
     "ToUnitRange",
     "FromUnitRange",
     "Invert",
+    "MinMaxScale",
     "Pad",
     "PadToAspectRatio",
     "Crop",

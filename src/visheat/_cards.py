@@ -16,6 +16,7 @@ import numpy as np
 
 from ._errors import check_number, type_error, value_error
 from .images import to_images
+from .plotting import ramp, ticks  # noqa: F401  (re-exported for figure, gallery, cli)
 from .results import Heatmaps, format_number, to_uint8
 
 CAPTION_KEYS = ("label", "score", "method")
@@ -92,10 +93,12 @@ def _caption(item: Any, argument: str) -> Caption:
 
 def is_overlay(pipeline: Any) -> bool:
     """Whether ``pipeline`` blends its pictures over the images itself (ends in an overlay)."""
+    from .cam_overlays import GradCamOverlay
     from .overlay import AlphaOverlay
 
     steps = getattr(pipeline, "steps", (pipeline,))
-    return any(isinstance(step, AlphaOverlay) for step in steps)
+    return any(isinstance(step, (AlphaOverlay, GradCamOverlay))
+               for step in steps)
 
 
 def read_images(images: Any, heatmaps: Heatmaps) -> Any:
@@ -140,26 +143,3 @@ def panels(heatmaps: Heatmaps, images: Any, i: int, alpha: float | None
 def check_alpha(alpha: Any) -> float | None:
     """Validate the opacity of computed overlays (None: no overlay panel)."""
     return None if alpha is None else check_number("alpha", alpha, low=0, high=1)
-
-
-def ramp(stops: np.ndarray, width: int = 256) -> np.ndarray:
-    """``(width, 3)`` float colours of a colour bar, from the first to the last stop.
-
-    The same linear interpolation between stops as the colormaps use.
-
-    >>> ramp(np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]), 3)[:, 0]
-    array([0. , 0.5, 1. ])
-    """
-    from .colormaps import colorize
-
-    values = np.linspace(0.0, 1.0, width)[None, None, :]
-    return colorize(values, np.zeros(1), np.ones(1), np.asarray(stops, np.float64))[0, 0]
-
-
-def ticks(lo: float, hi: float) -> list[float]:
-    """Colour-bar ticks: both ends, and 0 when it lies strictly inside.
-
-    >>> ticks(-2.0, 2.0), ticks(1.0, 3.0)
-    ([-2.0, 0.0, 2.0], [1.0, 3.0])
-    """
-    return [lo, 0.0, hi] if lo < 0 < hi else [lo, hi]

@@ -95,7 +95,11 @@ class GradCamOverlay(Transform):
     pictures (``dtype=np.uint8``, the default) equal grad-cam's output; with a
     float ``dtype`` you get the picture before its last truncation to 8 bits.
     See :mod:`visheat.cam_overlays` for the arithmetic and its quirk (each
-    picture is divided by its own maximum).
+    picture is divided by its own maximum). Raw CAMs (not in [0, 1]) need
+    scaling first, as grad-cam's ``scale_cam_image`` does; the ``"gradcam"``
+    preset puts :class:`~visheat.MinMaxScale` before and after the resize.
+    The colour record is OpenCV's jet over [0, 1], so figures and galleries draw
+    a colour bar for these pictures.
 
     Parameters
     ----------
@@ -118,6 +122,16 @@ class GradCamOverlay(Transform):
         weight = check_number("image_weight", self.image_weight, low=0, high=1)
         object.__setattr__(self, "image_weight", float(weight))
 
+    @property
+    def stops(self) -> np.ndarray:
+        """OpenCV's jet as ``(256, 3)`` RGB floats in [0, 1]: the colour bar's stops."""
+        return opencv_jet().astype(np.float64) / 255
+
+    @property
+    def name(self) -> str:
+        """The colour scheme's name, for colour bars."""
+        return "OpenCV jet"
+
     def apply(self, batch: Batch) -> Batch:
         images = _needs_images(batch, "GradCamOverlay()")
         masks = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
@@ -126,7 +140,8 @@ class GradCamOverlay(Transform):
             check_finite_map(masks, rows.min(axis=1), rows.max(axis=1), self)
         cam = gradcam_blend(masks, images, self.image_weight)
         data = (np.float32(255) * cam).astype(np.uint8) if batch.fast else cam.astype(np.float64)
-        return batch.replace(data=data, stage=Stage.RGB)
+        unit = np.ones(batch.n)  # the mask's levels 0..255 span [0, 1]
+        return batch.replace(data=data, stage=Stage.RGB).with_record(self, lo=0 * unit, hi=unit)
 
 
 class HeatAlphaOverlay(Transform):

@@ -10,9 +10,12 @@
 INPUT is a ``.npy`` file (memory-mapped) or a ``.npz`` archive (``--key`` names
 the array); nothing is ever unpickled. Large inputs are rendered a slice at a
 time (``--batch-size``) with a progress bar on stderr (``--quiet`` hides it).
-Existing files are never overwritten without ``--overwrite``; ``--resume``
-keeps the complete outputs of an interrupted run and renders the rest. User
-mistakes end with one line ``visheat <command>: error: ...`` and exit code 2.
+Every command that writes takes ``--existing {error,overwrite,skip}`` (``error``,
+the default: existing files are never overwritten; ``--overwrite`` and
+``--resume`` are short for ``--existing overwrite`` and ``--existing skip``, which
+keeps the complete outputs of an interrupted run and renders the rest). User
+mistakes end with one line ``visheat <command>: error: ...`` and exit code 2; a
+closed pipe (``visheat colormaps | head -2``) ends quietly.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import contextlib
 import json
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,7 +70,7 @@ class _Inputs:
     def __init__(self, args: argparse.Namespace) -> None:
         from ._errors import parse_bytes
         from .io import load_array, open_images
-        from .layout import parse_layout
+        from .layout import parse_layout, probable_layout
 
         self.max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
         self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
@@ -78,6 +82,11 @@ class _Inputs:
             raise ValueError(f"--layout: expected an array with {len(self.letters)} axes for "
                              f"layout {self.letters!r}; got shape {self.x.shape}. Name one "
                              "letter per axis, e.g. NCHW for attributions, NHW for CAMs.")
+        self.probable = probable_layout(self.x.shape, self.letters)
+        if self.probable is not None and not getattr(args, "quiet", False):
+            print(f"visheat {args.command}: warning: INPUT of shape {self.x.shape} looks like "
+                  f"{self.probable} (channels last); pass --layout {self.probable}. Rendering "
+                  f"it as {self.letters}, as asked.", file=sys.stderr)
         self.n = int(self.x.shape[self.letters.index("N")]) if "N" in self.letters else 1
         self.pipe = _pipeline(args.pipe)
         self.images = None
@@ -154,17 +163,20 @@ class _Inputs:
             for start in range(0, self.n, self.batch_size):
                 stop = min(self.n, start + self.batch_size)
                 if not done(start, stop):
-                    yield start, stop, render_pictures(self.slice(start, stop),
-                                               self.images_for(start, stop), pipe, self.letters,
-                                               np.dtype(np.uint8), start=start)
+                    with warnings.catch_warnings():  # said once above, as a CLI line
+                        warnings.filterwarnings("ignore", r".* looks like .* \(channels last\)",
+                                                UserWarning)
+                        pictures = render_pictures(self.slice(start, stop),
+                                                   self.images_for(start, stop), pipe,
+                                                   self.letters, np.dtype(np.uint8), start=start)
+                    yield start, stop, pictures
                 bar.update(stop - start)
         finally:
             bar.close()
 
 
 def _existing(args: argparse.Namespace) -> str:
-    return "overwrite" if args.overwrite else ("skip" if getattr(args, "resume", False)
-                                               else "error")
+    return str(args.existing)
 
 
 def _refuse_existing(existing: str, paths: Sequence[Path], resume: bool = True) -> None:
@@ -262,6 +274,10 @@ def _gallery_command(args: argparse.Namespace) -> int:
         return all([writer.resume(i, cards[i]) for i in range(start, stop)])
 
     for start, stop, pictures in inputs.render(pipe, done, args.quiet, "gallery"):
+        if not args.no_colorbar and len(pictures) and not pictures.has_colorbar():
+            raise ValueError(f"--pipe: expected a pipeline with a colormap step for colour "
+                             f"bars; got {pipe}, which records no colour range. Pass "
+                             "--no-colorbar to leave the colour bars out.")
         writer.add(pictures, inputs.images_for(start, stop),
                    captions[start:stop] if captions is not None else None, start=start)
     page = writer.finish()
@@ -276,7 +292,8 @@ def _colormaps_command(args: argparse.Namespace) -> int:
     kinds = [args.kind] if args.kind else list(KINDS)
     found = {kind: list_names(kind=kind, source=args.source) for kind in kinds}
     if args.swatches:
-        path = _write_swatches(Path(args.swatches), found, args.source, args.overwrite)
+        path = _write_swatches(Path(args.swatches), found, args.source,
+                               args.existing == "overwrite")
         if not args.quiet:
             print(f"wrote {sum(map(len, found.values()))} swatches to {path}")
         return 0
@@ -286,6 +303,31 @@ def _colormaps_command(args: argparse.Namespace) -> int:
             print(textwrap.fill(", ".join(names), width=88, initial_indent="  ",
                                 subsequent_indent="  "))
     return 0
+
+
+#: Where a swatch row's name starts, and the white gap it keeps before the colour bar.
+SWATCH_TEXT_X, SWATCH_GAP = 16, 8
+
+
+def swatch_label(name: str, draw: Any, font: Any, width: int) -> str:
+    """``name``, shortened in the middle with ``...`` until it is at most ``width`` px wide.
+
+    colorcet's long names (``diverging_linear_protanopic_deuteranopic_bjy_57_89_c34``)
+    differ at both ends, so both ends are kept. Measured with Pillow's ``textbbox``.
+    """
+    def fits(text: str) -> bool:
+        return draw.textbbox((0, 0), text, font=font)[2] <= width
+
+    if fits(name):
+        return name
+    keep = len(name) - 1
+    while keep > 1:
+        head = (keep + 1) // 2
+        label = name[:head] + "..." + name[len(name) - (keep - head):]
+        if fits(label):
+            return label
+        keep -= 1
+    return "..."
 
 
 def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
@@ -301,7 +343,7 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
         raise ValueError(f"--swatches: expected a .png file name; got {str(path)!r}.")
     if path.exists() and not overwrite:
         raise ValueError(f"--swatches: expected a new file; got {str(path)!r}, which exists "
-                         "already. Pass --overwrite to replace it.")
+                         "already. Pass --overwrite (--existing overwrite) to replace it.")
     prefix = {"matplotlib": "mpl:", "colorcet": "cet:", "crameri": "crameri:",
               "colorschemes": "colorschemes:"}.get(source or "", "")
     rows = [row for kind in found if found[kind]
@@ -316,37 +358,43 @@ def _write_swatches(path: Path, found: dict[str, list[str]], source: str | None,
             continue
         colours = to_uint8(ramp(get_table(prefix + name).colors, ramp_w))
         sheet.paste(Image.fromarray(np.repeat(colours[None], row_h - 4, axis=0)), (name_w, y))
-        draw.text((16, y + 3), name, fill="black", font=font)
+        label = swatch_label(name, draw, font, name_w - SWATCH_TEXT_X - SWATCH_GAP)
+        draw.text((SWATCH_TEXT_X, y + 3), label, fill="black", font=font)
     prepare_folder(path.parent, "--swatches")
     write_atomic(path, png_bytes(np.asarray(sheet)))
     return path
 
 
-PRESETS_SHOWN = ("sensitivity", "attribution", "cam")
+def _demo_inputs(preset: str, sample: Any) -> tuple[Any, Any, str]:
+    """What a preset draws in the demo: CAMs over the photographs for CAM presets
+    (those that end in an overlay), the attributions otherwise."""
+    from ._cards import is_overlay
+    from .presets import PRESETS
+
+    if is_overlay(PRESETS[preset]):
+        return sample.cams, sample.images, "NHW"
+    return sample.attributions, None, "NCHW"
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .heatmap import heatmap
+    from .presets import PRESETS
     from .results import prepare_folder, safe_name
     from .sample_data import load_sample
 
     sample = load_sample()
     out = Path(args.out)
     names = [f"{i:02d}_{safe_name(label)}.png" for i, label in enumerate(sample.labels)]
-    _refuse_existing(_existing(args), [out / preset / name for preset in PRESETS_SHOWN
-                                       for name in names], resume=False)
+    existing = _existing(args)
+    _refuse_existing(existing, [out / preset / name for preset in PRESETS
+                                for name in names], resume=False)
     prepare_folder(out, "--out")
-    jobs = {
-        "sensitivity": (sample.attributions, None, "sensitivity"),
-        "attribution": (sample.attributions, None, "attribution"),
-        "cam": (sample.cams, sample.images, "cam"),
-    }
-    for preset, (x, images, pipe) in jobs.items():
-        layout = "NHW" if x.ndim == 3 else "NCHW"
-        pictures = heatmap(x, images, pipe, layout=layout)
+    for preset in PRESETS:  # every preset, in the order they are listed
+        x, images, layout = _demo_inputs(preset, sample)
+        pictures = heatmap(x, images, preset, layout=layout)
         folder = out / preset
         pictures.save(folder, "{index:02d}_{label}.png", labels=sample.labels,
-                      existing="overwrite")
+                      existing="overwrite" if existing == "error" else existing)
         if not args.quiet:
             print(f"{preset:12s} {len(pictures)} pictures -> {folder}")
     if not args.quiet:
@@ -389,8 +437,8 @@ def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
                      "<name>.npz files; keyed by image name without extension")
     cam.add_argument("--out", required=True, help="output folder (created)")
     cam.add_argument("--method", default="cam", help="CAM method name for the file names")
-    cam.add_argument("--pipe", default="gradcam", help="preset name or pipeline text "
-                     "(default: gradcam)")
+    cam.add_argument("--pipe", default="gradcam", help=f"a preset ({_preset_names()}) or "
+                     "pipeline text (default: gradcam, which scales raw CAMs as grad-cam does)")
     cam.add_argument("--detections", help=".npz of (B, 6) x1,y1,x2,y2,score,class per image")
     cam.add_argument("--class-names", help="comma-separated class names")
     cam.add_argument("--renormalize", action="store_true",
@@ -402,8 +450,7 @@ def _add_cam_parser(commands: argparse._SubParsersAction) -> None:
                      help="the letterbox was padded to a stride multiple only (auto=True)")
     cam.add_argument("--combine", choices=["mean", "max"], default="mean",
                      help="how several layers of one image are combined")
-    cam.add_argument("--existing", choices=["error", "overwrite", "skip"], default="error",
-                     help="what to do with output files already there")
+    _existing_options(cam)
     cam.add_argument("--max-npz-bytes", default="4G",
                      help="largest array read from a CAM or detection file (default 4G)")
     cam.add_argument("--quiet", action="store_true", help="no progress bar, print nothing")
@@ -419,7 +466,7 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layout", default="NCHW",
                         help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...")
     parser.add_argument("--pipe", default="sensitivity",
-                        help="a preset (sensitivity, attribution, cam) or pipeline text such as "
+                        help=f"a preset ({_preset_names()}) or pipeline text such as "
                              "\"SumReduction() | CenteredColormap('bwr')\"")
     parser.add_argument("--images",
                         help="images to draw over: a folder (sorted by file name) or a .npy "
@@ -431,11 +478,31 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
                         help="samples rendered at a time (bounds memory; default 64)")
     parser.add_argument("--max-npz-bytes", default="4G",
                         help="largest uncompressed .npz member to read (default 4G)")
-    existing = parser.add_mutually_exclusive_group()
-    existing.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    existing.add_argument("--resume", action="store_true",
-                          help="keep complete existing outputs and render the rest")
+    _existing_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+
+def _preset_names() -> str:
+    from .presets import PRESETS
+
+    return ", ".join(PRESETS)
+
+
+def _existing_options(parser: argparse.ArgumentParser, skip: bool = True) -> None:
+    """``--existing {error,overwrite[,skip]}`` with ``--overwrite`` (and ``--resume``) as
+    short forms: the same flags in every command that writes files."""
+    choices = ["error", "overwrite", "skip"] if skip else ["error", "overwrite"]
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--existing", choices=choices, default="error",
+                       help="what to do with output files already there: error (default), "
+                            + ("overwrite them, or skip them (resume an interrupted run)"
+                               if skip else "or overwrite them"))
+    group.add_argument("--overwrite", dest="existing", action="store_const", const="overwrite",
+                       help="replace existing outputs (--existing overwrite)")
+    if skip:
+        group.add_argument("--resume", dest="existing", action="store_const", const="skip",
+                           help="keep complete existing outputs and render the rest "
+                                "(--existing skip)")
 
 
 def _positive_int(text: str) -> int:
@@ -488,15 +555,13 @@ def build_parser() -> argparse.ArgumentParser:
     colormaps.add_argument("--kind", choices=KINDS, help="only the colormaps of this kind")
     colormaps.add_argument("--source", choices=SOURCES, help="only the colormaps of this source")
     colormaps.add_argument("--swatches", metavar="FILE.png", help="also draw them into a PNG")
-    colormaps.add_argument("--overwrite", action="store_true",
-                           help="replace the --swatches file if it exists")
+    _existing_options(colormaps, skip=False)
     colormaps.add_argument("--quiet", action="store_true", help="print nothing with --swatches")
     colormaps.set_defaults(run=_colormaps_command)
 
-    demo = commands.add_parser("demo", help="render the built-in sample data with each preset")
+    demo = commands.add_parser("demo", help="render the built-in sample data with every preset")
     demo.add_argument("--out", default="visheat-demo", help="output folder (created)")
-    demo.add_argument("--overwrite", action="store_true",
-                      help="replace the pictures of an earlier demo in --out")
+    _existing_options(demo)
     demo.add_argument("--quiet", action="store_true", help="print nothing")
     demo.set_defaults(run=_demo)
     _add_cam_parser(commands)
@@ -509,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:
+        return _closed_pipe()
     except (ValueError, TypeError, OSError) as err:
         text = str(err)
         if isinstance(err, OSError) and err.filename is not None and err.strerror:
@@ -520,6 +587,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"visheat {args.command}: interrupted; finished files are complete, "
               "--resume continues", file=sys.stderr)
         return 130
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``visheat colormaps | head -2``): end quietly.
+
+    As the Python docs recommend (signal module, "Note on SIGPIPE"): point stdout at
+    devnull so the interpreter's final flush raises no second error.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
 
 
 if __name__ == "__main__":  # pragma: no cover

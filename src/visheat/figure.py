@@ -2,8 +2,11 @@
 
 The figure is built with matplotlib's object-oriented API
 (:class:`matplotlib.figure.Figure`), never with ``pyplot``: it touches no global
-state, works with any backend (Agg included) and shows in Jupyter like any other
-figure. matplotlib is imported only when a figure is made.
+state and works with any backend (Agg included). Because pyplot never sees it, it
+carries its own PNG form (``_repr_png_``), so it shows in Jupyter without
+``%matplotlib inline``. :meth:`visheat.Heatmaps.plot` draws one picture with its
+colour bar into an Axes of your own layout. matplotlib is imported only when a
+figure is made.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ._cards import check_alpha, panels, ramp, read_captions, read_images, ticks
+from ._cards import check_alpha, panels, read_captions, read_images
 from ._errors import check_allocation, check_number, type_error, value_error
-from .results import ColorbarInfo, Heatmaps, format_number
+from .plotting import draw_colorbar
+from .results import ColorbarInfo, Heatmaps
 
 __all__ = ["figure"]
 
@@ -58,7 +62,9 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     Returns
     -------
     matplotlib.figure.Figure
-        Save it with ``fig.savefig(path)``; in Jupyter it shows itself.
+        Save it with ``fig.savefig(path)``; in Jupyter it shows itself (as the
+        last expression of a cell, or with ``display(fig)``), also without
+        ``%matplotlib inline``.
 
     Examples
     --------
@@ -71,7 +77,7 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     >>> [t.get_text() for t in fig.get_axes()[1].get_xticklabels()][1]
     '0'
     """
-    from matplotlib.figure import Figure
+    from ._figure_display import HeatmapFigure
 
     if not isinstance(heatmaps, Heatmaps):
         raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
@@ -89,7 +95,7 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     rows = max(1, math.ceil(n / columns))
     height = size * (1.45 if colorbar else 1.2)
     _check_canvas(columns * k * size, rows * height, size, ncols)
-    fig = Figure(figsize=(columns * k * size, rows * height), layout="constrained")
+    fig = HeatmapFigure(figsize=(columns * k * size, rows * height), layout="constrained")
     if not n:
         return fig
     cells = fig.subfigures(rows, columns, squeeze=False)
@@ -149,20 +155,5 @@ def _draw_card(cell: Any, card: list[tuple[str, np.ndarray]], title: str,
 
 
 def _draw_colorbar(ax: Any, info: ColorbarInfo, i: int) -> None:
-    """The colour stops over ``[lo, hi]``, ticks at the ends (and 0), the colormap's name.
-
-    A range of zero width (a constant map at the largest float) is drawn as the unit
-    range, ticked with its one value.
-    """
-    if info.hi > info.lo:
-        lo, hi, marks = info.lo, info.hi, ticks(info.lo, info.hi)
-        labels = [format_number(t) for t in marks]
-    else:
-        lo, hi, marks, labels = 0.0, 1.0, [0.0], [format_number(info.lo)]
-    ax.imshow(ramp(info.stops)[None], aspect="auto", extent=(lo, hi, 0.0, 1.0),
-              interpolation="nearest")
-    ax.set_xlim(lo, hi)
-    ax.set_yticks([])
-    ax.set_xticks(marks, labels, fontsize="x-small")
-    ax.set_xlabel(info.name + (" (clipped)" if info.clipped else ""), fontsize="x-small")
-    ax.set_label(f"colorbar {i}")
+    """The colour stops over ``[lo, hi]``, ticks at the ends (and 0), the colormap's name."""
+    draw_colorbar(ax, info, label=f"colorbar {i}")

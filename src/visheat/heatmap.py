@@ -10,7 +10,7 @@ import numpy as np
 from . import engine
 from ._errors import check_allocation, type_error, value_error
 from .batch import Batch, Stage, check_dtype
-from .images import to_images
+from .images import image_options, prepare_images, to_images
 from .layout import check_finite, read_batch
 from .pipeline import Transform
 from .presets import as_pipeline
@@ -40,7 +40,8 @@ def split_heatmap_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
 
 def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
             dtype: Any = np.uint8, threads: int | None = None,
-            channels: str = "together") -> Heatmaps:
+            channels: str = "together", image_layout: str | None = None,
+            image_mean: Any = None, image_std: Any = None) -> Heatmaps:
     """Turn a batch of attributions, saliency maps or CAMs into pictures.
 
     Call it as ``heatmap(x)``, ``heatmap(x, pipe)``, ``heatmap(x, image, pipe)`` or
@@ -58,7 +59,8 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         may differ). uint8 or floats in [0, 1].
     pipe : Pipeline, Transform or str, optional
         The steps to apply, or a preset name: ``"sensitivity"`` (default),
-        ``"attribution"``, ``"cam"``. See :mod:`visheat.presets`.
+        ``"attribution"`` (signed), ``"attribution-julia"``, ``"cam"``, ``"gradcam"``
+        (raw CAMs scaled as pytorch-grad-cam does). See :mod:`visheat.presets`.
     layout : str
         Axis letters of ``x``: ``"NCHW"`` (default), ``"NHWC"``, ``"WHCN"`` (Julia),
         ``"CHW"``, ``"HWC"``, ``"NHW"``, ``"HW"``, ``"WH"`` or any order of N, C, H, W.
@@ -76,6 +78,13 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         (sample 0's channels first), each over its sample's image, and
         ``result.to_grid()`` is ``(N, C, H, W, 3)``. Per-sample parameters of
         the pipeline (alpha planes, boxes) then count pictures, not samples.
+    image_layout : {"HWC", "CHW", "NHWC", "NCHW"}, optional
+        Axis order of ``images`` when it is not channels-last, e.g. ``"NCHW"`` for
+        a torch image batch (tensors are read like ``x``).
+    image_mean, image_std : float or sequence of float, optional
+        Undo the normalisation the model's input had: images are read as
+        ``image * image_std + image_mean`` per channel, clipped to [0, 1]
+        (ImageNet's: ``visheat.IMAGENET_MEAN``, ``visheat.IMAGENET_STD``).
 
     Returns
     -------
@@ -97,6 +106,8 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
     found_images, pipe = split_heatmap_args(args, images)
+    found_images = prepare_images(found_images, image_options(image_layout, image_mean,
+                                                              image_std))
     if not isinstance(channels, str) or channels not in CHANNELS:
         raise value_error("channels", "'together' or 'separate'", channels)
     threads = engine.resolve_threads(threads)

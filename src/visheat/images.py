@@ -6,18 +6,30 @@ A 3-axis array is always *one* image (a batch of grayscale images is a list, or
 an ``(N, H, W, 1)`` array).
 uint8 images are kept as uint8; float images must lie in [0, 1] and become
 float64. Grayscale becomes RGB and RGBA drops its alpha channel.
+
+Images as a model saw them are read with :func:`prepare_images`: ``layout``
+names channels-first batches (``"NCHW"``, a torch image batch, or ``"CHW"``), and
+``mean``/``std`` undo a normalisation such as ImageNet's (``image * std + mean``,
+per channel, then clipped to [0, 1]). :func:`visheat.heatmap` takes them as
+``image_layout=``, ``image_mean=`` and ``image_std=``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._errors import check_allocation, describe, type_error, value_error
 
 Images = np.ndarray | tuple[np.ndarray, ...]
+
+#: ImageNet's per-channel mean and standard deviation (RGB), as torchvision normalises.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+#: Layouts of images and image batches, by channel position.
+IMAGE_LAYOUTS = ("HWC", "CHW", "NHWC", "NCHW")
 
 
 def _one_image(img: Any, argument: str) -> np.ndarray:
@@ -158,3 +170,102 @@ def images_as_uint8(images: np.ndarray) -> np.ndarray:
     if images.dtype == np.uint8:
         return images
     return np.rint(images * 255.0).astype(np.uint8)
+
+
+class ImageOptions(NamedTuple):
+    """Validated ``(layout, mean, std)`` of :func:`prepare_images` (see :func:`image_options`)."""
+
+    layout: str | None
+    mean: np.ndarray | None
+    std: np.ndarray | None
+
+
+def image_options(layout: Any = None, mean: Any = None, std: Any = None) -> ImageOptions:
+    """Validate ``image_layout``, ``image_mean`` and ``image_std`` once, before any work.
+
+    Examples
+    --------
+    >>> image_options("nchw", IMAGENET_MEAN, 0.5)[0]
+    'NCHW'
+    >>> image_options("WHC")
+    Traceback (most recent call last):
+    ...
+    ValueError: image_layout: expected one of 'HWC', 'CHW', 'NHWC', 'NCHW'; got 'WHC' (str).
+    """
+    if layout is not None:
+        if not isinstance(layout, str):
+            raise type_error("image_layout", "a layout string such as 'NCHW'", layout)
+        if layout.upper() not in IMAGE_LAYOUTS:
+            raise value_error("image_layout", "one of 'HWC', 'CHW', 'NHWC', 'NCHW'", layout)
+        layout = layout.upper()
+    return ImageOptions(layout, _per_channel("image_mean", mean, positive=False),
+                        _per_channel("image_std", std, positive=True))
+
+
+def _per_channel(argument: str, value: Any, positive: bool) -> np.ndarray | None:
+    if value is None:
+        return None
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise type_error(argument, "a number or one number per channel", value) from None
+    if arr.ndim > 1 or arr.size == 0 or arr.size > 4:
+        raise value_error(argument, "a number or one number per channel (1 to 4)", value)
+    if not np.isfinite(arr).all() or (positive and not (arr > 0).all()):
+        kind = "positive finite numbers" if positive else "finite numbers"
+        raise value_error(argument, kind, value)
+    return arr.reshape(-1)
+
+
+def prepare_images(images: Any, options: ImageOptions | None = None) -> Any:
+    """Images in any of :data:`IMAGE_LAYOUTS`, maybe normalised, as channels-last pictures.
+
+    ``options`` comes from :func:`image_options`. With no layout and no mean/std
+    the images are returned as they are (for :func:`to_images`). Otherwise they
+    are read as arrays (numpy, torch tensors, also with grad, or a list of them),
+    moved to channels-last, un-normalised with ``image * std + mean`` per channel,
+    and clipped to [0, 1] (mean/std need float images; uint8 images stay uint8 when
+    only the layout changes). The caller's images are never modified.
+
+    Examples
+    --------
+    >>> chw = np.zeros((3, 2, 2), np.float32)        # normalised zeros: the mean colour
+    >>> out = prepare_images(chw, image_options("CHW", IMAGENET_MEAN, IMAGENET_STD))
+    >>> out.shape, out[0, 0].round(3).tolist()
+    ((2, 2, 3), [0.485, 0.456, 0.406])
+    """
+    layout, mean, std = options if options is not None else (None, None, None)
+    if images is None or (layout is None and mean is None and std is None):
+        return images
+    if isinstance(images, (list, tuple)):
+        one = layout[1:] if layout is not None and len(layout) == 4 else layout
+        return [prepare_images(img, ImageOptions(one, mean, std)) for img in images]
+    from .layout import to_numpy
+
+    if hasattr(images, "mode") and hasattr(images, "convert"):  # a PIL image: (H, W, C)
+        images = np.asarray(images.convert("RGB"))
+    arr = to_numpy(images, "images")
+    if layout is not None:
+        if arr.ndim != len(layout):
+            raise value_error("images", f"{len(layout)} axes for image_layout={layout!r}",
+                              f"shape {arr.shape}", described=True)
+        if layout.endswith("CHW"):
+            arr = np.moveaxis(arr, -3, -1)
+    if mean is None and std is None:
+        return arr
+    channels = arr.shape[-1]
+    for name, value in (("image_mean", mean), ("image_std", std)):
+        if value is not None and value.size not in (1, channels):
+            raise value_error(name, f"1 or {channels} numbers (one per channel)",
+                              f"{value.size} numbers for images of shape {arr.shape}",
+                              "Pass image_layout= if the channels come first.", described=True)
+    if arr.dtype.kind != "f":
+        raise type_error("images", "float images, normalised as the model saw them, with "
+                         "image_mean/image_std", arr, "uint8 images need no un-normalising.")
+    check_allocation("images", arr.shape, np.float64, what="un-normalised images")
+    out = arr.astype(np.float64)
+    if std is not None:
+        out *= std
+    if mean is not None:
+        out += mean
+    return np.clip(out, 0.0, 1.0, out=out)

@@ -111,6 +111,8 @@ def _from_dlpack(x: Any, argument: str) -> np.ndarray:
         return np.from_dlpack(x)
     except (BufferError, RuntimeError, TypeError, ValueError):
         pass
+    if _is_bfloat16(x) and callable(getattr(x, "float", None)):
+        return to_numpy(x.float(), argument)  # numpy has no bfloat16; float32 holds it exactly
     device = _device(x)
     if device is not None and callable(getattr(x, "cpu", None)):
         warnings.warn(f"{argument}: copied from {device} to the host to draw it; pass "
@@ -123,6 +125,11 @@ def _from_dlpack(x: Any, argument: str) -> np.ndarray:
     if arr.dtype == object:
         raise _not_on_host(argument, x, device, "Its __dlpack__ export failed.")
     return arr
+
+
+def _is_bfloat16(x: Any) -> bool:
+    """Whether ``x`` holds bfloat16 values (torch's ``torch.bfloat16``, ml_dtypes' bfloat16)."""
+    return "bfloat16" in str(getattr(x, "dtype", ""))
 
 
 def _caller_level() -> int:
@@ -139,8 +146,9 @@ def _caller_level() -> int:
 
 def _not_on_host(argument: str, x: Any, device: str | None, reason: str) -> TypeError:
     if device is None:
-        return type_error(argument, "an array that numpy can read", x,
-                          f"{reason} Convert it to numpy first.".strip())
+        hint = ("numpy has no bfloat16: pass x.float()." if _is_bfloat16(x)
+                else "Convert it to numpy first.")
+        return type_error(argument, "an array that numpy can read", x, f"{reason} {hint}".strip())
     return type_error(argument, "an array in CPU memory, or one with a .cpu() method", x,
                       f"It lives on {device}. Copy it to the host first, e.g. x.cpu(), "
                       "jax.device_get(x) or x.get() (CuPy).")
@@ -156,6 +164,8 @@ def as_float(arr: np.ndarray, argument: str = "x") -> np.ndarray:
     kind = arr.dtype.kind
     if kind == "f" and arr.dtype in (np.float32, np.float64):
         return arr
+    if arr.dtype.name == "bfloat16":  # ml_dtypes' (JAX): float32 holds every value exactly
+        return arr.astype(np.float32)
     if kind in "fiub":  # a copy: a broadcast view of an absurd size would become real here
         dtype = np.float32 if kind == "f" else np.float64
         check_allocation(argument, arr.shape[1:] if arr.ndim > 2 else arr.shape, dtype,
@@ -190,12 +200,47 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.nd
         raise value_error(argument, f"at least one element along {', '.join(empty)} for layout "
                           f"{layout!r}", f"shape {arr.shape}", "Only the batch axis N may be "
                           "empty.", described=True)
+    probable = probable_layout(arr.shape, letters)
+    if probable is not None:
+        warnings.warn(f"{argument}: shape {arr.shape} looks like {probable} (channels last); "
+                      f"pass layout={probable!r}. Rendering it as {letters}, as asked.",
+                      UserWarning, stacklevel=_caller_level())
     target = [c for c in LETTERS if c in letters]
     arr = arr.transpose([letters.index(c) for c in target])
     if "N" not in letters:
         arr = arr[None]
     stage = Stage.VALUES if "C" in letters else Stage.MAP
     return arr, stage
+
+
+#: The smallest height and width of a picture that makes channels-last likely.
+SUSPICIOUS_SIDE = 16
+
+
+def probable_layout(shape: tuple[int, ...], letters: str) -> str | None:
+    """The layout ``shape`` probably has when it was read as ``"NCHW"`` or ``"CHW"`` by mistake.
+
+    The commonest mistake of the field: channels-last data (TensorFlow, JAX, PIL,
+    OpenCV) read with the default channels-first layout. It is suspected when the
+    last axis has 1, 3 or 4 entries (gray, RGB, RGBA) and the axes read as C and H
+    are both at least :data:`SUSPICIOUS_SIDE` long, so the "pictures" would be 1 to 4
+    pixels wide. Nothing is guessed from this: callers warn and render what was asked.
+
+    Examples
+    --------
+    >>> probable_layout((4, 224, 224, 3), "NCHW")
+    'NHWC'
+    >>> probable_layout((224, 224, 1), "CHW")
+    'HWC'
+    >>> probable_layout((4, 3, 224, 224), "NCHW") is None
+    True
+    """
+    if letters not in ("NCHW", "CHW") or len(shape) != len(letters):
+        return None
+    c, h, w = shape[-3:]
+    if w in (1, 3, 4) and c >= SUSPICIOUS_SIDE and h >= SUSPICIOUS_SIDE:
+        return letters.replace("CHW", "HWC")
+    return None
 
 
 def _layout_hint(ndim: int, letters: str) -> str | None:

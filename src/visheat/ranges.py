@@ -10,6 +10,9 @@ Both work elementwise on channel values ``(N, C, H, W)`` and maps ``(N, H, W)``
 and keep the float dtype; the arithmetic is imgaug's (``(x - min) / (max - min)``
 and ``min + (max - min) * u`` in the array's precision). To colour a map with a
 known range without rescaling it, use ``ExtremaColormap(vmin=..., vmax=...)``.
+
+:class:`MinMaxScale` is the other kind of scaling: each sample to [0, 1] by its
+own minimum and maximum, as pytorch-grad-cam's ``scale_cam_image`` scales raw CAMs.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import math
 import numpy as np
 
 from ._errors import check_number, type_error, value_error
-from .batch import Batch, Stage
+from .batch import Batch, Stage, per_sample_rows
 from .layout import as_float
 from .pipeline import Transform, option
 
@@ -187,4 +190,77 @@ class Invert(Transform):
         return batch.replace(data=data.dtype.type(total) - data)
 
 
-__all__ = ["ToUnitRange", "FromUnitRange", "Invert", "to_unit_range", "from_unit_range"]
+def min_max_scale(x: np.ndarray, eps: float = 0.0, relu: bool = False) -> np.ndarray:
+    """Scale every sample (first axis) to [0, 1]: ``(x - min) / (eps + max - min)``.
+
+    ``relu`` clips negative values to 0 first. With ``eps=0`` a constant sample
+    becomes 0. The float dtype is kept (integers become float64).
+
+    Examples
+    --------
+    >>> min_max_scale(np.array([[2.0, 4.0, 3.0], [5.0, 5.0, 5.0]]))
+    array([[0. , 1. , 0.5],
+           [0. , 0. , 0. ]])
+    >>> min_max_scale(np.array([[-1.0, 0.0, 2.0]]), relu=True)
+    array([[0., 0., 1.]])
+    """
+    x = as_float(np.asarray(x))
+    if relu:
+        x = np.maximum(x, x.dtype.type(0))
+    rows = per_sample_rows(x)
+    if rows.shape[1] == 0:
+        return x.copy()
+    shape = (-1,) + (1,) * (x.ndim - 1)
+    lo = rows.min(axis=1).reshape(shape)
+    width = (rows.max(axis=1).reshape(shape) - lo) + x.dtype.type(eps)
+    safe = np.where(width > 0, width, x.dtype.type(1))
+    return np.where(width > 0, (x - lo) / safe, x.dtype.type(0)).astype(x.dtype, copy=False)
+
+
+class MinMaxScale(Transform):
+    """Scale every sample to [0, 1] by its own extremes: ``(x - min) / (eps + max - min)``.
+
+    pytorch-grad-cam's ``scale_cam_image`` is ``MinMaxScale(1e-7, relu=True)``
+    (grad-cam clips a CAM at 0, then divides by ``1e-7 + max`` after subtracting
+    the minimum); ``MinMaxScale()`` is the exact scaling, where a constant sample
+    becomes 0. Works on channel values (every sample over all its channels) and
+    on maps. Use :class:`ToUnitRange` when the range is known in advance.
+
+    Parameters
+    ----------
+    eps : float
+        Added to ``max - min`` (``>= 0``), as grad-cam's ``1e-7``.
+    relu : bool
+        Clip negative values to 0 first (grad-cam does).
+
+    Examples
+    --------
+    >>> MinMaxScale()(np.array([[[1.0, 2.0, 5.0]]]))
+    array([[[0.  , 0.25, 1.  ]]])
+    >>> MinMaxScale(1e-7, relu=True)(np.array([[[-3.0, 0.0, 0.5]]]))
+    array([[[0.       , 0.       , 0.9999998]]])
+    >>> MinMaxScale(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: eps: expected a number in [0, inf]; got -1 (int).
+    """
+
+    eps: float = 0.0
+    relu: bool = option(False)
+    takes = _MAPS
+
+    def __post_init__(self) -> None:
+        eps = check_number("eps", self.eps, low=0)
+        if not math.isfinite(eps):
+            raise value_error("eps", "a finite number >= 0", self.eps)
+        object.__setattr__(self, "eps", float(eps))
+        if not isinstance(self.relu, (bool, np.bool_)):
+            raise type_error("relu", "True or False", self.relu)
+        object.__setattr__(self, "relu", bool(self.relu))
+
+    def apply(self, batch: Batch) -> Batch:
+        return batch.replace(data=min_max_scale(batch.data, self.eps, bool(self.relu)))
+
+
+__all__ = ["ToUnitRange", "FromUnitRange", "Invert", "MinMaxScale", "to_unit_range",
+           "from_unit_range", "min_max_scale"]

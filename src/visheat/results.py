@@ -19,10 +19,14 @@ from PIL import Image
 
 from ._errors import type_error, value_error
 from .batch import Record
+from .plotting import format_number
 
 #: Pictures shown inline in a notebook; larger batches show the first ones.
 MAX_INLINE = 48
 THUMBNAIL = 160
+#: Small pictures are enlarged in the grid to at least this many pixels on their longer
+#: side (nearest neighbour, by a whole factor, so every value stays a crisp block).
+MIN_THUMBNAIL = 96
 
 
 class ColorbarInfo(NamedTuple):
@@ -50,14 +54,10 @@ class ColorbarInfo(NamedTuple):
     name: str
     clipped: bool
 
-
-def format_number(value: float) -> str:
-    """A short label for a colour-bar tick: three significant digits.
-
-    >>> format_number(0.0031234), format_number(-12345.6), format_number(0.0)
-    ('0.00312', '-1.23e+04', '0')
-    """
-    return f"{float(value):.3g}"
+    def __repr__(self) -> str:
+        stops = np.asarray(self.stops)
+        return (f"ColorbarInfo(lo={self.lo!r}, hi={self.hi!r}, name={self.name!r}, "
+                f"stops=<{stops.shape[0]} colour stops>, clipped={self.clipped!r})")
 
 
 def colormap_name(name: Any) -> str:
@@ -421,6 +421,57 @@ class Heatmaps(Sequence):
         return ColorbarInfo(float(record.values["lo"][i]), float(record.values["hi"][i]),
                             cmap.stops, colormap_name(cmap.name), clipped)
 
+    def plot(self, i: int, ax: Any = None, colorbar: bool = True, title: str | None = None
+             ) -> Any:
+        """Draw picture ``i`` into a matplotlib Axes, with its colour bar under it.
+
+        The axes-level sibling of :func:`visheat.figure`: the picture goes into
+        ``ax`` of your own layout (``fig.subplots(...)``), and the colour bar (the
+        range this picture was really scaled to, as :meth:`colorbar_info` tells)
+        into an inset Axes under it, ``ax.child_axes[0]``.
+
+        Parameters
+        ----------
+        i : int
+            The picture.
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; default: a new figure (no pyplot), ``ax.figure``, which
+            shows itself in Jupyter.
+        colorbar : bool
+            Draw the colour bar (needs pictures made by a colormap step).
+        title : str, optional
+            Title of the Axes.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            ``ax``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from visheat import heatmap, SumReduction, CenteredColormap
+        >>> h = heatmap(np.array([[[[-1.0, 2.0]]]]), SumReduction() | CenteredColormap("bwr"))
+        >>> ax = h.plot(0)
+        >>> [float(v) for v in ax.child_axes[0].get_xlim()]
+        [-2.0, 2.0]
+        """
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+            raise type_error("i", "an int", i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} is out of range for {len(self)} heatmaps")
+        if not isinstance(colorbar, (bool, np.bool_)):
+            raise type_error("colorbar", "True or False", colorbar)
+        if colorbar and not self.has_colorbar():
+            raise value_error("colorbar", "pictures made by a colormap step for a colour bar",
+                              "no colormap record", "Pass colorbar=False.", described=True)
+        if ax is not None and not (hasattr(ax, "imshow") and hasattr(ax, "inset_axes")):
+            raise type_error("ax", "a matplotlib Axes", ax)
+        from .plotting import plot_picture
+
+        info = self.colorbar_info(i) if colorbar else None
+        return plot_picture(to_uint8(np.asarray(self._data[i])), info, ax, title)
+
     def _colormap_record(self) -> Record:
         return self.records[self._colormap_position()]
 
@@ -442,7 +493,23 @@ class Heatmaps(Sequence):
         atomically (temporary file, then rename); ``directory`` is created.
         ``existing`` decides what happens to files already there: ``"error"``
         (default: nothing is overwritten, and nothing is written), ``"overwrite"``
-        or ``"skip"`` (keep them).
+        or ``"skip"`` (keep them: resume an interrupted run). A file that already
+        holds exactly the picture is no clash, so running a notebook cell with
+        ``h.save("out/")`` twice works; a file with other contents stops it with
+        an error that names ``existing="overwrite"``.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile
+        >>> from visheat import heatmap
+        >>> h = heatmap(np.ones((2, 3, 4, 4)))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     first = h.save(folder)
+        ...     again = h.save(folder)                 # the same pictures: nothing to refuse
+        ...     heatmap(np.zeros((2, 3, 4, 4)), "attribution").save(folder)
+        Traceback (most recent call last):
+        ...
+        ValueError: directory: expected no existing output files (or files holding the same pictures); got .../000.png. Pass existing='overwrite' to replace them or existing='skip' to keep them.
         """
         if existing not in ("error", "overwrite", "skip"):
             raise value_error("existing", "'error', 'overwrite' or 'skip'", existing)
@@ -455,18 +522,32 @@ class Heatmaps(Sequence):
         check_distinct(paths)
         for i in range(len(self)):
             check_not_empty(self._data[i], f"heatmaps[{i}]")
+        same: set[int] = set()  # files that hold this picture already (a re-run cell)
         if existing == "error":
-            clash = next((p for p in paths if p.exists()), None)
-            if clash is not None:
-                raise value_error("directory", "no existing output files", str(clash),
-                                  "Pass existing='overwrite' or existing='skip'.", described=True)
+            for i, path in enumerate(paths):
+                if path.exists() and not self._holds(path, i):
+                    raise value_error("directory", "no existing output files (or files "
+                                      "holding the same pictures)", str(path),
+                                      "Pass existing='overwrite' to replace them or "
+                                      "existing='skip' to keep them.", described=True)
+                if path.exists():
+                    same.add(i)
         prepare_folder(folder, "directory")
         if existing != "error":  # the folder is ours to resume or replace
             remove_temporaries(folder)
         for i, path in enumerate(paths):
-            if existing != "skip" or not path.exists():
+            if i not in same and (existing != "skip" or not path.exists()):
                 write_atomic(path, png_bytes(np.asarray(self._data[i])))
         return paths
+
+    def _holds(self, path: Path, i: int) -> bool:
+        """Whether the file ``path`` is exactly the PNG that picture ``i`` is saved as."""
+        try:
+            if not path.is_file() or path.stat().st_size > 4 * self._data[i].nbytes + 2**16:
+                return False
+            return path.read_bytes() == png_bytes(np.asarray(self._data[i]))
+        except OSError:
+            return False
 
     # -- notebooks ---------------------------------------------------------
     def _repr_png_(self) -> bytes | None:
@@ -492,8 +573,8 @@ class Heatmaps(Sequence):
                 + "".join(cells) + "</div>" + tail)
 
     def _grid_cell(self, i: int, ranges: bool) -> str:
-        picture = self[i]
-        picture.thumbnail((THUMBNAIL, THUMBNAIL))
+        picture = thumbnail(self[i])
+        width = picture.width
         data = base64.b64encode(png_bytes(np.asarray(picture))).decode("ascii")
         caption, title = f"#{i}", f"heatmap {i}"
         if ranges:
@@ -501,7 +582,34 @@ class Heatmaps(Sequence):
             span = f"{format_number(info.lo)} … {format_number(info.hi)}"
             caption += f" · {span}"
             title = f"heatmap {i}: {info.name} on [{span}]" + (", clipped" if info.clipped else "")
-        return (f'<figure style="margin:2px;text-align:center" title="{html.escape(title)}">'
-                f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
-                f'<figcaption style="font-size:small">{html.escape(caption)}</figcaption>'
-                "</figure>")
+        # the caption wraps within the picture's width (at the range's own spaces)
+        return (f'<figure style="margin:2px;text-align:center;width:{width}px" '
+                f'title="{html.escape(title)}">'
+                f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}" '
+                f'width="{width}" height="{picture.height}" style="image-rendering:pixelated">'
+                f'<figcaption style="font-size:x-small;max-width:{width}px;'
+                f'overflow-wrap:anywhere">{html.escape(caption)}</figcaption></figure>')
+
+
+def thumbnail(picture: Image.Image) -> Image.Image:
+    """A grid thumbnail: at most ``THUMBNAIL`` px on a side, small pictures enlarged.
+
+    Pictures under ``MIN_THUMBNAIL`` px on their longer side are enlarged by the
+    whole factor that brings them to at least that size (nearest neighbour: each
+    pixel becomes a block; never past ``THUMBNAIL``); larger ones shrink to fit.
+
+    >>> thumbnail(Image.new("RGB", (32, 20))).size
+    (96, 60)
+    >>> thumbnail(Image.new("RGB", (7, 7))).size
+    (98, 98)
+    >>> thumbnail(Image.new("RGB", (224, 112))).size
+    (160, 80)
+    """
+    longest = max(picture.size)
+    if 0 < longest < MIN_THUMBNAIL:
+        factor = min(-(-MIN_THUMBNAIL // longest), max(1, THUMBNAIL // longest))
+        return picture.resize((picture.width * factor, picture.height * factor),
+                              Image.Resampling.NEAREST)
+    picture = picture.copy()
+    picture.thumbnail((THUMBNAIL, THUMBNAIL))
+    return picture

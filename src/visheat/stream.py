@@ -18,6 +18,7 @@ import numpy as np
 from ._errors import check_number, value_error
 from .batch import check_dtype
 from .heatmap import render_pictures, split_heatmap_args
+from .images import ImageOptions, image_options, prepare_images
 from .layout import parse_layout, to_numpy
 from .presets import as_pipeline
 from .engine import map_threads, resolve_threads
@@ -52,6 +53,9 @@ def _images_slice(images: Any, n: int, start: int, stop: int) -> Any:
         return None
     if isinstance(images, (list, tuple)):
         return images[start:stop] if len(images) == n else images
+    shape = getattr(images, "shape", None)
+    if shape is not None and not hasattr(images, "convert"):  # arrays, tensors: sliced as is
+        return images[start:stop] if len(shape) == 4 and shape[0] == n else images
     arr = np.asarray(images) if not hasattr(images, "convert") else None
     if arr is not None and arr.ndim == 4 and arr.shape[0] == n:
         return arr[start:stop]
@@ -80,10 +84,12 @@ def _release(x: Any) -> None:
 
 def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NCHW",
                     images: Any = None, dtype: Any = np.uint8, progress: bool = False,
-                    threads: int | None = None) -> Iterator[Heatmaps]:
+                    threads: int | None = None, image_layout: str | None = None,
+                    image_mean: Any = None, image_std: Any = None) -> Iterator[Heatmaps]:
     """Render ``x`` slice by slice; yield one :class:`Heatmaps` per slice.
 
-    Same arguments as :func:`visheat.heatmap` (``x, [images,] [pipe]``, ``threads``), plus
+    Same arguments as :func:`visheat.heatmap` (``x, [images,] [pipe]``, ``threads``,
+    ``image_layout``, ``image_mean``, ``image_std``), plus
     ``batch_size`` samples per slice and a ``progress`` bar on stderr. ``x`` can
     be anything sliceable with a ``shape`` (a ``np.load(..., mmap_mode="r")``
     array, an HDF5 dataset, a tensor); only one slice is in memory at a time.
@@ -97,6 +103,7 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     [4, 4, 2]
     """
     found_images, pipe = split_heatmap_args(args, images)
+    options = image_options(image_layout, image_mean, image_std)
     transform = as_pipeline(pipe)
     out_dtype = check_dtype(dtype)
     size = check_number("batch_size", batch_size, low=1, integer=True)
@@ -111,8 +118,9 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
         for start in range(0, n, size):
             stop = min(n, start + size)
             part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
-            yield render_pictures(part, _images_slice(found_images, n, start, stop), transform, letters,
-                          out_dtype, threads=workers, start=start)
+            part_images = prepare_images(_images_slice(found_images, n, start, stop), options)
+            yield render_pictures(part, part_images, transform, letters, out_dtype,
+                                  threads=workers, start=start)
             _release(x)
             if bar is not None:
                 bar.update(stop - start)
@@ -125,7 +133,9 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
                   pattern: str = "{index:05d}.png", labels: Sequence[str] | None = None,
                   existing: str = "error", batch_size: int = 256, layout: str = "NCHW",
                   images: Any = None, progress: bool = False,
-                  compress_level: int = 6, threads: int | None = None) -> list[Path]:
+                  compress_level: int = 6, threads: int | None = None,
+                  image_layout: str | None = None, image_mean: Any = None,
+                  image_std: Any = None) -> list[Path]:
     """Render ``x`` slice by slice straight to PNG files; return their paths.
 
     ``pattern`` is formatted with the sample's ``index`` (and ``label`` when
@@ -137,6 +147,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     rendering, dominates long runs, and level 1 encodes about 4x faster.
     ``threads`` (default: every usable CPU) render and encode; Pillow releases
     the GIL while it compresses, so files are written in parallel too.
+    ``image_layout``, ``image_mean`` and ``image_std`` read the images as
+    :func:`visheat.heatmap` does.
 
     Examples
     --------
@@ -148,6 +160,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     """
     if existing not in EXISTING:
         raise value_error("existing", "'error', 'overwrite' or 'skip'", existing)
+    options = image_options(image_layout, image_mean, image_std)
     folder = Path(directory)
     letters = parse_layout(layout)
     x, n = _sample_count(x, letters)
@@ -175,7 +188,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
             todo = [i for i in range(start, stop) if existing != "skip" or not paths[i].exists()]
             if todo:
                 _write_slice(x, letters, start, stop, found_images, pipe, n, paths, todo,
-                             level, workers)
+                             level, workers, options)
             if bar is not None:
                 bar.update(stop - start)
     finally:
@@ -185,9 +198,11 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
 
 
 def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
-                 paths: list[Path], todo: list[int], level: int = 6, threads: int = 1) -> None:
+                 paths: list[Path], todo: list[int], level: int = 6, threads: int = 1,
+                 options: ImageOptions | None = None) -> None:
     part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
-    pictures = render_pictures(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
+    part_images = prepare_images(_images_slice(images, n, start, stop), options)
+    pictures = render_pictures(part, part_images, as_pipeline(pipe), letters,
                        np.dtype(np.uint8), threads=threads, start=start).to_numpy()
 
     def write(i: int) -> None:
