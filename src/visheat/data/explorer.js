@@ -196,7 +196,7 @@
   function py(x) { return Number.isInteger(x) ? x.toFixed(1) : String(x); }
   function pipeline(j) {  // str(Pipeline) of the current view of method j
     const steps = [`${meta.reductions[state.reduction]}()`];
-    if (meta.methods[j].resize) steps.push("ResizeToImage()");
+    if (meta.methods[j].resize) steps.push("ResizeToImage('lanczos1')");
     if (state.clip) steps.push(`PercentileClip(${py(state.clip[0])}, ${py(state.clip[1])})`);
     const cls = state.centered ? "CenteredColormap" : "ExtremaColormap";
     steps.push(`${cls}('${state.colormap}'${state.scope === "batch" ? ", scope='batch'" : ""})`);
@@ -436,7 +436,7 @@
       visible.forEach(enqueue);
       drawZoom();
     }
-    return { refresh, applyOrder, timing, order: () => order.slice(), focus: () => ({ i: order[focus.pos], method: names[focus.j] }),
+    return { refresh, applyOrder, timing, pending: () => queue.size, order: () => order.slice(), focus: () => ({ i: order[focus.pos], method: names[focus.j] }),
       zoomed: () => (zoomed ? { i: zoomed.i, method: names[zoomed.j] } : null) };
   })();
 
@@ -449,6 +449,6 @@
     pixels: (i, method) => Array.from(render(methodIndex(method), sampleIndex(i)).data),
     valueAt, percentileRank: (i, method, v) => percentileRank(methodIndex(method), sampleIndex(i), v),
     methods: names.slice(), n: N, size: [H, W], order: ui.order, focus: ui.focus, zoomed: ui.zoomed,
-    timing: ui.timing, version: meta.version,
+    timing: ui.timing, pending: ui.pending, version: meta.version,
   });
 })();
