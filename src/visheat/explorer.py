@@ -210,8 +210,8 @@ class Explorer:
     --------
     >>> rng = np.random.default_rng(0)
     >>> ex = Explorer({"Saliency": rng.normal(size=(2, 3, 8, 8)),
-    ...                "Grad-CAM": rng.random((2, 4, 4))}, layout={"Grad-CAM": "NHW"},
-    ...               labels=["cat", "<dog>"])
+    ...                "Grad-CAM": rng.random((2, 4, 4))}, rng.random((2, 8, 8, 3)),
+    ...               layout={"Grad-CAM": "NHW"}, labels=["cat", "<dog>"])
     >>> ex
     Explorer(2 samples, methods ['Saliency', 'Grad-CAM'])
     >>> page = ex.to_html()
