@@ -12,8 +12,8 @@ import json
 
 import numpy as np
 import pytest
-
 from browser import Chromium, chromium_path
+
 from visheat import Pipeline, heatmap, write_explorer
 from visheat.reductions import reduce_channels
 from visheat.resize import resize_array

@@ -269,7 +269,8 @@ class Explorer:
                 "version": __version__}
 
     def _data_blocks(self) -> tuple[list[str], dict[str, list[int]]]:
-        blocks, exponents = [], {}
+        blocks: list[str] = []
+        exponents: dict[str, list[int]] = {}
         for j, (name, data) in enumerate(self.methods.items()):
             exponents[name] = []
             for i in range(self.n):

@@ -11,6 +11,7 @@
 
   // ---- decoding -------------------------------------------------------------------
   function b64(text) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
     const s = atob(text), out = new Uint8Array(s.length);
     for (let k = 0; k < s.length; k++) out[k] = s.charCodeAt(k);
     return out;
@@ -25,9 +26,15 @@
 
   function values(j, i) {
     const bytes = b64(document.getElementById(`vh-m${j}-${i}`).textContent);
-    const half = new Uint16Array(bytes.buffer, 0, bytes.length >> 1);
-    const scale = 2 ** -meta.methods[j].exps[i], out = new Float32Array(half.length);
-    for (let p = 0; p < half.length; p++) out[p] = F16[half[p]] * scale;
+    const scale = 2 ** -meta.methods[j].exps[i], count = bytes.length >> 1;
+    const out = new Float32Array(count);
+    if (typeof Float16Array === "function") {  // native: twice as fast as the table
+      const half = new Float16Array(bytes.buffer, 0, count);
+      for (let p = 0; p < count; p++) out[p] = half[p] * scale;
+    } else {
+      const half = new Uint16Array(bytes.buffer, 0, count);
+      for (let p = 0; p < count; p++) out[p] = F16[half[p]] * scale;
+    }
     return out;
   }
   const imageCache = new Map();
@@ -100,9 +107,24 @@
     return [j, Math.min(Math.max(aleph - j, 0), 1)];
   }
   const TOL = f32(Math.sqrt(f32(2 ** -23)));
-  function quantile(sorted, p) {  // sample_quantiles: Julia's interpolation
-    const n = sorted.length, [j, g] = rank(n, p);
-    const a = sorted[j - 1], b = sorted[Math.min(j, n - 1)];
+  function select(a, k, left, right) {  // a[k] = the k-th smallest of a[left..right], in place
+    while (right > left) {
+      const mid = (left + right) >> 1;
+      const pivot = Math.max(Math.min(a[left], a[mid]), Math.min(Math.max(a[left], a[mid]), a[right]));
+      let i = left, j = right;
+      while (i <= j) {
+        while (a[i] < pivot) i++;
+        while (a[j] > pivot) j--;
+        if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+      }
+      if (k <= j) right = j; else if (k >= i) left = i; else return;
+    }
+  }
+  function quantile(work, p) {  // sample_quantiles: Julia's ranks and interpolation
+    const n = work.length, [j, g] = rank(n, p), k = Math.min(j, n - 1);
+    select(work, j - 1, 0, n - 1);
+    select(work, k, j - 1, n - 1);
+    const a = work[j - 1], b = work[k];
     const close = a === b || Math.abs(f32(a - b)) <= f32(TOL * Math.max(Math.abs(a), Math.abs(b)));
     return f32(close ? a + g * f32(b - a) : (1 - g) * a + g * b);
   }
@@ -139,17 +161,18 @@
     while (maps.size > 48) maps.delete(maps.keys().next().value);
     return found;
   }
-  function sorted(e) { if (!e.sorted) e.sorted = Float32Array.from(e.map).sort(); return e.sorted; }
+  function sorted(e) { if (!e.sorted) e.sorted = new Float32Array(e.map).sort(); return e.sorted; }
   function clipped(j, i) {  // the clipped map's extrema: the quantiles, or min and max
     const key = `${j}|${i}|${state.reduction}|${clipKey()}`;
     if (!stats.has(key)) {
       const e = entry(j, i);
       let lo = Infinity, hi = -Infinity;
       if (state.clip) {
-        const s = sorted(e);
-        lo = quantile(s, state.clip[0]); hi = quantile(s, state.clip[1]);
+        const work = e.sorted || new Float32Array(e.map);
+        lo = quantile(work, state.clip[0]); hi = quantile(work, state.clip[1]);
       } else {
-        for (const v of e.map) { if (v < lo) lo = v; if (v > hi) hi = v; }
+        const m = e.map;
+        for (let p = 0; p < m.length; p++) { const v = m[p]; if (v < lo) lo = v; if (v > hi) hi = v; }
       }
       stats.set(key, [lo, hi]);
     }
@@ -161,16 +184,31 @@
     const m = Math.max(Math.abs(lo), Math.abs(hi));
     return [-m, m];
   }
+  const batchKey = (j) => `${j}|${state.reduction}|${clipKey()}|${state.centered}`;
+  const partial = new Map();
+  function batchStep(j, budget) {  // extend method j's batch range for up to budget ms; done?
+    const key = batchKey(j);
+    if (batch.has(key)) return true;
+    const w = partial.get(key) || { k: 0, lo: Infinity, hi: -Infinity }, t0 = performance.now();
+    while (w.k < N && performance.now() - t0 < budget) {
+      const [l, h] = sampleRange(j, w.k++);
+      w.lo = Math.min(w.lo, l); w.hi = Math.max(w.hi, h);
+    }
+    partial.set(key, w);
+    if (w.k < N) return false;
+    batch.set(key, [w.lo, w.hi]);
+    partial.delete(key);
+    return true;
+  }
+  const batchProgress = () => {  // [method, share done] of the first unfinished batch range
+    for (let j = 0; j < M; j++) if (!batch.has(batchKey(j))) return [j, (partial.get(batchKey(j)) || { k: 0 }).k / N];
+    return null;
+  };
   function range(j, i) {  // the colormap's value_range: sample or batch, then degenerate fix
     let lo, hi;
     if (state.scope === "batch") {
-      const key = `${j}|${state.reduction}|${clipKey()}|${state.centered}`;
-      if (!batch.has(key)) {
-        let a = Infinity, b = -Infinity;
-        for (let k = 0; k < N; k++) { const [l, h] = sampleRange(j, k); a = Math.min(a, l); b = Math.max(b, h); }
-        batch.set(key, [a, b]);
-      }
-      [lo, hi] = batch.get(key);
+      batchStep(j, Infinity);
+      [lo, hi] = batch.get(batchKey(j));
     } else [lo, hi] = sampleRange(j, i);
     return fixDegenerate(lo, hi, state.centered);
   }
@@ -277,7 +315,8 @@
     bar.append(label("sort", sort), label("filter", filter));
     if (meta.scores) bar.append(label("score ≥", minScore));
     const pipeText = el("code", { id: "pipeline" }), readout = el("span", { id: "readout" });
-    const status = el("div", { id: "status" }, [el("span", {}, ["pipeline: ", pipeText]), readout]);
+    const progress = el("span", { id: "progress" });
+    const status = el("div", { id: "status" }, [el("span", {}, ["pipeline: ", pipeText]), readout, progress]);
     const grid = el("div", { id: "grid" });
     grid.style.setProperty("--cols", M);
     grid.style.setProperty("--thumb", `${Math.min(224, Math.max(96, Math.round(900 / M)))}px`);
@@ -315,6 +354,15 @@
     }
     function pump() {
       const start = performance.now();
+      const todo = state.scope === "batch" && batchProgress();
+      if (todo) {  // read every sample once, a slice per tick: the page stays responsive
+        batchStep(todo[0], 30);
+        const next = batchProgress();
+        progress.textContent = next ? `one scale across the batch: ${names[next[0]]} ${Math.round(100 * next[1])} %` : "";
+        setTimeout(pump, 0);
+        return;
+      }
+      progress.textContent = "";
       for (const i of queue) {
         queue.delete(i);
         if (visible.has(i)) draw(i);
@@ -436,7 +484,7 @@
       visible.forEach(enqueue);
       drawZoom();
     }
-    return { refresh, applyOrder, timing, pending: () => queue.size, order: () => order.slice(), focus: () => ({ i: order[focus.pos], method: names[focus.j] }),
+    return { refresh, applyOrder, timing, pending: () => queue.size + (state.scope === "batch" && batchProgress() ? 1 : 0), order: () => order.slice(), focus: () => ({ i: order[focus.pos], method: names[focus.j] }),
       zoomed: () => (zoomed ? { i: zoomed.i, method: names[zoomed.j] } : null) };
   })();
 
