@@ -13,11 +13,13 @@ cursor over a picture, so the value read-out is visible.
 from __future__ import annotations
 
 import base64
+import io
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -53,7 +55,8 @@ def main() -> None:
             shot = browser.call("Page.captureScreenshot", format="png")
             assert not browser.errors(), browser.errors()
     out = ROOT / "docs" / "images" / "explorer.png"
-    out.write_bytes(base64.b64decode(shot["data"]))
+    picture = Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB")
+    picture.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
