@@ -166,6 +166,7 @@ def test_notebook_display_is_the_page_in_a_sandboxed_iframe():
     ({"view": {"reduction": "mean"}}, ValueError, r"view\['reduction'\]"),
     ({"view": {"scope": "all"}}, ValueError, r"view\['scope'\]"),
     ({"view": {"alpha": 2}}, ValueError, r"view\['alpha'\]"),
+    ({"view": {"centered": "yes"}}, TypeError, r"view\['centered'\]: expected True or False"),
     ({"view": {"clip": [0.9, 0.1]}}, ValueError, r"view\['clip'\]: expected \[lower, upper\]"),
     ({"colormaps": "jet"}, TypeError, "colormaps: expected a non-empty sequence"),
     ({"colormaps": ["jett"]}, ValueError, "jet"),

@@ -22,8 +22,11 @@ from visheat.sample_data import load_sample
 EVIL = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">'
 SAMPLE = load_sample()
 SALIENCY = np.abs(np.random.default_rng(7).normal(size=(4, 1, 224, 224))).astype(np.float32) * 1e-7
+# constant maps: all zero, a positive and a negative constant, and zero but one pixel
+FLAT = np.zeros((4, 224, 224), np.float32)
+FLAT[1], FLAT[2], FLAT[3, 5, 7] = 3.0, -2.5, 1e-3
 METHODS = {"Integrated Gradients": (SAMPLE.attributions, "NCHW"), "Saliency": (SALIENCY, "NCHW"),
-           "Grad-CAM": (SAMPLE.cams, "NHW")}
+           "Grad-CAM": (SAMPLE.cams, "NHW"), "Flat": (FLAT, "NHW")}
 LABELS = [EVIL if i == 2 else label for i, label in enumerate(SAMPLE.labels)]
 SCORES = [0.3, 0.9, 0.1, 0.6]
 VIEWS = [
@@ -177,6 +180,18 @@ def test_keyboard_moves_focus_and_enlarges(loaded):
     assert any(ch.isdigit() for ch in bar)
     press(loaded, "Escape")
     assert loaded.evaluate("window.visheat.zoomed()") is None
+
+
+def test_click_enlarges_and_focuses(loaded):
+    x, y = loaded.evaluate("""(() => { const r = document.querySelectorAll('.row')[2]
+        .querySelectorAll('canvas')[1].getBoundingClientRect();
+        return [r.left + r.width / 2, r.top + r.height / 2]; })()""")
+    for kind in ("mousePressed", "mouseReleased"):
+        loaded.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    assert loaded.evaluate("window.visheat.zoomed()") == {"i": 2, "method": "Saliency"}
+    assert loaded.evaluate("window.visheat.focus()") == {"i": 2, "method": "Saliency"}
+    assert loaded.evaluate("document.querySelector('#zoom code').textContent") == \
+        loaded.evaluate("window.visheat.pipeline('Saliency')")
 
 
 def test_controls_change_the_view_and_redraw(loaded):

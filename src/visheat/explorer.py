@@ -157,6 +157,8 @@ def _check_view(view: Any, colormaps: Sequence[str], has_images: bool) -> dict[s
     if out["scope"] not in SCOPES:
         raise value_error("view['scope']", "'sample' or 'batch'", out["scope"])
     out["alpha"] = check_number("view['alpha']", out["alpha"], low=0, high=1)
+    if "centered" in out and not isinstance(out["centered"], bool):
+        raise type_error("view['centered']", "True or False", out["centered"])
     if out["clip"] is not None:
         lo, hi = (check_number("view['clip']", v, low=0, high=1) for v in out["clip"])
         if not lo < hi:
