@@ -162,7 +162,7 @@ def test_notebook_display_is_the_page_in_a_sandboxed_iframe():
     ({"labels": ["a"]}, ValueError, "labels: expected 3 labels"),
     ({"scores": [1, 2, float("nan")]}, ValueError, r"scores\[2\]"),
     ({"view": {"colour": "jet"}}, ValueError, "view: expected keys among"),
-    ({"view": {"colormap": "hot"}}, ValueError, r"view\['colormap'\]: expected one of"),
+    ({"view": {"colormap": "cet_fire"}}, ValueError, r"view\['colormap'\]: expected one of"),
     ({"view": {"reduction": "mean"}}, ValueError, r"view\['reduction'\]"),
     ({"view": {"scope": "all"}}, ValueError, r"view\['scope'\]"),
     ({"view": {"alpha": 2}}, ValueError, r"view\['alpha'\]"),
@@ -201,7 +201,8 @@ def test_cli_writes_the_page(tmp_path):
     (tmp_path / "scores.txt").write_text("0.1\n0.2\n0.3\n")
     done = run("ig.npy", "cams.npy", "--names", "IG,Grad-CAM", "--layout", "NCHW,NHW",
                "--images", "images.npy", "--labels", "labels.txt", "--scores", "scores.txt",
-               "--colormap", "jet", "--clip", "none", "--out", "page.html", cwd=tmp_path)
+               "--colormap", "jet", "--clip", "none", "--colormaps", "jet,gray,bwr",
+               "--out", "page.html", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "3 samples x 2 methods" in done.stdout
     parsed = Page((tmp_path / "page.html").read_text())
@@ -209,6 +210,7 @@ def test_cli_writes_the_page(tmp_path):
     assert [m["name"] for m in meta["methods"]] == ["IG", "Grad-CAM"]
     assert meta["labels"] == ["cat", "<dog>", "bird"] and meta["scores"] == [0.1, 0.2, 0.3]
     assert meta["view"]["colormap"] == "jet" and meta["view"]["clip"] is None
+    assert [c["name"] for c in meta["colormaps"]] == ["jet", "gray", "bwr"]
     again = run("ig.npy", "--out", "page.html", cwd=tmp_path)
     assert again.returncode == 2 and "Pass overwrite=True" in again.stderr
 
@@ -219,6 +221,7 @@ def test_cli_writes_the_page(tmp_path):
     (["ig.npy", "--layout", "NCHW,NHW"], "--layout: expected 1 comma-separated entries"),
     (["missing.npy"], "missing.npy"),
     (["ig.npy", "--clip", "0.9,0.1"], r"view\['clip'\]"),
+    (["ig.npy", "--colormaps", "jet,gray", "--colormap", "berlin"], r"view\['colormap'\]"),
 ])
 def test_cli_mistakes_end_with_one_line_and_code_2(tmp_path, args, pattern):
     np.save(tmp_path / "ig.npy", X)

@@ -459,8 +459,9 @@ def _explore_command(args: argparse.Namespace) -> int:
     if args.clip is not None:
         view["clip"] = None if args.clip == "none" else [float(t) for t in args.clip.split(",")]
     out = Path(args.out)
+    options = {} if args.colormaps is None else {"colormaps": args.colormaps.split(",")}
     explorer = Explorer(methods, images, layout=dict(zip(names, layouts)), labels=labels,
-                        scores=scores, title=args.title, view=view)
+                        scores=scores, title=args.title, view=view, **options)
     explorer.save(out, overwrite=args.overwrite)
     if not args.quiet:
         print(f"{explorer.n} samples x {len(names)} methods -> {out} "
@@ -488,6 +489,8 @@ def _add_explore_parser(commands: argparse._SubParsersAction) -> None:
     explore.add_argument("--reduction", choices=["sum", "norm", "maxabs", "sumabs", "abssum"],
                          help="first channel reduction (default sum)")
     explore.add_argument("--colormap", help="first colour map (default berlin)")
+    explore.add_argument("--colormaps", help="comma-separated colour maps to offer (default: "
+                         "a curated set with batlow, berlin, jet, viridis, bwr, ...)")
     explore.add_argument("--clip", help="first clip quantiles LO,HI, or none "
                          "(default 0.001,0.999)")
     explore.add_argument("--scope", choices=["sample", "batch"], help="first scale: per sample "
