@@ -29,9 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from browser import Chromium, chromium_path  # noqa: E402
+from browser import Chromium, chromium_path
 
-from visheat import Explorer  # noqa: E402
+from visheat import Explorer
 
 IDLE = """new Promise((done) => { const t0 = performance.now(); const wait = () =>
     window.visheat.pending() ? setTimeout(wait, 5) : done(performance.now() - t0); wait(); })"""

@@ -89,10 +89,16 @@ def encode_float16(values: np.ndarray) -> tuple[str, int]:
     >>> bool(np.allclose(decoded, [1e-6, -3e-6], rtol=2**-11))
     True
     """
-    top = float(np.abs(values).max()) if values.size else 0.0
+    payload, k = _float16_base64(values)
+    return payload.decode("ascii"), k
+
+
+def _float16_base64(values: np.ndarray) -> tuple[bytes, int]:
+    top = float(max(values.max(initial=0), -values.min(initial=0)))
     k = FLOAT16_TOP - int(np.frexp(top)[1]) if top > 0 else 0
-    scaled = np.ldexp(values.astype(np.float64), k).astype("<f2")
-    return base64.b64encode(scaled.tobytes()).decode("ascii"), k
+    # in the values' own float dtype: exact, as k keeps the scaled values below 2**15
+    scaled = np.ldexp(values, np.intc(k)).astype("<f2")
+    return base64.b64encode(scaled.tobytes()), k
 
 
 def _read_methods(methods: Any, layout: Any) -> dict[str, np.ndarray]:
@@ -272,28 +278,30 @@ class Explorer:
                 "clips": [list(c) if c else None for c in CLIPS], "view": self.view,
                 "version": __version__}
 
-    def _data_blocks(self) -> tuple[list[str], dict[str, list[int]]]:
-        blocks: list[str] = []
+    def _data_blocks(self) -> tuple[list[bytes], dict[str, list[int]]]:
+        blocks: list[bytes] = []
         exponents: dict[str, list[int]] = {}
         for j, (name, data) in enumerate(self.methods.items()):
             exponents[name] = []
             for i in range(self.n):
-                text, k = encode_float16(data[i])
+                payload, k = _float16_base64(data[i])
                 exponents[name].append(k)
-                blocks.append(_block(f"vh-m{j}-{i}", text))
+                blocks.append(_block(f"vh-m{j}-{i}", payload))
         if self.images is not None:
             for i in range(self.n):
-                text = base64.b64encode(self.images[i].tobytes()).decode("ascii")
-                blocks.append(_block(f"vh-i{i}", text))
+                blocks.append(_block(f"vh-i{i}", base64.b64encode(self.images[i].tobytes())))
         return blocks, exponents
 
     def to_html(self) -> str:
         """The page as one HTML string."""
+        return self._page().decode("utf-8")
+
+    def _page(self) -> bytes:
         script, style = _assets("explorer.js"), _assets("explorer.css")
         blocks, exponents = self._data_blocks()
         csp = (f"default-src 'none'; script-src {_csp_hash(script)}; "
                f"style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'")
-        return "".join([
+        head = "".join([
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
@@ -301,8 +309,9 @@ class Explorer:
             f"<body>\n<h1>{html.escape(self.title)}</h1>\n",
             "<noscript>This page needs JavaScript to draw its pictures.</noscript>\n",
             "<script type=\"application/json\" id=\"visheat-meta\">",
-            _json_for_script(self._meta(exponents)), "</script>\n",
-            *blocks, f"<script>{script}</script>\n</body>\n</html>\n"])
+            _json_for_script(self._meta(exponents)), "</script>\n"])
+        tail = f"<script>{script}</script>\n</body>\n</html>\n"
+        return b"".join([head.encode("utf-8"), *blocks, tail.encode("utf-8")])
 
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Write the page to ``path`` (an ``.html`` file); returns the path."""
@@ -315,7 +324,7 @@ class Explorer:
             raise value_error("path", "a new file", f"{str(path)!r}, which exists already",
                               "Pass overwrite=True to replace it.", described=True)
         prepare_folder(path.parent, "path")
-        write_atomic(path, self.to_html().encode("utf-8"))
+        write_atomic(path, self._page())
         return path
 
     def _repr_html_(self) -> str:
@@ -325,9 +334,10 @@ class Explorer:
                 "</iframe>")
 
 
-def _block(ident: str, text: str) -> str:
-    """A data block: never executed, not covered by script-src."""
-    return f"<script type=\"application/octet-stream\" id=\"{ident}\">{text}</script>\n"
+def _block(ident: str, payload: bytes) -> bytes:
+    """A data block (base64): never executed, not covered by script-src."""
+    return (f"<script type=\"application/octet-stream\" id=\"{ident}\">".encode("ascii")
+            + payload + b"</script>\n")
 
 
 def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: Any = None, *,
