@@ -281,15 +281,14 @@ class Explorer:
     def _data_blocks(self) -> tuple[list[bytes], dict[str, list[int]]]:
         blocks: list[bytes] = []
         exponents: dict[str, list[int]] = {}
-        for j, (name, data) in enumerate(self.methods.items()):
-            exponents[name] = []
-            for i in range(self.n):
+        for i in range(self.n):  # sample by sample: the page draws the first rows while loading
+            for j, (name, data) in enumerate(self.methods.items()):
                 payload, k = _float16_base64(data[i])
-                exponents[name].append(k)
+                exponents.setdefault(name, []).append(k)
                 blocks.append(_block(f"vh-m{j}-{i}", payload))
-        if self.images is not None:
-            for i in range(self.n):
+            if self.images is not None:
                 blocks.append(_block(f"vh-i{i}", base64.b64encode(self.images[i].tobytes())))
+        exponents = {name: exponents.get(name, []) for name in self.methods}
         return blocks, exponents
 
     def to_html(self) -> str:
@@ -309,9 +308,9 @@ class Explorer:
             f"<body>\n<h1>{html.escape(self.title)}</h1>\n",
             "<noscript>This page needs JavaScript to draw its pictures.</noscript>\n",
             "<script type=\"application/json\" id=\"visheat-meta\">",
-            _json_for_script(self._meta(exponents)), "</script>\n"])
-        tail = f"<script>{script}</script>\n</body>\n</html>\n"
-        return b"".join([head.encode("utf-8"), *blocks, tail.encode("utf-8")])
+            _json_for_script(self._meta(exponents)), "</script>\n",
+            f"<script>{script}</script>\n"])  # before the data: draws while they load
+        return b"".join([head.encode("utf-8"), *blocks, b"</body>\n</html>\n"])
 
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Write the page to ``path`` (an ``.html`` file); returns the path."""

@@ -24,8 +24,17 @@
   }
   for (const c of meta.colormaps) c.table = b64(c.lut);
 
+  // The data blocks follow this script, so pictures are drawn while the rest loads.
+  class NotYet extends Error {}
+  function block(id) {  // a data block's text, once the parser has read all of it
+    const el = document.getElementById(id);
+    if (!el || (el.nextSibling === null && document.readyState === "loading")) {
+      throw new NotYet(`${id} is still loading; wait for the page's load event`);
+    }
+    return el.textContent;
+  }
   function values(j, i) {
-    const bytes = b64(document.getElementById(`vh-m${j}-${i}`).textContent);
+    const bytes = b64(block(`vh-m${j}-${i}`));
     const scale = 2 ** -meta.methods[j].exps[i], count = bytes.length >> 1;
     const out = new Float32Array(count);
     if (typeof Float16Array === "function") {  // native: twice as fast as the table
@@ -40,8 +49,9 @@
   const imageCache = new Map();
   function image(i) {
     if (!imageCache.has(i)) {
+      const bytes = b64(block(`vh-i${i}`));
       if (imageCache.size > 64) imageCache.delete(imageCache.keys().next().value);
-      imageCache.set(i, b64(document.getElementById(`vh-i${i}`).textContent));
+      imageCache.set(i, bytes);
     }
     return imageCache.get(i);
   }
@@ -191,7 +201,8 @@
     if (batch.has(key)) return true;
     const w = partial.get(key) || { k: 0, lo: Infinity, hi: -Infinity }, t0 = performance.now();
     while (w.k < N && performance.now() - t0 < budget) {
-      const [l, h] = sampleRange(j, w.k++);
+      const [l, h] = sampleRange(j, w.k);
+      w.k++;
       w.lo = Math.min(w.lo, l); w.hi = Math.max(w.hi, h);
     }
     partial.set(key, w);
@@ -354,22 +365,28 @@
     }
     function pump() {
       const start = performance.now();
-      const todo = state.scope === "batch" && batchProgress();
-      if (todo) {  // read every sample once, a slice per tick: the page stays responsive
-        batchStep(todo[0], 30);
-        const next = batchProgress();
-        progress.textContent = next ? `one scale across the batch: ${names[next[0]]} ${Math.round(100 * next[1])} %` : "";
-        setTimeout(pump, 0);
-        return;
+      let loading = false;
+      try {
+        const todo = state.scope === "batch" && batchProgress();
+        if (todo) {  // read every sample once, a slice per tick: the page stays responsive
+          batchStep(todo[0], 30);
+          const next = batchProgress();
+          progress.textContent = next ? `one scale across the batch: ${names[next[0]]} ${Math.round(100 * next[1])} %` : "";
+          setTimeout(pump, 0);
+          return;
+        }
+        progress.textContent = "";
+        for (const i of queue) {
+          if (visible.has(i)) draw(i);
+          queue.delete(i);
+          if (performance.now() - start > 30) break;
+        }
+      } catch (e) {
+        if (!(e instanceof NotYet)) throw e;
+        loading = true;  // its data is still being parsed: try again shortly
       }
-      progress.textContent = "";
-      for (const i of queue) {
-        queue.delete(i);
-        if (visible.has(i)) draw(i);
-        if (performance.now() - start > 30) break;
-      }
-      pumping = queue.size > 0;
-      if (pumping) setTimeout(pump, 0);
+      pumping = queue.size > 0 || loading;
+      if (pumping) setTimeout(pump, loading ? 50 : 0);
     }
     function enqueue(i) { queue.add(i); if (!pumping) { pumping = true; setTimeout(pump, 0); } }
     const observer = new IntersectionObserver((entries) => {
