@@ -130,11 +130,13 @@
       if (k <= j) right = j; else if (k >= i) left = i; else return;
     }
   }
-  function quantile(work, p) {  // sample_quantiles: Julia's ranks and interpolation
+  function quantile(work, p, from = 0) {  // sample_quantiles: Julia's ranks and interpolation
+    // work[..from - 1] must hold no value above the wanted ones (a lower quantile's selection)
     const n = work.length, [j, g] = rank(n, p), k = Math.min(j, n - 1);
-    select(work, j - 1, 0, n - 1);
-    select(work, k, j - 1, n - 1);
-    const a = work[j - 1], b = work[k];
+    select(work, j - 1, Math.min(from, j - 1), n - 1);
+    let b = work[k];  // the next order statistic: the smallest value after j - 1
+    for (let q = j + 1; q < n; q++) if (work[q] < b) b = work[q];
+    const a = work[j - 1];
     const close = a === b || Math.abs(f32(a - b)) <= f32(TOL * Math.max(Math.abs(a), Math.abs(b)));
     return f32(close ? a + g * f32(b - a) : (1 - g) * a + g * b);
   }
@@ -179,7 +181,8 @@
       let lo = Infinity, hi = -Infinity;
       if (state.clip) {
         const work = e.sorted || new Float32Array(e.map);
-        lo = quantile(work, state.clip[0]); hi = quantile(work, state.clip[1]);
+        lo = quantile(work, state.clip[0]);
+        hi = quantile(work, state.clip[1], rank(work.length, state.clip[0])[0] - 1);
       } else {
         const m = e.map;
         for (let p = 0; p < m.length; p++) { const v = m[p]; if (v < lo) lo = v; if (v > hi) hi = v; }
