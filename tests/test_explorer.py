@@ -82,6 +82,11 @@ def test_one_script_allowed_by_its_hash_and_nothing_else(page):
                                               "application/octet-stream"}
 
 
+def test_page_is_ascii_whatever_the_labels():
+    text = Explorer({"IG": X}, labels=["caf\u00e9", "\u732b", "x"], title="\u00e9t\u00e9").to_html()
+    assert text.isascii() and "<title>&#233;t&#233;</title>" in text
+
+
 def test_labels_and_title_are_escaped(page):
     text, parsed = page
     assert "<script>alert" not in text and "onerror=alert(2)>" not in text

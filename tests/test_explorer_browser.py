@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from browser import Chromium, chromium_path
 
-from visheat import Pipeline, heatmap, write_explorer
+from visheat import Explorer, Pipeline, heatmap, write_explorer
 from visheat.reductions import reduce_channels
 from visheat.resize import resize_array
 from visheat.sample_data import load_sample
@@ -180,6 +180,19 @@ def test_keyboard_moves_focus_and_enlarges(loaded):
     assert any(ch.isdigit() for ch in bar)
     press(loaded, "Escape")
     assert loaded.evaluate("window.visheat.zoomed()") is None
+
+
+def test_notebook_display_runs_in_its_sandboxed_iframe(browser, tmp_path):
+    explorer = Explorer({"Saliency": SALIENCY[:2]}, SAMPLE.images[:2], labels=LABELS[:2])
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body><script>window.messages = [];"
+                    "addEventListener('message', (e) => messages.push(e.data));</script>"
+                    + explorer._repr_html_() + "</body></html>", encoding="utf-8")
+    browser.open(host.as_uri())
+    found = browser.evaluate("""new Promise((done) => { const wait = () =>
+        messages.length ? done(messages) : setTimeout(wait, 20); wait(); })""")
+    assert found == [{"visheat": "ready", "n": 2, "methods": 1}]
+    assert browser.errors() == []
 
 
 def test_click_enlarges_and_focuses(loaded):

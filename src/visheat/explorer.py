@@ -205,6 +205,11 @@ def _json_for_script(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _ascii_html(text: str) -> str:
+    """Escaped text with non-ASCII characters as references: the page is pure ASCII."""
+    return html.escape(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
@@ -304,8 +309,8 @@ class Explorer:
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-            f"<title>{html.escape(self.title)}</title>\n<style>{style}</style>\n</head>\n",
-            f"<body>\n<h1>{html.escape(self.title)}</h1>\n",
+            f"<title>{_ascii_html(self.title)}</title>\n<style>{style}</style>\n</head>\n",
+            f"<body>\n<h1>{_ascii_html(self.title)}</h1>\n",
             "<noscript>This page needs JavaScript to draw its pictures.</noscript>\n",
             "<script type=\"application/json\" id=\"visheat-meta\">",
             _json_for_script(self._meta(exponents)), "</script>\n",

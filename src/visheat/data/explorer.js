@@ -2,7 +2,7 @@
 // Arithmetic follows visheat's 8-bit path in float32 (Math.fround); the colour tables
 // and resize weights come from visheat (see visheat/explorer.py).
 (() => {
-  "use strict";
+  "use strict";  // ASCII only (\u escapes): the CSP hash holds whatever encoding a host page uses
   const meta = JSON.parse(document.getElementById("visheat-meta").textContent);
   const N = meta.n, H = meta.height, W = meta.width, M = meta.methods.length;
   const f32 = Math.fround;
@@ -310,7 +310,7 @@
     const el = (tag, props = {}, kids = []) => { const e = Object.assign(document.createElement(tag), props); e.append(...kids); return e; };
     const select = (id, options) => el("select", { id }, options.map(([v, t]) => el("option", { value: v, textContent: t })));
     const pct = (q) => `${+(q * 100).toFixed(3)}%`;
-    const clipOptions = () => meta.clips.map((c) => [c ? c.join(",") : "none", c ? `${pct(c[0])} – ${pct(c[1])}` : "none"]);
+    const clipOptions = () => meta.clips.map((c) => [c ? c.join(",") : "none", c ? `${pct(c[0])} \u2013 ${pct(c[1])}` : "none"]);
     const controls = {
       reduction: select("reduction", Object.keys(meta.reductions).map((k) => [k, k])),
       clip: select("clip", clipOptions()),
@@ -319,15 +319,15 @@
       centered: el("input", { type: "checkbox", id: "centered" }),
       alpha: el("input", { type: "range", id: "alpha", min: 0, max: 1, step: 0.05 }),
     };
-    const sort = select("sort", [["index", "index"], ["label", "label"], ["score-desc", "score ↓"], ["score-asc", "score ↑"]]);
-    const filter = el("input", { type: "search", id: "filter", placeholder: "label contains…" });
+    const sort = select("sort", [["index", "index"], ["label", "label"], ["score-desc", "score \u2193"], ["score-asc", "score \u2191"]]);
+    const filter = el("input", { type: "search", id: "filter", placeholder: "label contains\u2026" });
     const minScore = el("input", { type: "number", id: "min-score", step: "any", placeholder: "min score" });
     const label = (text, input) => el("label", {}, [text + " ", input]);
     const bar = el("div", { id: "controls" }, [label("reduction", controls.reduction), label("clip", controls.clip),
       label("colour map", controls.colormap), label("centred", controls.centered), label("scale", controls.scope)]);
     if (meta.images) bar.append(label("alpha", controls.alpha));
     bar.append(label("sort", sort), label("filter", filter));
-    if (meta.scores) bar.append(label("score ≥", minScore));
+    if (meta.scores) bar.append(label("score \u2265", minScore));
     const pipeText = el("code", { id: "pipeline" }), readout = el("span", { id: "readout" });
     const progress = el("span", { id: "progress" });
     const status = el("div", { id: "status" }, [el("span", {}, ["pipeline: ", pipeText]), readout, progress]);
@@ -433,7 +433,7 @@
       if (!zoomed) return;
       const { i, j } = zoomed;
       zoomCanvas.getContext("2d").putImageData(render(j, i), 0, 0);
-      zoomTitle.textContent = `#${i}${meta.labels ? " " + meta.labels[i] : ""} · ${names[j]}`;
+      zoomTitle.textContent = `#${i}${meta.labels ? " " + meta.labels[i] : ""} \u00b7 ${names[j]}`;
       zoomPipe.textContent = pipeline(j);
       const [lo, hi] = range(j, i), table = cmaps[state.colormap].table, L = table.length / 3 - 1;
       const strip = new ImageData(256, 1);
@@ -494,7 +494,7 @@
     function refresh() {
       const key = clipKey();
       if (![...controls.clip.options].some((o) => o.value === key)) {
-        controls.clip.append(el("option", { value: key, textContent: `${pct(state.clip[0])} – ${pct(state.clip[1])}` }));
+        controls.clip.append(el("option", { value: key, textContent: `${pct(state.clip[0])} \u2013 ${pct(state.clip[1])}` }));
       }
       controls.clip.value = key;
       for (const k of ["reduction", "colormap", "scope"]) controls[k].value = state[k];
@@ -519,4 +519,6 @@
     methods: names.slice(), n: N, size: [H, W], order: ui.order, focus: ui.focus, zoomed: ui.zoomed,
     timing: ui.timing, pending: ui.pending, version: meta.version,
   });
+  // in a notebook the page is an iframe: tell the host it is ready (nothing else is sent)
+  if (window.parent !== window) window.parent.postMessage({ visheat: "ready", n: N, methods: M }, "*");
 })();
