@@ -82,15 +82,19 @@ def test_one_script_allowed_by_its_hash_and_nothing_else(page):
                                               "application/octet-stream"}
 
 
-def test_page_is_ascii_whatever_the_labels():
-    text = Explorer({"IG": X}, labels=["caf\u00e9", "\u732b", "x"], title="\u00e9t\u00e9").to_html()
-    assert text.isascii() and "<title>&#233;t&#233;</title>" in text
+def test_page_is_ascii_and_without_links_whatever_the_labels():
+    labels = ["caf\u00e9", "\u732b", "https://example.com/a.png"]
+    text = Explorer({"IG": X}, labels=labels, title="\u00e9t\u00e9 http://x").to_html()
+    assert text.isascii() and "<title>&#233;t&#233; http:&#47;&#47;x</title>" in text
+    assert not re.search(r"https?://", text)
+    meta = json.loads(next(s[2] for s in Page(text).scripts if s[1] == "visheat-meta"))
+    assert meta["labels"] == labels
 
 
 def test_labels_and_title_are_escaped(page):
     text, parsed = page
     assert "<script>alert" not in text and "onerror=alert(2)>" not in text
-    assert f"<title>{html.escape(EVIL)}</title>" in text
+    assert f"<title>{html.escape(EVIL).replace('/', '&#47;')}</title>" in text
     meta = json.loads(next(s[2] for s in parsed.scripts if s[1] == "visheat-meta"))
     assert meta["labels"] == ["a", EVIL, "c"] and meta["title"] == EVIL
     assert meta["scores"] == [0.5, 1.0, 2.0]

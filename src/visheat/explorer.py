@@ -202,12 +202,15 @@ def _sparse_rows(weights: np.ndarray) -> list[list[Any]]:
 def _json_for_script(value: Any) -> str:
     """JSON that is safe inside ``<script type="application/json">`` (no ``<``, ``>``, ``&``)."""
     text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.replace("/", "\\/")  # no "https://" in the page, even from a label
 
 
 def _ascii_html(text: str) -> str:
-    """Escaped text with non-ASCII characters as references: the page is pure ASCII."""
-    return html.escape(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
+    """Escaped text with non-ASCII characters (and ``/``) as references: pure ASCII, and no
+    ``https://`` in the page even from a title."""
+    text = html.escape(text).replace("/", "&#47;")
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _csp_hash(text: str) -> str:
