@@ -14,6 +14,7 @@ from .cam import BoxRenormalize, CombineMaps, combine_cams
 from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
 from .clipping import PercentileClip
 from .colormaps import CenteredColormap, ExtremaColormap
+from .explorer import Explorer, write_explorer
 from .figure import figure
 from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
@@ -61,6 +62,8 @@ __all__ = [
     # figures and galleries
     "figure",
     "write_gallery",
+    "write_explorer",
+    "Explorer",
     # the algebra
     "Transform",
     "Pipeline",
