@@ -51,6 +51,7 @@ from .colormaps import SCOPES, lut_u8
 from .images import images_as_uint8, to_images
 from .layout import read_batch
 from .resize import resize_weights
+from .version import VERSION
 
 #: The channel reductions offered, by the name :func:`reduce_channels` uses.
 REDUCTIONS = {"sum": "SumReduction", "norm": "NormReduction", "maxabs": "MaxAbsReduction",
@@ -270,7 +271,6 @@ class Explorer:
         return meta
 
     def _meta(self, exponents: dict[str, list[int]]) -> dict[str, Any]:
-        from . import __version__
         from ._colordata import kind_of
 
         size = (self.images.shape[1:3] if self.images is not None
@@ -284,7 +284,7 @@ class Explorer:
                 "images": self.images is not None, "methods": methods, "labels": self.labels,
                 "scores": self.scores, "colormaps": cmaps, "reductions": REDUCTIONS,
                 "clips": [list(c) if c else None for c in CLIPS], "view": self.view,
-                "version": __version__}
+                "version": VERSION}
 
     def _data_blocks(self) -> tuple[list[bytes], dict[str, list[int]]]:
         blocks: list[bytes] = []
