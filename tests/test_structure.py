@@ -106,7 +106,8 @@ def test_no_private_name_is_imported_from_another_module():
 def test_transforms_and_core_never_import_the_engine_or_the_entry_points():
     entry = {"visheat.heatmap", "visheat.stream", "visheat.results", "visheat.figure",
              "visheat.gallery", "visheat._cards", "visheat.cli", "visheat.folders",
-             "visheat.io", "visheat.sample_data", "visheat.testing"}
+             "visheat.io", "visheat.sample_data", "visheat.testing", "visheat.explorer",
+             "visheat.dask", "visheat.stores"}
     edges = _edges()
     offenders = [(m, d) for m, deps in edges.items() for d in deps
                  if not m.startswith("visheat.engine") and m not in entry | {"visheat"}
