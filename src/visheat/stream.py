@@ -19,6 +19,7 @@ from ._errors import check_number, value_error
 from .heatmap import _check_dtype, _render, _split_args
 from .layout import parse_layout, to_numpy
 from .pipeline import as_pipeline
+from .twopass import pipeline_stats, resolve
 from .run import map_threads, resolve_threads
 from .results import (Heatmaps, check_distinct, file_name, png_bytes, prepare_folder,
                       remove_temporaries, safe_name, write_atomic)
@@ -86,8 +87,10 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     ``batch_size`` samples per slice and a ``progress`` bar on stderr. ``x`` can
     be anything sliceable with a ``shape`` (a ``np.load(..., mmap_mode="r")``
     array, an HDF5 dataset, a tensor); only one slice is in memory at a time.
-    Pipelines with batch-wide statistics (``scope="batch"``) need the whole batch
-    and are refused: use :func:`visheat.heatmap`.
+    Pipelines with batch-wide statistics (``scope="batch"``) read ``x`` twice:
+    a first pass over the slices finds the batch range (see
+    :mod:`visheat.twopass`), then every slice renders with it, so the pictures
+    equal :func:`visheat.heatmap`'s on the whole batch.
 
     Examples
     --------
@@ -100,11 +103,9 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     out_dtype = _check_dtype(dtype)
     size = check_number("batch_size", batch_size, low=1, integer=True)
     workers = resolve_threads(threads)
-    if not transform.is_per_sample():
-        raise value_error("pipe", "per-sample steps for rendering in slices", transform,
-                          "Steps with scope='batch' need heatmap() on the whole batch.")
     letters = parse_layout(layout)
     x, n = _sample_count(x, letters)
+    transform = _per_sample(transform, x, found_images, letters, n, size, out_dtype)
     bar = _progress(n, progress, "visheat")
     try:
         for start in range(0, n, size):
@@ -134,6 +135,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     interrupted run: slices whose files all exist are not rendered again).
     ``compress_level`` (zlib, 0-9) trades file size for speed: PNG encoding, not
     rendering, dominates long runs, and level 1 encodes about 4x faster.
+    Batch-wide steps (``scope="batch"``) take a first pass over ``x`` for their
+    range, as in :func:`heatmap_batches`.
     ``threads`` (default: every usable CPU) render and encode; Pillow releases
     the GIL while it compresses, so files are written in parallel too.
 
@@ -167,6 +170,9 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     level = int(check_number("compress_level", compress_level, low=0, high=9, integer=True))
     workers = resolve_threads(threads)
     found_images, pipe = _split_args(args, images)
+    if not all(p.exists() for p in paths) or existing != "skip":
+        pipe = _per_sample(as_pipeline(pipe), x, found_images, letters, n, size,
+                           np.dtype(np.uint8))
     bar = _progress(n, progress, "visheat")
     try:
         for start in range(0, n, size):
@@ -181,6 +187,21 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
         if bar is not None:
             bar.close()
     return paths
+
+
+def _per_sample(pipe: Any, x: Any, images: Any, letters: str, n: int, size: int,
+                dtype: np.dtype) -> Any:
+    """``pipe`` with batch-wide steps resolved by a first pass over the slices."""
+    if pipe.is_per_sample():
+        return pipe
+
+    def read(start: int, stop: int) -> tuple[Any, Any]:
+        part = _slice(x, letters, start, stop)
+        _release(x)
+        return part, _images_slice(images, n, start, stop)
+
+    bounds = [(start, min(n, start + size)) for start in range(0, n, size)]
+    return resolve(pipe, pipeline_stats(read, bounds, letters, dtype))
 
 
 def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
