@@ -178,7 +178,7 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     import dask
 
     found_images, pipe = _split_args(args, images)
-    transform = as_pipeline(pipe)
+    transform = Pipeline(as_pipeline(pipe))
     out_dtype = _check_dtype(dtype)
     arr, letters = as_dask_array(x, layout, chunks)
     sizes = arr.chunks[letters.index("N")] if "N" in letters else (1,)
@@ -197,10 +197,10 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
 
 def _picture_shape(arr: Any, letters: str, image: Any, pipe: Pipeline, dtype: np.dtype
                    ) -> tuple[int, ...]:
-    """Shape of one picture, from one sample of zeros (the data is not read)."""
+    """Shape of one picture, from an empty batch (the data is not read, nothing is rendered)."""
     sample = list(arr.shape)
     if "N" in letters:
-        sample[letters.index("N")] = 1
+        sample[letters.index("N")] = 0
     probe = np.zeros(sample, np.float32)
     image = None if image is None else np.zeros(np.shape(image), np.asarray(image).dtype)
     pictures = _render(probe, image, pipe, letters, dtype, threads=1)

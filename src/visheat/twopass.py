@@ -50,7 +50,7 @@ def batch_wide_steps(pipe: Any) -> list[int]:
     >>> batch_wide_steps(SumReduction() | ExtremaColormap(scope="batch"))
     [1]
     """
-    pipe = as_pipeline(pipe)
+    pipe = Pipeline(as_pipeline(pipe))
     found = [i for i, step in enumerate(pipe.steps) if not step.is_per_sample()]
     for i in found:
         step = pipe.steps[i]
@@ -75,7 +75,7 @@ def resolve(pipe: Any, stats_of: Callable[[Pipeline, Transform], Any]) -> Pipeli
     >>> resolve(ExtremaColormap("gray", scope="batch"), lambda prefix, step: (0.0, 2.0))[0]
     ExtremaColormap('gray', vmin=0.0, vmax=2.0)
     """
-    pipe = as_pipeline(pipe)
+    pipe = Pipeline(as_pipeline(pipe))
     steps = list(pipe.steps)
     for i in batch_wide_steps(pipe):
         prefix = Pipeline(*steps[:i])
