@@ -71,8 +71,9 @@ def as_dask_array(x: Any, layout: str | None = None, chunks: int | None = None
             x = np.asarray(x)
         stored = getattr(x, "chunks", None)
         step = _n_chunk(x.shape, letters, stored, chunks)
+        meta = np.empty((0,) * len(x.shape), np.dtype(x.dtype))  # so nothing is read now
         x = da.from_array(x, chunks=_chunks_along_n(x.shape, letters, step),
-                          asarray=True, lock=False, fancy=False)
+                          asarray=True, lock=False, fancy=False, meta=meta)
     if x.ndim != len(letters):
         raise value_error("x", f"{len(letters)} axes ({', '.join(letters)}) for layout "
                           f"{''.join(letters)!r}", f"shape {tuple(x.shape)}",
@@ -84,6 +85,8 @@ def as_dask_array(x: Any, layout: str | None = None, chunks: int | None = None
     if chunks is not None:
         size = int(check_number("chunks", chunks, low=1, integer=True))
         return x.rechunk({i: (size if i == axis else -1) for i in range(x.ndim)}), letters
+    if all(len(c) <= 1 for i, c in enumerate(x.chunks) if i != axis):
+        return x, letters  # rechunk would drop empty chunks along N
     return x.rechunk({i: -1 for i in range(x.ndim) if i != axis}), letters
 
 
@@ -254,10 +257,17 @@ def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
 
     blocks, image_args, starts, sizes, pipe, letters, dtype, shape, _ = _plan(
         x, args, images, layout, dtype, chunks)
-    parts = [da.from_delayed(dask.delayed(_render_block)(b, i, pipe, letters, dtype, s, shape),
-                             shape=(size,) + shape, dtype=dtype)
-             for b, i, s, size in zip(blocks, image_args, starts, sizes)]
-    return da.concatenate(parts, axis=0) if len(parts) != 1 else parts[0]
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    parts = [dask.delayed(_render_block)(b, i, pipe, letters, dtype, s, shape)
+             for b, i, s in zip(blocks, image_args, starts)]
+    # one output chunk per input chunk, empty ones too (da.concatenate would drop them)
+    name = "visheat-render-" + tokenize(*parts)
+    layer = {(name, i) + (0,) * len(shape): part.key for i, part in enumerate(parts)}
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=parts)
+    return da.Array(graph, name, chunks=(tuple(sizes),) + tuple((d,) for d in shape),
+                    dtype=dtype)
 
 
 # -- files ---------------------------------------------------------------------------
@@ -330,13 +340,13 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     return paths
 
 
-def get_scheduler(scheduler: Any = None) -> Any:
+def get_scheduler(scheduler: Any = None, timeout: float = 10.0) -> Any:
     """A ``scheduler=`` for :func:`dask.compute` from a name, a Client or an address.
 
     None keeps the active scheduler; ``"threads"``, ``"processes"`` and
     ``"sync"`` name dask's local schedulers; a ``distributed.Client`` is used as
     it is; any other string is the address of a distributed scheduler
-    (``"tcp://10.0.0.5:8786"``), connected to within 10 seconds.
+    (``"tcp://10.0.0.5:8786"``), connected to within ``timeout`` seconds.
 
     Examples
     --------
@@ -359,7 +369,7 @@ def get_scheduler(scheduler: Any = None) -> Any:
     from distributed import Client
 
     try:
-        return Client(scheduler, timeout="10s", set_as_default=False)
+        return Client(scheduler, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as err:
         raise value_error("scheduler", "the address of a running distributed scheduler",
                           scheduler, f"Could not connect: {err}", described=True) from None
