@@ -29,6 +29,7 @@ from ._errors import check_number, type_error, value_error
 from .heatmap import _check_dtype, _render, _split_args
 from .layout import parse_layout
 from .pipeline import Pipeline, as_pipeline
+from .png import DEFAULT_COMPRESS_LEVEL
 from .results import check_distinct, png_bytes, prepare_folder, remove_temporaries, write_atomic
 from .stores import HDF5Source, layout_of_dims
 from .stream import EXISTING, _file_name
@@ -38,8 +39,6 @@ __all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler"]
 
 #: Samples per chunk for inputs that have no chunks of their own (numpy arrays).
 DEFAULT_CHUNK = 256
-#: PNG compression of ``save_heatmaps`` (see ``docs/benchmarks.md``).
-DEFAULT_COMPRESS_LEVEL = 1
 SCHEDULERS = ("threads", "processes", "sync", "synchronous", "single-threaded")
 
 

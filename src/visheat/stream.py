@@ -21,6 +21,7 @@ from .layout import parse_layout, to_numpy
 from .pipeline import as_pipeline
 from .twopass import pipeline_stats, resolve
 from .run import map_threads, resolve_threads
+from .png import DEFAULT_COMPRESS_LEVEL
 from .results import (Heatmaps, check_distinct, file_name, png_bytes, prepare_folder,
                       remove_temporaries, safe_name, write_atomic)
 
@@ -125,7 +126,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
                   pattern: str = "{index:05d}.png", labels: Sequence[str] | None = None,
                   existing: str = "error", batch_size: int = 256, layout: str = "NCHW",
                   images: Any = None, progress: bool = False,
-                  compress_level: int = 6, threads: int | None = None) -> list[Path]:
+                  compress_level: int = DEFAULT_COMPRESS_LEVEL, threads: int | None = None) -> list[Path]:
     """Render ``x`` slice by slice straight to PNG files; return their paths.
 
     ``pattern`` is formatted with the sample's ``index`` (and ``label`` when
@@ -134,7 +135,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     (default, nothing is overwritten), ``"overwrite"``, or ``"skip"`` (resume an
     interrupted run: slices whose files all exist are not rendered again).
     ``compress_level`` (zlib, 0-9) trades file size for speed: PNG encoding, not
-    rendering, dominates long runs, and level 1 encodes about 4x faster.
+    rendering, dominates long runs; the default, 1, writes attribution maps 5-8x
+    faster than zlib's usual 6, in smaller files (see :mod:`visheat.png`).
     Batch-wide steps (``scope="batch"``) take a first pass over ``x`` for their
     range, as in :func:`heatmap_batches`.
     ``threads`` (default: every usable CPU) render and encode; Pillow releases
@@ -205,7 +207,7 @@ def _per_sample(pipe: Any, x: Any, images: Any, letters: str, n: int, size: int,
 
 
 def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
-                 paths: list[Path], todo: list[int], level: int = 6, threads: int = 1) -> None:
+                 paths: list[Path], todo: list[int], level: int = DEFAULT_COMPRESS_LEVEL, threads: int = 1) -> None:
     part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
     pictures = _render(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
                        np.dtype(np.uint8), threads=threads, start=start).to_numpy()
