@@ -39,6 +39,8 @@ __all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler"]
 
 #: Samples per chunk for inputs that have no chunks of their own (numpy arrays).
 DEFAULT_CHUNK = 256
+#: Seconds to wait for a distributed scheduler named by its address.
+CONNECT_TIMEOUT = 10.0
 SCHEDULERS = ("threads", "processes", "sync", "synchronous", "single-threaded")
 
 
@@ -339,13 +341,16 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     return paths
 
 
-def get_scheduler(scheduler: Any = None, timeout: float = 10.0) -> Any:
+def get_scheduler(scheduler: Any = None, timeout: float | None = None,
+                  argument: str = "scheduler") -> Any:
     """A ``scheduler=`` for :func:`dask.compute` from a name, a Client or an address.
 
     None keeps the active scheduler; ``"threads"``, ``"processes"`` and
     ``"sync"`` name dask's local schedulers; a ``distributed.Client`` is used as
     it is; any other string is the address of a distributed scheduler
-    (``"tcp://10.0.0.5:8786"``), connected to within ``timeout`` seconds.
+    (``"tcp://10.0.0.5:8786"``), connected to within ``timeout`` seconds
+    (default :data:`CONNECT_TIMEOUT`).
+    Errors name ``argument``.
 
     Examples
     --------
@@ -362,13 +367,14 @@ def get_scheduler(scheduler: Any = None, timeout: float = 10.0) -> Any:
     if type(scheduler).__name__ == "Client" and hasattr(scheduler, "get"):
         return scheduler
     if not isinstance(scheduler, str):
-        raise type_error("scheduler", expected, scheduler)
+        raise type_error(argument, expected, scheduler)
     if "://" not in scheduler and ":" not in scheduler:
-        raise value_error("scheduler", expected, scheduler)
+        raise value_error(argument, expected, scheduler)
     from distributed import Client
 
     try:
-        return Client(scheduler, timeout=timeout, set_as_default=False)
+        return Client(scheduler, timeout=CONNECT_TIMEOUT if timeout is None else timeout,
+                      set_as_default=False)
     except (OSError, TimeoutError) as err:
-        raise value_error("scheduler", "the address of a running distributed scheduler",
+        raise value_error(argument, "the address of a running distributed scheduler",
                           scheduler, f"Could not connect: {err}", described=True) from None
