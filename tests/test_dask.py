@@ -229,3 +229,21 @@ def test_bad_inputs_are_refused_with_clear_messages(tmp_path, store):
         open_store(file)
     with pytest.raises(ValueError, match="dataset: expected the name of a dataset.*got 'c'"):
         open_store(f"{file}:c")
+
+
+def test_a_memmapped_npy_goes_to_worker_processes_by_file_name(tmp_path):
+    np.save(tmp_path / "x.npy", X)
+    x = np.load(tmp_path / "x.npy", mmap_mode="r")
+    arr, _ = vd.as_dask_array(x, chunks=6)
+    sources = [v for v in arr.dask.values() if type(v).__name__ == "MemmapSource"]
+    assert len(sources) == 1  # the graph holds the file's name once, not the data per chunk
+    lazy = vd.render(x, PIPES["batch-wide"], chunks=6)
+    np.testing.assert_array_equal(lazy.compute(scheduler="processes"), expected("batch-wide"))
+
+
+def test_images_of_several_sizes_are_refused_when_computed():
+    images = [np.zeros((24, 24, 3), np.uint8)] * 2 + [np.zeros((20, 24, 3), np.uint8)]
+    lazy = vd.render(X[:3], images, PIPES["overlay"], chunks=3)
+    with pytest.raises(ValueError, match=r"images: expected images that give pictures of one "
+                                         r"shape \(24, 24, 3\); got images of several sizes"):
+        lazy.compute(scheduler="sync")

@@ -31,7 +31,7 @@ from .layout import parse_layout
 from .pipeline import Pipeline, as_pipeline
 from .png import DEFAULT_COMPRESS_LEVEL
 from .results import check_distinct, png_bytes, prepare_folder, remove_temporaries, write_atomic
-from .stores import HDF5Source, layout_of_dims
+from .stores import HDF5Source, MemmapSource, layout_of_dims
 from .stream import EXISTING, _file_name
 from .twopass import batch_wide_steps, slice_stats
 
@@ -67,6 +67,8 @@ def as_dask_array(x: Any, layout: str | None = None, chunks: int | None = None
     letters = parse_layout("NCHW" if layout is None else layout)
     if type(x).__module__.startswith("h5py"):
         x = HDF5Source(x.file.filename, x.name)
+    elif isinstance(x, np.memmap) and getattr(x, "filename", None) and x.base is not None:
+        x = MemmapSource(x)  # worker processes reopen the file instead of receiving a copy
     if not isinstance(x, da.Array):
         if not hasattr(x, "shape") or not hasattr(x, "__getitem__"):
             x = np.asarray(x)
@@ -173,7 +175,12 @@ def _render_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str,
     n = block.shape[letters.index("N")] if "N" in letters else 1
     if n == 0:
         return np.empty((0,) + shape, dtype)
-    return _render(block, images, pipe, letters, dtype, threads=1, start=start).to_numpy()
+    pictures = _render(block, images, pipe, letters, dtype, threads=1, start=start).to_numpy()
+    if not isinstance(pictures, np.ndarray) or pictures.shape[1:] != shape:
+        raise value_error("images", f"images that give pictures of one shape {shape}",
+                          "images of several sizes", "Resize the images to one size first.",
+                          described=True)
+    return pictures
 
 
 def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype: Any,

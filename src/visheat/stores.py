@@ -15,9 +15,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ._errors import value_error
 
-__all__ = ["HDF5Source", "open_store", "layout_of_dims", "is_store_path", "DIM_LETTERS"]
+__all__ = ["HDF5Source", "MemmapSource", "open_store", "layout_of_dims", "is_store_path", "DIM_LETTERS"]
 
 #: Dimension names read as layout letters (lower case; single letters too).
 DIM_LETTERS = {
@@ -91,6 +93,40 @@ class HDF5Source:
 
     def __repr__(self) -> str:
         return f"HDF5Source({self.filename!r}, {self.name!r})"
+
+
+class MemmapSource:
+    """A memory-mapped ``.npy`` array by file name: picklable without copying its data.
+
+    ``np.load(path, mmap_mode="r")`` arrays sent to worker processes would be
+    pickled whole; this reopens the file where it is read instead.
+
+    Examples
+    --------
+    >>> import tempfile, os, pickle
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     np.save(os.path.join(d, "x.npy"), np.arange(6.0).reshape(3, 2))
+    ...     source = MemmapSource(np.load(os.path.join(d, "x.npy"), mmap_mode="r"))
+    ...     pickle.loads(pickle.dumps(source))[1:]
+    array([[2., 3.],
+           [4., 5.]])
+    """
+
+    def __init__(self, array: np.memmap) -> None:
+        self.filename = str(array.filename)
+        self.offset = int(array.offset)
+        self.shape, self.dtype, self.ndim = tuple(array.shape), array.dtype, array.ndim
+        self.order = "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+        self._array: Any = array
+
+    def __getitem__(self, index: Any) -> Any:
+        if self._array is None:
+            self._array = np.memmap(self.filename, self.dtype, "r", self.offset, self.shape,
+                                    self.order)
+        return np.array(self._array[index])
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_array": None}
 
 
 def is_store_path(path: str | os.PathLike) -> bool:
