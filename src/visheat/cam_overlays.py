@@ -194,7 +194,7 @@ class HeatAlphaOverlay(Transform):
 
     def with_stats(self, stats: tuple[Any, Any] | None) -> HeatAlphaOverlay:
         """The per-sample overlay with the batch range ``stats`` fixed."""
-        fixed = self._colormap().with_stats(stats)
+        fixed: Any = self._colormap().with_stats(stats)  # an ExtremaColormap
         return replace(self, vmin=fixed.vmin, vmax=fixed.vmax, scope="sample")
 
     def apply(self, batch: Batch) -> Batch:

@@ -166,7 +166,8 @@ def _block_stats(block: np.ndarray, images: Any, pipe: Pipeline, index: int, let
 
 def _resolve_step(pipe: Pipeline, index: int, parts: list[Any]) -> Pipeline:
     steps = list(pipe.steps)
-    steps[index] = steps[index].with_stats(steps[index].combine_stats(parts))
+    step: Any = steps[index]  # a batch-wide step with the two-pass methods (twopass)
+    steps[index] = step.with_stats(step.combine_stats(parts))
     return Pipeline(*steps)
 
 
@@ -272,7 +273,8 @@ def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
              for b, i, s in zip(blocks, image_args, starts)]
     # one output chunk per input chunk, empty ones too (da.concatenate would drop them)
     name = "visheat-render-" + tokenize(*parts)
-    layer = {(name, i) + (0,) * len(shape): part.key for i, part in enumerate(parts)}
+    layer: dict[Any, Any] = {(name, i) + (0,) * len(shape): part.key
+                             for i, part in enumerate(parts)}
     graph = HighLevelGraph.from_collections(name, layer, dependencies=parts)
     return da.Array(graph, name, chunks=(tuple(sizes),) + tuple((d,) for d in shape),
                     dtype=dtype)

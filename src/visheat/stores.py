@@ -116,13 +116,14 @@ class MemmapSource:
         self.filename = str(array.filename)
         self.offset = int(array.offset)
         self.shape, self.dtype, self.ndim = tuple(array.shape), array.dtype, array.ndim
-        self.order = "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+        self.fortran = bool(array.flags.f_contiguous and not array.flags.c_contiguous)
         self._array: Any = array
 
     def __getitem__(self, index: Any) -> Any:
         if self._array is None:
-            self._array = np.memmap(self.filename, self.dtype, "r", self.offset, self.shape,
-                                    self.order)
+            self._array = np.memmap(self.filename, dtype=self.dtype, mode="r",
+                                    offset=self.offset, shape=self.shape,
+                                    order="F" if self.fortran else "C")
         return np.array(self._array[index])
 
     def __getstate__(self) -> dict[str, Any]:

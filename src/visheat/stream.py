@@ -102,7 +102,7 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     found_images, pipe = _split_args(args, images)
     transform = as_pipeline(pipe)
     out_dtype = _check_dtype(dtype)
-    size = check_number("batch_size", batch_size, low=1, integer=True)
+    size = int(check_number("batch_size", batch_size, low=1, integer=True))
     workers = resolve_threads(threads)
     letters = parse_layout(layout)
     x, n = _sample_count(x, letters)
