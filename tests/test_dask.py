@@ -106,7 +106,9 @@ def test_render_is_lazy_until_computed(tmp_path, name):
     lazy = vd.render(CountingSource(X, log), PIPES[name], chunks=5)
     assert not log.exists()  # nothing read (or rendered) yet
     out = lazy.compute(scheduler="sync")
-    assert log.read_text().count("read") >= 5  # every chunk was read when computed
+    # every chunk read when computed; a batch-wide step's first pass reads its own copy
+    # (sharing the rendering pass's chunks would hold them all in memory until then)
+    assert log.read_text().count("read") == (5 if name == "per-sample" else 10)
     np.testing.assert_array_equal(out, expected(name))
 
 

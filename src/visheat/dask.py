@@ -132,7 +132,7 @@ def _image_blocks(images: Any, n: int, sizes: Sequence[int]) -> tuple[list[Any],
                 images[0])
     if type(images).__module__.startswith("xarray"):
         images = images.data
-    if isinstance(images, da.Array) and images.ndim >= 3 and images.shape[0] == n and n != 1:
+    if isinstance(images, da.Array) and images.ndim == 4 and images.shape[0] == n and n != 1:
         aligned = images.rechunk((tuple(sizes),) + tuple(-1 for _ in images.shape[1:]))
         blocks = list(aligned.to_delayed().ravel())
         return blocks, np.zeros(images.shape[1:], images.dtype)
@@ -145,6 +145,10 @@ def _image_blocks(images: Any, n: int, sizes: Sequence[int]) -> tuple[list[Any],
         _check_count(arr.shape[0], n)
     shared = dask.delayed(arr, pure=True)
     return [shared] * len(sizes), arr[0] if arr.ndim == 4 else arr
+
+
+def _is_dask(images: Any) -> bool:
+    return type(images).__module__.startswith("dask") and hasattr(images, "dask")
 
 
 def _check_count(found: int, n: int) -> None:
@@ -201,8 +205,15 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     starts = _starts(sizes)
     resolved: Any = transform
     for index in batch_wide_steps(transform):
+        # the first pass reads its own copies of the chunks: sharing the rendering pass's
+        # would keep every chunk in memory until the statistics are known
+        from dask.graph_manipulation import clone
+
+        stat_blocks = list(clone(arr).to_delayed().ravel())
+        stat_images = image_args if not _is_dask(found_images) else \
+            _image_blocks(clone(found_images), n, sizes)[0]
         parts = [dask.delayed(_block_stats)(b, i, resolved, index, letters, out_dtype, s)
-                 for b, i, s in zip(blocks, image_args, starts)]
+                 for b, i, s in zip(stat_blocks, stat_images, starts)]
         resolved = dask.delayed(_resolve_step)(resolved, index, parts)
     return blocks, image_args, starts, sizes, resolved, letters, out_dtype, shape, n
 
