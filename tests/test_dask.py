@@ -79,7 +79,8 @@ def test_render_on_the_cluster_equals_heatmap(client, store, name):
 def test_save_heatmaps_on_the_cluster_writes_the_in_process_files(client, store, tmp_path):
     pipe, labels = PIPES["batch-wide"], [f"class {i % 4}/{i}" for i in range(N)]
     paths = vd.save_heatmaps(zarr.open(str(store), mode="r"), pipe, directory=tmp_path / "d",
-                             pattern="{index:03d}_{label}.png", labels=labels)
+                             pattern="{index:03d}_{label}.png", labels=labels,
+                             scheduler=client)
     local = save_in_process(X, pipe, directory=tmp_path / "l", pattern="{index:03d}_{label}.png",
                             labels=labels, batch_size=4)
     assert [p.name for p in paths] == [p.name for p in local]
