@@ -18,6 +18,7 @@ import argparse  # noqa: E402
 import datetime  # noqa: E402
 import gc  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -506,6 +507,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + text)
     if args.write:
         args.out.parent.mkdir(parents=True, exist_ok=True)
+        if args.out.exists():  # sections other scripts write (bench/png_encoding.py)
+            old = args.out.read_text()
+            text += "".join(re.findall(r"\n<!-- begin [\w.]+ -->.*?<!-- end [\w.]+ -->\n",
+                                       old, flags=re.S))
         args.out.write_text(text)
         log(f"wrote {args.out}")
     return 0

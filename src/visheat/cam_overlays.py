@@ -25,6 +25,7 @@ colour range, so cold areas show the image and only the heat is painted over it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -33,7 +34,8 @@ import numpy as np
 
 from ._errors import check_number, value_error
 from .batch import Batch, Stage, per_sample_rows
-from .colormaps import ExtremaColormap, check_finite_map, colorize, colorize_u8, positions
+from .colormaps import (ExtremaColormap, check_finite_map, colorize, colorize_u8,
+                        combine_extrema, positions)
 from .overlay import blend_u8
 from .pipeline import Transform, option
 
@@ -196,6 +198,18 @@ class HeatAlphaOverlay(Transform):
 
     def is_per_sample(self) -> bool:
         return self.scope == "sample"
+
+    # two passes (see visheat.twopass): the batch range, as ExtremaColormap finds it
+    def partial_stats(self, batch: Batch) -> tuple[Any, Any] | None:
+        """This slice's share of the batch range (see :meth:`ExtremaColormap.partial_stats`)."""
+        return self._colormap().partial_stats(batch)
+
+    combine_stats = staticmethod(combine_extrema)
+
+    def with_stats(self, stats: tuple[Any, Any] | None) -> HeatAlphaOverlay:
+        """The per-sample overlay with the batch range ``stats`` fixed."""
+        fixed: Any = self._colormap().with_stats(stats)  # an ExtremaColormap
+        return replace(self, vmin=fixed.vmin, vmax=fixed.vmax, scope="sample")
 
     def apply(self, batch: Batch) -> Batch:
         colormap = self._colormap()

@@ -8,8 +8,10 @@
     visheat demo --out DIR
     visheat explore ig.npy cams.npy --names IG,Grad-CAM --layout NCHW,NHW --images FOLDER --out page.html
 
-INPUT is a ``.npy`` file (memory-mapped) or a ``.npz`` archive (``--key`` names
-the array); nothing is ever unpickled. Large inputs are rendered a slice at a
+INPUT is a ``.npy`` file (memory-mapped), a ``.npz`` archive (``--key`` names
+the array), a zarr store (``maps.zarr``) or an HDF5 dataset (``file.h5:dataset``);
+nothing is ever unpickled. ``render --scheduler threads|processes|ADDRESS`` renders
+on Dask (``visheat[dask]``), ADDRESS being a distributed scheduler's. Large inputs are rendered a slice at a
 time (``--batch-size``) with a progress bar on stderr (``--quiet`` hides it).
 Every command that writes takes ``--existing {error,overwrite,skip}`` (``error``,
 the default: existing files are never overwritten; ``--overwrite`` and
@@ -73,8 +75,13 @@ class _Inputs:
         from .io import load_array, open_images
         from .layout import parse_layout, probable_layout
 
+        from .stores import is_store_path, open_store
+
         self.max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
-        self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
+        if is_store_path(args.input):
+            self.x = open_store(args.input, "INPUT")
+        else:
+            self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
         try:
             self.letters = parse_layout(args.layout)
         except ValueError as err:
@@ -151,6 +158,16 @@ class _Inputs:
         index[self.letters.index("N")] = slice(start, stop)
         return np.asarray(self.x[tuple(index)])
 
+    def per_sample(self, pipe: Any) -> Any:
+        """``pipe`` with batch-wide steps fixed by a first pass over the slices (twopass)."""
+        from .twopass import pipeline_stats, resolve
+
+        if pipe.is_per_sample():
+            return pipe
+        bounds = [(a, min(self.n, a + self.batch_size)) for a in range(0, self.n, self.batch_size)]
+        read = lambda a, b: (self.slice(a, b), self.images_for(a, b))  # noqa: E731
+        return resolve(pipe, pipeline_stats(read, bounds, self.letters))
+
     def render(self, pipe: Any, done: Any, quiet: bool, command: str
                ) -> Iterator[tuple[int, int, Any]]:
         """Yield ``(start, stop, Heatmaps)`` per slice; slices ``done(start, stop)`` are skipped."""
@@ -158,6 +175,7 @@ class _Inputs:
 
         from .heatmap import render_pictures
 
+        pipe = self.per_sample(pipe)
         bar = tqdm(total=self.n, unit="map", desc=f"visheat {command}", file=sys.stderr,
                    leave=False, disable=quiet or self.n <= self.batch_size)
         try:
@@ -200,6 +218,8 @@ def _render_command(args: argparse.Namespace) -> int:
     inputs = _Inputs(args)
     labels = inputs.labels
     pattern = args.pattern or ("{index:05d}_{label}.png" if labels else "{index:05d}.png")
+    if args.scheduler is not None:
+        return _render_on_dask(args, inputs, pattern)
     out = Path(args.out)
     paths = [out / file_name(pattern, i, safe_name(labels[i]) if labels else "", "--pattern")
              for i in range(inputs.n)]
@@ -217,11 +237,33 @@ def _render_command(args: argparse.Namespace) -> int:
     for start, stop, pictures in inputs.render(inputs.pipe, done, args.quiet, "render"):
         for i in range(start, stop):
             if existing != "skip" or not paths[i].exists():
-                write_atomic(paths[i], png_bytes(np.asarray(pictures.to_numpy()[i - start])))
+                write_atomic(paths[i], png_bytes(np.asarray(pictures.to_numpy()[i - start]),
+                                                 args.compress_level))
                 written += 1
     if not args.quiet:
         kept = f" (kept {inputs.n - written} existing)" if written < inputs.n else ""
         print(f"wrote {written} pictures to {out}{kept}")
+    return 0
+
+
+def _render_on_dask(args: argparse.Namespace, inputs: _Inputs, pattern: str) -> int:
+    """``render --scheduler``: the files are written by Dask workers (visheat.dask)."""
+    try:
+        from . import dask as on_dask
+    except ImportError as err:  # pragma: no cover - the extra is part of the test install
+        raise ValueError(f"--scheduler: expected dask installed (pip install 'visheat[dask]'); "
+                         f"got {err}.") from None
+    scheduler = on_dask.get_scheduler(args.scheduler, argument="--scheduler")
+    try:
+        paths = on_dask.save_heatmaps(
+            inputs.x, inputs.images, inputs.pipe, directory=args.out, pattern=pattern,
+            labels=inputs.labels, existing=_existing(args), layout=inputs.letters,
+            compress_level=args.compress_level, chunks=inputs.batch_size, scheduler=scheduler)
+    finally:
+        if hasattr(scheduler, "close"):  # a distributed.Client connected for this run
+            scheduler.close()
+    if not args.quiet:
+        print(f"wrote {len(paths)} pictures to {args.out} (on dask: {args.scheduler})")
     return 0
 
 
@@ -555,7 +597,8 @@ def _add_explore_parser(commands: argparse._SubParsersAction) -> None:
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT",
-                        help=".npy or .npz file of attributions or maps (never unpickled)")
+                        help=".npy or .npz file of attributions or maps (never unpickled), a "
+                             "zarr store (maps.zarr) or an HDF5 dataset (file.h5:dataset)")
     parser.add_argument("--key", help="name of the array to read from an .npz archive")
     parser.add_argument("--layout", default="NCHW",
                         help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...")
@@ -630,6 +673,12 @@ def build_parser() -> argparse.ArgumentParser:
     _input_options(render)
     render.add_argument("--pattern", help="file names, with {index} and {label} "
                                           "(default {index:05d}_{label}.png)")
+    render.add_argument("--compress-level", type=int, choices=range(10), default=1,
+                        metavar="0-9", help="zlib level of the PNG files (default 1: fast, "
+                                            "and small for colormapped maps)")
+    render.add_argument("--scheduler", help="render on Dask: threads, processes, or the "
+                                            "address of a distributed scheduler "
+                                            "(tcp://host:8786); needs visheat[dask]")
     render.set_defaults(run=_render_command)
 
     gallery = commands.add_parser("gallery", help="render INPUT as an offline HTML gallery")

@@ -24,6 +24,7 @@ differs from the exact colours by at most one level.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -295,6 +296,28 @@ def fits(limits: tuple[float | None, ...], dtype: np.dtype) -> bool:
 SCOPES = ("sample", "batch")
 
 
+def extrema_stats(m: np.ndarray, step: Any, centered: bool = False) -> tuple[Any, Any] | None:
+    """``(min, max)`` of a map (``(-max|m|, max|m|)`` if ``centered``) in its dtype, None if
+    it is empty; raises for NaN or infinite values, naming ``step``."""
+    lo, hi = _sample_ranges(m, getattr(step, "centered", centered))
+    check_finite_map(m, lo, hi, step)
+    return (lo.min(), hi.max()) if m.shape[0] else None
+
+
+def combine_extrema(parts: Any) -> tuple[Any, Any] | None:
+    """Join slices' :func:`extrema_stats` into the whole batch's.
+
+    Examples
+    --------
+    >>> combine_extrema([(1.0, 2.0), None, (-1.0, 1.5)])
+    (-1.0, 2.0)
+    """
+    found = [p for p in parts if p is not None]
+    if not found:
+        return None
+    return min(p[0] for p in found), max(p[1] for p in found)
+
+
 def _check_limit(argument: str, value: Any) -> float | None:
     return None if value is None else check_number(argument, value)
 
@@ -352,6 +375,27 @@ class RangeColormap(Transform):
 
     def _fixed(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return lo, hi
+
+    # -- two passes: a batch-wide range from slices (see visheat.twopass) -----
+    def partial_stats(self, batch: Batch) -> tuple[Any, Any] | None:
+        """This slice's share of the batch range: its ``(min lo, max hi)``, None if empty."""
+        return extrema_stats(self.work_map(batch.data), self)
+
+    combine_stats = staticmethod(combine_extrema)
+
+    def with_stats(self, stats: tuple[Any, Any] | None) -> _Colormap:
+        """The per-sample colormap that gives this one's pictures for the batch
+        whose combined :meth:`partial_stats` are ``stats``: its range, fixed."""
+        if self.scope == "sample":
+            return self
+        if stats is None:  # an empty batch: nothing is coloured
+            return replace(self, scope="sample")
+        lo, hi = (np.array([v]) for v in stats)
+        lo, hi = _fix_degenerate(*self._fixed(lo, hi), self.centered)
+        return self._with_range(lo[0].item(), hi[0].item())
+
+    def _with_range(self, lo: float, hi: float) -> _Colormap:
+        raise NotImplementedError
 
     def apply(self, batch: Batch) -> Batch:
         m = self.work_map(batch.data)
@@ -414,6 +458,9 @@ class ExtremaColormap(RangeColormap):
             hi = np.full_like(hi, self.vmax)
         return lo, np.maximum(hi, lo)
 
+    def _with_range(self, lo: float, hi: float) -> ExtremaColormap:
+        return ExtremaColormap(self.name, vmin=lo, vmax=hi)
+
 
 class CenteredColormap(RangeColormap):
     """Colour each sample symmetrically around zero, on ``[-max|x|, max|x|]``.
@@ -456,3 +503,6 @@ class CenteredColormap(RangeColormap):
         if self.vmax is None:
             return lo, hi
         return np.full_like(lo, -self.vmax), np.full_like(hi, self.vmax)
+
+    def _with_range(self, lo: float, hi: float) -> CenteredColormap:
+        return CenteredColormap(self.name, vmax=hi)
