@@ -92,11 +92,10 @@ def test_numpy_engine_and_compiled_engine_agree(tmp_path):
     with_numpy = json.loads(done.stdout)
     compiled = _render_all()
     assert jit.kernels() is not None
-    for key in ("maps", "clip"):  # reductions and clipping: identical arithmetic
-        assert np.array_equal(np.array(with_numpy[key]), np.array(compiled[key]))
-    for key in ("a", "b", "c", "cam"):  # colours: at most one level apart
-        diff = np.abs(np.array(with_numpy[key]) - compiled[key].astype(int))
-        assert diff.max() <= 1 and (diff == 0).mean() > 0.99
+    # the numpy code is the definition; the kernels give the same values, pixel for pixel,
+    # so pictures never depend on whether the kernels had loaded yet
+    for key in ("maps", "clip", "a", "b", "c", "cam"):
+        assert np.array_equal(np.array(with_numpy[key]), np.array(compiled[key])), key
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.37, 1.0])

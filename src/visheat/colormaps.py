@@ -299,7 +299,7 @@ SCOPES = ("sample", "batch")
 def extrema_stats(m: np.ndarray, step: Any, centered: bool = False) -> tuple[Any, Any] | None:
     """``(min, max)`` of a map (``(-max|m|, max|m|)`` if ``centered``) in its dtype, None if
     it is empty; raises for NaN or infinite values, naming ``step``."""
-    lo, hi = _sample_ranges(m, getattr(step, "centered", centered))
+    lo, hi = sample_extrema(m, getattr(step, "centered", centered))
     check_finite_map(m, lo, hi, step)
     return (lo.min(), hi.max()) if m.shape[0] else None
 

@@ -270,8 +270,9 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     """Resize the two spatial axes ``spatial, spatial + 1`` of ``a`` to ``size``.
 
     The exact path computes in float64 and returns the input's float dtype (as
-    Julia's ``imresize`` keeps the element type); ``exact=False`` computes in
-    float32. uint8 input is rounded back to uint8.
+    Julia's ``imresize`` keeps the element type). ``exact=False`` (the 8-bit
+    path) computes in float32 by :func:`resize_taps`. uint8 input is rounded back
+    to uint8.
 
     Examples
     --------
@@ -282,11 +283,52 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     if tuple(size_in) == tuple(size):
         return a
     check_resize(a.shape, size, spatial, argument)
+    if not exact:
+        return resize_taps(a, size, method, spatial)
     wy, wx = resize_weights(tuple(size_in), tuple(size), method)
-    work_dtype = np.float64 if exact else np.float32
-    moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(work_dtype)
-    out = np.matmul(np.matmul(wy.astype(work_dtype), moved), wx.T.astype(work_dtype))
+    moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(np.float64)
+    out = np.matmul(np.matmul(wy, moved), wx.T)
     out = np.moveaxis(out, (-2, -1), (spatial, spatial + 1))
     if a.dtype == np.uint8:
         return np.rint(np.clip(out, 0, 255)).astype(np.uint8)
     return np.ascontiguousarray(out, dtype=a.dtype)
+
+
+def resize_taps(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
+                ) -> np.ndarray:
+    """The 8-bit path's resize: float32 sums over each output pixel's taps.
+
+    Each output value is ``Wy @ a @ Wx.T`` summed tap by tap in increasing
+    order, the horizontal pass first, in float32 (products rounded, then
+    added). That order is the definition: the compiled kernels follow it and
+    give the same values. uint8 pictures are rounded half to even and clamped
+    to 0..255.
+
+    >>> resize_taps(np.array([[[0.0, 1.0]]], np.float32), (1, 4), "bilinear", 1)
+    array([[[0.  , 0.25, 0.75, 1.  ]]], dtype=float32)
+    """
+    size_in = tuple(a.shape[spatial:spatial + 2])
+    upsampling = size[0] > size_in[0] or size[1] > size_in[1]
+    src = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(np.float32)
+    wx, x0, x1 = axis_taps(int(size_in[1]), int(size[1]), method, upsampling)
+    tmp = _tap_sums(src, wx, x0, x1, axis=-1)
+    wy, y0, y1 = axis_taps(int(size_in[0]), int(size[0]), method, upsampling)
+    out = _tap_sums(tmp, wy, y0, y1, axis=-2)
+    out = np.moveaxis(out, (-2, -1), (spatial, spatial + 1))
+    if a.dtype == np.uint8:
+        return np.rint(np.clip(out, 0, 255)).astype(np.uint8)
+    return np.ascontiguousarray(out, dtype=a.dtype)
+
+
+def _tap_sums(src: np.ndarray, w: np.ndarray, first: np.ndarray, stop: np.ndarray,
+              axis: int) -> np.ndarray:
+    """``sum_k src[..., k] * w[o, k]`` over ``k`` in ``[first[o], stop[o])``, in order."""
+    outputs = np.arange(len(first))
+    shape = (-1, 1) if axis == -2 else (-1,)
+    out = np.take(src, first, axis=axis) * w[outputs, first].reshape(shape)
+    for t in range(1, int((stop - first).max())):
+        k = np.minimum(first + t, src.shape[axis] - 1)
+        valid = (first + t < stop).reshape(shape)
+        term = np.take(src, k, axis=axis) * w[outputs, k].reshape(shape)
+        np.add(out, term, out=out, where=np.broadcast_to(valid, out.shape))
+    return out

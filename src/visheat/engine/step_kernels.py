@@ -17,7 +17,7 @@ from ..colormaps import RangeColormap, lut_packed, table_scales_finite
 from ..geometry import ResizeToImage, common_image_size
 from ..overlay import AlphaOverlay, alpha_for
 from ..reductions import ChannelReduction, underflow_limit
-from ..resize import OPENCV_METHODS, check_resize
+from ..resize import check_resize
 from ..scaling import Resize, target_size
 from . import ops
 from .jit import kernels as compiled_kernels
@@ -80,8 +80,7 @@ def alpha_overlay(step: AlphaOverlay, batch: Batch) -> Batch | None:
 def _resized(batch: Batch, size: tuple[int, int], method: str, argument: str) -> Batch | None:
     """The 8-bit path's resize of a map or of uint8 pictures, or None."""
     data = batch.data
-    if (not batch.fast or batch.stage is Stage.VALUES or method in OPENCV_METHODS
-            or tuple(data.shape[1:3]) == tuple(size)):
+    if not batch.fast or batch.stage is Stage.VALUES or tuple(data.shape[1:3]) == tuple(size):
         return None
     check_resize(data.shape, size, 1, argument)
     if batch.stage is Stage.MAP and data.dtype.kind == "f":
