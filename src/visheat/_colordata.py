@@ -24,10 +24,11 @@ Resolution rules (:func:`get_table`, :func:`kind_of`)
 4. An unknown name raises `ValueError` with close matches; a non-str `TypeError`.
 
 ``crameri:`` is cmcrameri's full-precision data. ``colorschemes:`` holds
-ColorSchemes.jl's stops for six names only: ``batlow``, ``berlin`` (Crameri
-rounded to 4 decimals), ``viridis``, ``inferno`` (matplotlib's 256 colours),
-``seismic`` (matplotlib's at k/100, k = 0..100, rounded to 4 decimals) and
-``jet`` (9 stops). Matplotlib's built-ins are
+ColorSchemes.jl's own stops for six names only, copied from its ``data/*.jl``
+files into ``data/colorschemes.csv`` by ``tools/make_colorschemes_data.py``:
+``batlow``, ``berlin`` (Crameri rounded to 4 decimals), ``viridis``, ``inferno``
+(matplotlib's 256 colours), ``seismic`` (101 stops: matplotlib's segment data at
+k/100, not its 256-entry lookup table) and ``jet`` (9 stops). Matplotlib's built-ins are
 ``matplotlib.colormaps._builtin_cmaps`` where it exists, else the names of
 :data:`_MPL_CATEGORIES` the installed matplotlib has; maps registered at run
 time (``cet_*``, ``cmc.*``) are never listed.
@@ -90,10 +91,6 @@ _CET_ALIAS = re.compile(r"^cm\['(\w+)'\] = m_(\w+)$", re.M)
 
 _COLORSCHEMES = {"batlow": "sequential", "berlin": "diverging", "viridis": "sequential",
                  "inferno": "sequential", "seismic": "diverging", "jet": "sequential"}
-# The 9 stops of ColorSchemes.jl's `jet` scheme (source: ColorSchemes.jl), hard-coded.
-_JET_COLORSCHEMES = ((0.0, 0.0, 0.498), (0.0, 0.0, 1.0), (0.0, 0.498, 1.0), (0.0, 1.0, 1.0),
-                     (0.498, 1.0, 0.498), (1.0, 1.0, 0.0), (1.0, 0.498, 0.0), (1.0, 0.0, 0.0),
-                     (0.498, 0.0, 0.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,16 +265,22 @@ def _colorcet_kind(name: str) -> str:
 
 # --- ColorSchemes.jl ------------------------------------------------------------------
 
-def _colorschemes_data(name: str) -> np.ndarray:
-    if name in ("batlow", "berlin"):
-        return np.round(_crameri_data(name), 4)
-    if name == "jet":
-        return np.array(_JET_COLORSCHEMES)
-    if name == "seismic":
-        import matplotlib
+@functools.lru_cache(maxsize=1)
+def _colorschemes_tables() -> dict[str, np.ndarray]:
+    """ColorSchemes.jl's stops, as ``tools/make_colorschemes_data.py`` copied them."""
+    from importlib import resources
 
-        return np.round(matplotlib.colormaps["seismic"](np.arange(101) / 100)[:, :3], 4)
-    return _mpl_data(name)
+    text = resources.files("visheat").joinpath("data", "colorschemes.csv").read_text("ascii")
+    rows: dict[str, list[list[float]]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith(("#", "name,")):
+            name, *rgb = line.split(",")
+            rows.setdefault(name, []).append([float(v) for v in rgb])
+    return {name: np.array(stops) for name, stops in rows.items()}
+
+
+def _colorschemes_data(name: str) -> np.ndarray:
+    return _colorschemes_tables()[name]
 
 
 # --- resolution -----------------------------------------------------------------------
