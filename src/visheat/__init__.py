@@ -23,7 +23,7 @@ from .keypoints import DrawKeypoints
 from .detections import DrawDetections
 from .folders import render_folder
 from .letterbox import Letterbox, Unletterbox, letterbox, letterbox_geometry, unletterbox_boxes
-from .overlay import AlphaOverlay
+from .overlay import AlphaOverlay, ChannelOrder
 from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
 from .pipeline import Pipeline, Transform
 from .pooling import AvgPool, MaxPool
@@ -105,6 +105,7 @@ __all__ = [
     "Unletterbox",
     "DrawDetections",
     "GradCamOverlay",
+    "ChannelOrder",
     "HeatAlphaOverlay",
     "render_folder",
 ]

@@ -28,7 +28,11 @@ ColorSchemes.jl's own stops for six names only, copied from its ``data/*.jl``
 files into ``data/colorschemes.csv`` by ``tools/make_colorschemes_data.py``:
 ``batlow``, ``berlin`` (Crameri rounded to 4 decimals), ``viridis``, ``inferno``
 (matplotlib's 256 colours), ``seismic`` (101 stops: matplotlib's segment data at
-k/100, not its 256-entry lookup table) and ``jet`` (9 stops). Matplotlib's built-ins are
+k/100, not its 256-entry lookup table) and ``jet`` (9 stops). ``opencv:`` holds
+OpenCV's colormaps (``cv2.COLORMAP_JET`` is ``"opencv:jet"``), 256 colours each,
+written from OpenCV's own ``applyColorMap`` by ``tools/make_opencv_colormaps.py``;
+as stops they are interpolated like any table, while ``GradCamOverlay`` looks
+them up by level as OpenCV does. Matplotlib's built-ins are
 ``matplotlib.colormaps._builtin_cmaps`` where it exists, else the names of
 :data:`_MPL_CATEGORIES` the installed matplotlib has; maps registered at run
 time (``cet_*``, ``cmc.*``) are never listed.
@@ -47,12 +51,13 @@ import numpy as np
 
 from ._errors import raise_unknown_name, type_error, value_error
 
-__all__ = ["KINDS", "SOURCES", "ColorTable", "get_table", "kind_of", "list_names"]
+__all__ = ["KINDS", "SOURCES", "ColorTable", "get_table", "kind_of", "list_names",
+           "opencv_table"]
 
 KINDS = ("sequential", "diverging", "cyclic", "categorical", "unknown")
-SOURCES = ("matplotlib", "colorcet", "crameri", "colorschemes")
+SOURCES = ("matplotlib", "colorcet", "crameri", "colorschemes", "opencv")
 _NAMESPACES = {"mpl": "matplotlib", "cet": "colorcet", "crameri": "crameri",
-               "colorschemes": "colorschemes"}
+               "colorschemes": "colorschemes", "opencv": "opencv"}
 
 # matplotlib's documented colormap categories ("Choosing Colormaps"), as data:
 # (category, visheat kind, names). Aliases (Grays, grey, ...) join their originals.
@@ -283,6 +288,46 @@ def _colorschemes_data(name: str) -> np.ndarray:
     return _colorschemes_tables()[name]
 
 
+# --- OpenCV ---------------------------------------------------------------------------
+
+_OPENCV_CYCLIC = frozenset({"hsv", "twilight", "twilight_shifted"})
+
+
+@functools.lru_cache(maxsize=1)
+def _opencv_tables() -> dict[str, np.ndarray]:
+    """OpenCV's 256-entry colormaps, ``(256, 3)`` uint8 RGB (``tools/make_opencv_colormaps.py``)."""
+    from importlib import resources
+
+    text = resources.files("visheat").joinpath("data", "opencv_colormaps.csv").read_text("ascii")
+    tables = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, colours = line.split(",")
+            table = np.frombuffer(bytes.fromhex(colours), np.uint8).reshape(256, 3)
+            tables[name] = table
+    return tables
+
+
+def opencv_table(name: str) -> np.ndarray:
+    """OpenCV's colormap ``name`` (``cv2.COLORMAP_<NAME>`` in lower case) as a
+    read-only ``(256, 3)`` uint8 RGB table, one colour per level 0..255.
+
+    Examples
+    --------
+    >>> opencv_table("jet")[[0, 255]]
+    array([[  0,   0, 128],
+           [128,   0,   0]], dtype=uint8)
+    >>> opencv_table("bone").shape
+    (256, 3)
+    """
+    if not isinstance(name, str):
+        raise type_error("colormap", "an OpenCV colormap name (str)", name)
+    tables = _opencv_tables()
+    if name not in tables:
+        raise_unknown_name("colormap", name, sorted(tables), "OpenCV colormap")
+    return tables[name]
+
+
 # --- resolution -----------------------------------------------------------------------
 
 def _source_names(source: str) -> frozenset[str] | dict[str, Any]:
@@ -292,6 +337,8 @@ def _source_names(source: str) -> frozenset[str] | dict[str, Any]:
         return _mpl_names()
     if source == "colorcet":
         return _colorcet_catalogue()[0]
+    if source == "opencv":
+        return _opencv_tables()
     return _COLORSCHEMES
 
 
@@ -312,6 +359,8 @@ def _kind(source: str, name: str) -> str:
         return _MPL_KINDS.get(name, "unknown")
     if source == "colorcet":
         return _colorcet_kind(name)
+    if source == "opencv":
+        return "cyclic" if name in _OPENCV_CYCLIC else "sequential"
     return _COLORSCHEMES[name]
 
 
@@ -335,8 +384,8 @@ def _locate(name: Any) -> tuple[str, str, bool, str]:
     base = "cet:" + base[4:] if base.startswith("cet_") else base
     namespace, _, key = base.rpartition(":")
     if namespace and namespace not in _NAMESPACES:
-        raise value_error("name", "a namespace 'mpl:', 'cet:', 'crameri:' or 'colorschemes:'",
-                          name)
+        raise value_error("name", "a namespace 'mpl:', 'cet:', 'crameri:', 'colorschemes:' or "
+                          "'opencv:'", name)
     source = _NAMESPACES[namespace] if namespace else _bare_source(key)
     if source is None or key not in _source_names(source):
         _unknown(name, namespace, source, suffix)
@@ -348,6 +397,8 @@ def _load(source: str, key: str, bare: bool) -> np.ndarray:
         return np.round(_crameri_data(key), 4) if bare else _crameri_data(key)
     if source == "matplotlib":
         return _mpl_data(key)
+    if source == "opencv":
+        return _opencv_tables()[key] / 255.0
     return _colorcet_data(key) if source == "colorcet" else _colorschemes_data(key)
 
 

@@ -1,8 +1,9 @@
-"""Overlays: blending coloured heatmaps over their images.
+"""Overlays: blending coloured heatmaps over their images, and the pictures' channel order.
 
 ``AlphaOverlay`` computes ``image * (1 - alpha) + heatmap * alpha`` per pixel, as
 VisionHeatmaps.jl does. ``alpha`` is one number, an ``(H, W)`` array used for
 every sample, or an ``(N, H, W)`` array with one plane per sample.
+``ChannelOrder("bgr")`` turns the finished RGB pictures into OpenCV's BGR order.
 """
 
 from __future__ import annotations
@@ -111,3 +112,38 @@ def _levels(rgb: np.ndarray) -> np.ndarray:
     if rgb.dtype == np.uint8:
         return rgb.astype(np.float32)
     return rgb.astype(np.float32) * np.float32(255)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ChannelOrder(Transform):
+    """Reorder the channels of the finished pictures: ``"bgr"`` for OpenCV, ``"rgb"`` as is.
+
+    Put it last: it reorders the colours of the pictures, not of the images a later
+    overlay would blend them with. ``cv2.imwrite`` and ``cv2.imshow`` expect BGR.
+
+    Parameters
+    ----------
+    order : {"rgb", "bgr"}
+        ``"bgr"`` reverses the three channels; ``"rgb"`` keeps them (the identity).
+
+    Examples
+    --------
+    >>> ChannelOrder("bgr")(np.array([[[[1.0, 0.5, 0.0]]]]))
+    array([[[[0. , 0.5, 1. ]]]])
+    >>> ChannelOrder("brg")
+    Traceback (most recent call last):
+    ...
+    ValueError: order: expected 'rgb' or 'bgr'; got 'brg' (str).
+    """
+
+    order: str = "bgr"
+    takes = frozenset({Stage.RGB})
+
+    def __post_init__(self) -> None:
+        if self.order not in ("rgb", "bgr"):
+            raise value_error("order", "'rgb' or 'bgr'", self.order)
+
+    def apply(self, batch: Batch) -> Batch:
+        if self.order == "rgb":
+            return batch
+        return batch.replace(data=np.ascontiguousarray(batch.data[..., ::-1]))
