@@ -32,7 +32,12 @@ k/100, not its 256-entry lookup table) and ``jet`` (9 stops). ``opencv:`` holds
 OpenCV's colormaps (``cv2.COLORMAP_JET`` is ``"opencv:jet"``), 256 colours each,
 written from OpenCV's own ``applyColorMap`` by ``tools/make_opencv_colormaps.py``;
 as stops they are interpolated like any table, while ``GradCamOverlay`` looks
-them up by level as OpenCV does. Matplotlib's built-ins are
+them up by level as OpenCV does. ``zennit:`` holds zennit's built-in colour maps
+(``coldnhot``, ``france``, ``coolio``, ...) at the 256 positions k/255, which
+describe them exactly (zennit's maps are linear between integer indices),
+written by ``tools/make_zennit_colormaps.py`` from zennit's own code. ``captum:``
+holds ``RdWhGn`` (red, white, matplotlib's green), captum's default diverging
+map, also reachable bare as ``"RdWhGn"``. Matplotlib's built-ins are
 ``matplotlib.colormaps._builtin_cmaps`` where it exists, else the names of
 :data:`_MPL_CATEGORIES` the installed matplotlib has; maps registered at run
 time (``cet_*``, ``cmc.*``) are never listed.
@@ -55,9 +60,13 @@ __all__ = ["KINDS", "SOURCES", "ColorTable", "get_table", "kind_of", "list_names
            "opencv_table"]
 
 KINDS = ("sequential", "diverging", "cyclic", "categorical", "unknown")
-SOURCES = ("matplotlib", "colorcet", "crameri", "colorschemes", "opencv")
+SOURCES = ("matplotlib", "colorcet", "crameri", "colorschemes", "opencv", "zennit", "captum")
 _NAMESPACES = {"mpl": "matplotlib", "cet": "colorcet", "crameri": "crameri",
-               "colorschemes": "colorschemes", "opencv": "opencv"}
+               "colorschemes": "colorschemes", "opencv": "opencv", "zennit": "zennit",
+               "captum": "captum"}
+# captum's default diverging map, LinearSegmentedColormap.from_list("RdWhGn",
+# ["red", "white", "green"]): matplotlib's named colours, evenly spaced.
+_CAPTUM = {"RdWhGn": ((1.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.0, 128 / 255, 0.0))}
 
 # matplotlib's documented colormap categories ("Choosing Colormaps"), as data:
 # (category, visheat kind, names). Aliases (Grays, grey, ...) join their originals.
@@ -328,6 +337,25 @@ def opencv_table(name: str) -> np.ndarray:
     return tables[name]
 
 
+# --- zennit ---------------------------------------------------------------------------
+
+_ZENNIT_DIVERGING = frozenset({"coldnhot", "bwr", "france", "seismic", "coolio", "coleus"})
+
+
+@functools.lru_cache(maxsize=1)
+def _zennit_tables() -> dict[str, np.ndarray]:
+    """zennit's built-in maps at k/255 in [0, 1] (``tools/make_zennit_colormaps.py``)."""
+    from importlib import resources
+
+    text = resources.files("visheat").joinpath("data", "zennit_colormaps.csv").read_text("ascii")
+    tables = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, values = line.split(",")
+            tables[name] = np.array(values.split(), np.float64).reshape(256, 3) / 255
+    return tables
+
+
 # --- resolution -----------------------------------------------------------------------
 
 def _source_names(source: str) -> frozenset[str] | dict[str, Any]:
@@ -339,6 +367,10 @@ def _source_names(source: str) -> frozenset[str] | dict[str, Any]:
         return _colorcet_catalogue()[0]
     if source == "opencv":
         return _opencv_tables()
+    if source == "zennit":
+        return _zennit_tables()
+    if source == "captum":
+        return _CAPTUM
     return _COLORSCHEMES
 
 
@@ -349,6 +381,8 @@ def _bare_source(name: str) -> str | None:
         return "matplotlib"
     if name in _colorcet_catalogue()[0]:
         return "colorcet"
+    if name in _CAPTUM:
+        return "captum"
     return "matplotlib" if name in _mpl_names() else None
 
 
@@ -361,6 +395,10 @@ def _kind(source: str, name: str) -> str:
         return _colorcet_kind(name)
     if source == "opencv":
         return "cyclic" if name in _OPENCV_CYCLIC else "sequential"
+    if source == "zennit":
+        return "diverging" if name in _ZENNIT_DIVERGING else "sequential"
+    if source == "captum":
+        return "diverging"
     return _COLORSCHEMES[name]
 
 
@@ -384,8 +422,8 @@ def _locate(name: Any) -> tuple[str, str, bool, str]:
     base = "cet:" + base[4:] if base.startswith("cet_") else base
     namespace, _, key = base.rpartition(":")
     if namespace and namespace not in _NAMESPACES:
-        raise value_error("name", "a namespace 'mpl:', 'cet:', 'crameri:', 'colorschemes:' or "
-                          "'opencv:'", name)
+        raise value_error("name", "a namespace 'mpl:', 'cet:', 'crameri:', 'colorschemes:', "
+                          "'opencv:', 'zennit:' or 'captum:'", name)
     source = _NAMESPACES[namespace] if namespace else _bare_source(key)
     if source is None or key not in _source_names(source):
         _unknown(name, namespace, source, suffix)
@@ -399,6 +437,10 @@ def _load(source: str, key: str, bare: bool) -> np.ndarray:
         return _mpl_data(key)
     if source == "opencv":
         return _opencv_tables()[key] / 255.0
+    if source == "zennit":
+        return np.clip(_zennit_tables()[key], 0, 1)
+    if source == "captum":
+        return np.array(_CAPTUM[key])
     return _colorcet_data(key) if source == "colorcet" else _colorschemes_data(key)
 
 
