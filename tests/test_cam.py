@@ -37,6 +37,7 @@ from visheat.scaling import resize_any
 from visheat.testing import check_transform
 
 VECTORS = Path(__file__).parent / "data" / "imgaug_vectors.npz"
+COMPAT = Path(__file__).parent / "data" / "compat_vectors.npz"
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +49,16 @@ def ref():
 # -- independent models of the YOLOv8 Grad-CAM post --------------------------------
 
 def model_scale_cam_image(cam):
-    """pytorch-grad-cam's scale_cam_image for one 2-D map, without resizing."""
-    cam = cam - np.min(cam)
-    return cam / (1e-7 + np.max(cam))
+    """pytorch-grad-cam's scale_cam_image given a 2-D map, without resizing.
+
+    It loops over the first axis, so a 2-D slice is scaled row by row (this is what
+    the tutorials' helper passes it); for an (N, H, W) batch each map is scaled whole.
+    """
+    rows = []
+    for row in cam:
+        row = row - np.min(row)
+        rows.append(row / (1e-7 + np.max(row)))
+    return np.float32(rows)
 
 
 def model_renormalize(boxes, cam):
@@ -161,17 +169,28 @@ def maps_with_boxes(draw, inside_edges=False):
 
 
 @given(maps_with_boxes(inside_edges=True))
-def test_box_renormalize_matches_the_posts_helper(case):
+def test_box_renormalize_rows_matches_the_posts_helper(case):
     m, boxes = case
-    ours = BoxRenormalize([boxes], overlap="last")(m[None])[0]
-    # the helper divides by max - min + 1e-7: a box whose values span s differs by ~1e-7 / s
+    ours = BoxRenormalize([boxes], overlap="last", scale="rows")(m[None])[0]
+    # the helper divides by max - min + 1e-7: a box row whose values span s differs by
+    # ~1e-7 / s
     spans = []
     for x1, y1, x2, y2 in boxes.astype(np.int32):  # the regions the helper scales
         x1, y1, x2, y2 = max(x1, 0), max(y1, 0), min(m.shape[1] - 1, x2), min(m.shape[0] - 1, y2)
         if y2 > y1 and x2 > x1:
-            spans.append(float(np.ptp(m[y1:y2, x1:x2])))
+            spans += [float(np.ptp(row)) for row in m[y1:y2, x1:x2]]
     slack = max([1e-7 / s for s in spans if s > 0], default=0.0)
-    np.testing.assert_allclose(ours, model_renormalize(boxes, m), atol=1e-5 + 2 * slack)
+    np.testing.assert_allclose(ours, model_renormalize(boxes, m), atol=1e-5 + 4 * slack)
+
+
+def test_box_renormalize_rows_equals_grad_cams_own_helper():
+    with np.load(COMPAT, allow_pickle=False) as archive:
+        cam, boxes = archive["attr_cam"][0], archive["gradcam_boxes"]
+        expected = archive["gradcam_renormalized"]
+    ours = BoxRenormalize([boxes], overlap="last", scale="rows")(cam[None])[0]
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
+    whole = BoxRenormalize([boxes], overlap="last")(cam[None])[0]
+    assert np.abs(whole - expected).max() > 0.1  # the documented whole-box meaning differs
 
 
 @given(maps_with_boxes())
@@ -191,7 +210,7 @@ def test_renormalised_maps_are_zero_outside_and_reach_one_in_every_box(case):
 
 def test_box_renormalize_keeps_the_far_edges_the_post_drops():
     m = np.arange(12.0).reshape(1, 3, 4)
-    whole = BoxRenormalize([[[0, 0, 4, 3]]])(m)[0]
+    whole = BoxRenormalize([[[0, 0, 4, 3]]], scale="rows")(m)[0]
     assert whole[-1, -1] == 1.0  # the post clips x2 to W - 1 and never reaches this pixel
     assert model_renormalize(np.array([[0, 0, 4, 3]]), m[0])[-1, -1] == 0.0
 

@@ -144,9 +144,10 @@ def cumulative_sum_threshold(maps: np.ndarray, percent: float) -> np.ndarray:
     rows = np.sort(np.abs(per_sample_rows(maps)), axis=1)
     if rows.shape[1] == 0:
         return np.zeros(rows.shape[0], rows.dtype)
-    sums = np.cumsum(rows, axis=1)
-    dtype = sums.dtype.type
-    limit = sums[:, -1:] * dtype(0.01) * dtype(percent)
+    with np.errstate(over="ignore"):  # sums of values near the float limit become inf
+        sums = np.cumsum(rows, axis=1)
+        dtype = sums.dtype.type
+        limit = sums[:, -1:] * dtype(0.01) * dtype(percent)
     first = np.argmax(sums >= limit, axis=1)
     return rows[np.arange(rows.shape[0]), first]
 
@@ -159,7 +160,9 @@ class CumulativeSumClip(Transform):
     running sum of the sample's sorted ``|x|`` reaches ``percent`` % of their
     total (:func:`cumulative_sum_threshold`), not a percentile of the values.
     The result is ``clip(x / t, -1, 1)``: in [-1, 1], or [0, 1] for non-negative
-    input. A sample that is all zero (``t = 0``, where captum fails) stays zero.
+    input. Where ``t = 0`` (an all-zero sample, or a ``percent`` so low that the
+    threshold is a zero value; captum fails there) the result is ``sign(x)``, the
+    limit of the division.
 
     Parameters
     ----------
@@ -187,6 +190,7 @@ class CumulativeSumClip(Transform):
         shape = (-1,) + (1,) * (data.ndim - 1)
         safe = np.where(t > 0, t, data.dtype.type(1)).reshape(shape)
         out = np.clip(data / safe, -1, 1).astype(data.dtype, copy=False)
+        out = np.where((t > 0).reshape(shape), out, np.sign(data))
         return batch.replace(data=out).with_record(self, lo=-t, hi=t)
 
 
