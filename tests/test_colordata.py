@@ -240,7 +240,8 @@ def test_unknown_name_in_a_namespace_suggests_within_it():
 
 
 def test_unknown_namespace_is_refused():
-    with pytest.raises(ValueError, match="namespace 'mpl:', 'cet:', 'crameri:' or"):
+    with pytest.raises(ValueError, match="namespace 'mpl:', 'cet:', 'crameri:', 'colorschemes:', "
+                                         "'opencv:', 'zennit:' or 'captum:'"):
         get_table("matplotlib:viridis")
 
 
