@@ -184,7 +184,8 @@ def test_imgify_is_within_two_levels_of_zennit(ref, key):
     relevance = ref["attr_ig"][:1].sum(axis=1)  # as zennit's tutorials sum over channels
     pipe = compat.imgify(cmap, symmetric=symmetric == "sym", level=float(level))
     out = heatmap(relevance, pipe, layout="NHW").to_numpy()
-    assert levels_off(out, ref[key]).max() <= 2
+    off = levels_off(out, ref[key])
+    assert off.max() <= 2 and (off == 0).mean() >= 0.998  # measured: at most 1, 99.9 % equal
 
 
 @pytest.mark.parametrize("name", ["gray", "wred", "wblue", "hot", "cold", "coldnhot", "bwr",

@@ -491,6 +491,9 @@ class LookupColormap(Transform):
         Default range symmetric around zero (zennit's ``symmetric=True``).
     level : float
         zennit's palette ``level`` (> 0; 1 spreads the colours evenly).
+    rounding : {"nearest", "down"}
+        How the 8-bit path turns the bin colours into levels: to the nearest
+        (default), or down, as zennit's palette does (``uint8(255 * c)``).
 
     Examples
     --------
@@ -508,11 +511,14 @@ class LookupColormap(Transform):
     quantize: str = option("bins")
     centered: bool = option(False)
     level: float = option(1.0)
+    rounding: str = option("nearest")
     takes = frozenset({Stage.MAP})
     gives = Stage.RGB
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", _as_table(self.name))
+        if self.rounding not in ("nearest", "down"):
+            raise value_error("rounding", "'nearest' or 'down'", self.rounding)
         object.__setattr__(self, "vmin", _as_limit("vmin", self.vmin))
         object.__setattr__(self, "vmax", _as_limit("vmax", self.vmax))
         bins = check_number("bins", self.bins, low=2, high=1 << 16)
@@ -553,7 +559,10 @@ class LookupColormap(Transform):
         idx = lookup_positions(t.astype(m.dtype, copy=False), self.bins, self.quantize)
         table = lookup_table(self.name, self.bins, self.level)
         if batch.fast:
-            rgb = np.rint(table * 255).astype(np.uint8)[idx]
+            levels = table * 255
+            levels = np.rint(levels) if self.rounding == "nearest" else np.floor(
+                np.round(levels, 12))
+            rgb = levels.astype(np.uint8)[idx]
         else:
             rgb = table[idx]
         return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)

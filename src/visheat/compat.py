@@ -265,7 +265,7 @@ def imgify(cmap: Any = "bwr", symmetric: bool = False, level: float = 1.0,
     --------
     >>> imgify("coldnhot", symmetric=True)
     Pipeline(
-        LookupColormap('zennit:coldnhot', quantize='levels', centered=True),
+        LookupColormap('zennit:coldnhot', quantize='levels', centered=True, rounding='down'),
     )
     """
     if isinstance(cmap, str):
@@ -276,4 +276,4 @@ def imgify(cmap: Any = "bwr", symmetric: bool = False, level: float = 1.0,
     if not isinstance(symmetric, (bool, np.bool_)):
         raise type_error("symmetric", "True or False", symmetric)
     return Pipeline(LookupColormap(cmap, vmin=vmin, vmax=vmax, quantize="levels",
-                                   centered=bool(symmetric), level=level))
+                                   centered=bool(symmetric), level=level, rounding="down"))
