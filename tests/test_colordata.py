@@ -24,7 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visheat import _colordata
-from visheat._colordata import KINDS, SOURCES, ColorTable, get_table, kind_of, list_names
+from visheat._colordata import (KINDS, NAMESPACE_ONLY, SOURCES, ColorTable, get_table, kind_of,
+                                list_names)
 
 CRAMERI_DIR = Path(importlib.util.find_spec("cmcrameri").submodule_search_locations[0]) / "cmaps"
 COLORCET_FILE = Path(importlib.util.find_spec("colorcet").origin)
@@ -291,8 +292,9 @@ def test_list_names_filters_are_validated():
 
 
 def test_list_names_is_the_union_of_the_sources():
-    union = set().union(*(list_names(source=s) for s in SOURCES))
+    union = set().union(*(list_names(source=s) for s in SOURCES if s not in NAMESPACE_ONLY))
     assert set(list_names()) == union
+    assert "coldnhot" not in list_names() and "coldnhot" in list_names(source="zennit")
     assert list_names() == sorted(list_names())
     assert set(list_names()) == set().union(*(list_names(kind=k) for k in KINDS))
 

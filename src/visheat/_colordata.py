@@ -56,11 +56,12 @@ import numpy as np
 
 from ._errors import raise_unknown_name, type_error, value_error
 
-__all__ = ["KINDS", "SOURCES", "ColorTable", "get_table", "kind_of", "list_names",
+__all__ = ["KINDS", "SOURCES", "NAMESPACE_ONLY", "ColorTable", "get_table", "kind_of", "list_names",
            "opencv_table"]
 
 KINDS = ("sequential", "diverging", "cyclic", "categorical", "unknown")
 SOURCES = ("matplotlib", "colorcet", "crameri", "colorschemes", "opencv", "zennit", "captum")
+NAMESPACE_ONLY = ("opencv", "zennit")
 _NAMESPACES = {"mpl": "matplotlib", "cet": "colorcet", "crameri": "crameri",
                "colorschemes": "colorschemes", "opencv": "opencv", "zennit": "zennit",
                "captum": "captum"}
@@ -510,7 +511,8 @@ def list_names(kind: str | None = None, source: str | None = None) -> list[str]:
     """Sorted bare colormap names, optionally filtered by kind and source.
 
     Without ``source``, every name that resolves bare (kinds as resolved by
-    precedence). With ``source``, the names that source provides, reachable as
+    precedence); ``opencv:`` and ``zennit:`` names are reachable only through their
+    namespace (:data:`NAMESPACE_ONLY`), as most share a name with matplotlib's maps. With ``source``, the names that source provides, reachable as
     ``"<namespace>:NAME"`` (bare they follow the precedence rule), with that
     source's kinds. ``"_r"`` variants are never listed; every name has one.
     Listing matplotlib's names imports matplotlib (never registering anything).
@@ -532,7 +534,7 @@ def list_names(kind: str | None = None, source: str | None = None) -> list[str]:
     if source is not None and source not in SOURCES:
         raise value_error("source", "None or one of " + ", ".join(map(repr, SOURCES)), source)
     if source is None:
-        names = {*_crameri_files(), *_mpl_names(), *_colorcet_catalogue()[0]}
+        names = {*_crameri_files(), *_mpl_names(), *_colorcet_catalogue()[0], *_CAPTUM}
         kinds = {n: kind_of(n) for n in names} if kind else {}
     else:
         names = set(_source_names(source))
