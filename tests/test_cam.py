@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from visheat import (
@@ -72,19 +72,27 @@ def model_renormalize(boxes, cam):
     return model_scale_cam_image(out)
 
 
-def model_letterbox(shape, new_shape, auto, scaleup, stride=32):
-    """The post's letterbox() arithmetic: (new_unpad (w, h), top, bottom, left, right)."""
+def model_letterbox(shape, new_shape, auto, scaleup, stride=32, keep_one=False, center=True):
+    """The post's letterbox() arithmetic: (new_unpad (w, h), top, bottom, left, right).
+
+    ``keep_one=True, center=...`` is ultralytics 8.4's LetterBox.get_params (read from
+    the ultralytics-8.4.190 wheel): thin sides keep one pixel, ``center=False`` pads
+    only right and below.
+    """
     r = min(new_shape[0] / shape[0], new_shape[1] / shape[1])
     if not scaleup:
         r = min(r, 1.0)
     new_unpad = int(round(shape[1] * r)), int(round(shape[0] * r))
+    if keep_one:
+        new_unpad = max(new_unpad[0], 1), max(new_unpad[1], 1)
     dw, dh = new_shape[1] - new_unpad[0], new_shape[0] - new_unpad[1]
     if auto:
         dw, dh = np.mod(dw, stride), np.mod(dh, stride)
-    dw /= 2
-    dh /= 2
-    top, bottom = int(round(dh - 0.1)), int(round(dh + 0.1))
-    left, right = int(round(dw - 0.1)), int(round(dw + 0.1))
+    if center:
+        dw /= 2
+        dh /= 2
+    top, bottom = int(round(dh - 0.1)) if center else 0, int(round(dh + 0.1))
+    left, right = int(round(dw - 0.1)) if center else 0, int(round(dw + 0.1))
     return new_unpad, top, bottom, left, right
 
 
@@ -260,12 +268,37 @@ def test_per_sample_boxes_follow_their_samples_through_chunks():
 def test_letterbox_geometry_is_the_posts_arithmetic(h, w, new_shape, auto, scaleup):
     pair = (new_shape, new_shape) if isinstance(new_shape, int) else new_shape
     new_unpad, top, bottom, left, right = model_letterbox((h, w), pair, auto, scaleup)
+    assume(min(new_unpad) >= 1)  # the post's older rule lets a thin side vanish
     g = letterbox_geometry((h, w), new_shape, auto=auto, scaleup=scaleup)
     assert g.resized == (new_unpad[1], new_unpad[0])
     assert g.pad == (top, right, bottom, left)
     assert g.shape == (new_unpad[1] + top + bottom, new_unpad[0] + left + right)
     if not auto:
         assert g.shape == pair
+
+
+@given(st.integers(1, 3000), st.integers(1, 3000), st.sampled_from([(640, 640), (384, 640), 320]),
+       st.booleans(), st.booleans(), st.booleans())
+def test_letterbox_geometry_is_current_ultralytics(h, w, new_shape, auto, scaleup, center):
+    pair = (new_shape, new_shape) if isinstance(new_shape, int) else new_shape
+    new_unpad, top, bottom, left, right = model_letterbox((h, w), pair, auto, scaleup,
+                                                          keep_one=True, center=center)
+    g = letterbox_geometry((h, w), new_shape, auto=auto, scaleup=scaleup, center=center)
+    assert g.resized == (new_unpad[1], new_unpad[0]) and min(g.resized) >= 1
+    assert g.pad == (top, right, bottom, left)
+    assert not center or abs(top - bottom) <= 1
+
+
+def test_thin_images_keep_one_pixel_and_top_left_placement():
+    assert letterbox_geometry((1, 2000), 640).pad == (319, 0, 320, 0)  # the issue's example
+    assert letterbox_geometry((1, 2000), 640).resized == (1, 640)
+    picture, g = letterbox(np.full((1, 2000, 3), 200, np.uint8), 640, center=False)
+    assert g.pad == (0, 0, 639, 0) and picture[0, 0, 0] == 200 and picture[1, 0, 0] == 114
+    m = np.ones((1, 3, 6))
+    out = Letterbox(12, center=False)(m)
+    assert out[0, :6].all() and not out[0, 6:].any()  # the map on top, padding below
+    back = (Letterbox(12, center=False) | Unletterbox(center=False))(m, image=np.zeros((3, 6, 3)))
+    np.testing.assert_allclose(back, m)
 
 
 @given(st.integers(2, 120), st.integers(2, 120), st.sampled_from([64, (48, 80), 96]),

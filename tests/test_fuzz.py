@@ -238,11 +238,13 @@ PARAMETERS = {
         st.integers(1, 16), st.tuples(st.integers(1, 16), st.integers(1, 16)),
         st.sampled_from([0, 10**5, "640"]))}, optional={
         "auto": FLAGS, "stride": small_ints(1, 8), "scaleup": st.booleans(),
-        "scale_fill": st.booleans(), "cval": floats(-1, 1), "method": METHODS}),
+        "scale_fill": st.booleans(), "center": FLAGS, "cval": floats(-1, 1),
+        "method": METHODS}),
     Unletterbox: st.fixed_dictionaries({}, optional={
         "pad": st.one_of(st.none(), st.tuples(*[st.integers(0, 3)] * 4),
                          st.sampled_from([(1, 2, 3), (-1, 0, 0, 0)])),
-        "new_shape": st.one_of(st.none(), st.integers(1, 16)), "method": METHODS}),
+        "new_shape": st.one_of(st.none(), st.integers(1, 16)), "center": FLAGS,
+        "method": METHODS}),
     DrawDetections: st.fixed_dictionaries({"boxes": BOXES}, optional={
         "width": small_ints(1, 4), "font_size": small_ints(1, 30),
         "colors": st.sampled_from([None, [[1, 0, 0]], [[2, 0, 0]], "red"]),
