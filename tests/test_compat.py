@@ -263,7 +263,7 @@ def test_lookup_colormap_per_sample_limits_and_errors():
     assert out[:, 0, 0, 0].tolist() == [1.0, 0.5]
     with pytest.raises(ValueError, match="vmin/vmax: expected one number per sample"):
         LookupColormap("gray", vmin=[0])(x)
-    with pytest.raises(ValueError, match="quantize: expected 'bins' or 'levels'"):
+    with pytest.raises(ValueError, match="quantize: expected 'bins', 'levels' or 'nearest'"):
         LookupColormap("gray", quantize="round")
     with pytest.raises(ValueError, match="level: expected a positive number"):
         LookupColormap("gray", level=0)
@@ -289,3 +289,58 @@ def test_channel_order_reverses_and_round_trips(rgb):
     out = check_transform(ChannelOrder("bgr"), rgb, stage="rgb")
     np.testing.assert_array_equal(out[..., ::-1], rgb)
     np.testing.assert_array_equal(ChannelOrder("rgb")(rgb, stage="rgb"), rgb)
+
+
+# -- imgaug ---------------------------------------------------------------------------
+
+IMGAUG = Path(__file__).parent / "data" / "imgaug_draw_vectors.npz"
+
+
+@pytest.fixture(scope="module")
+def draws():
+    with np.load(IMGAUG, allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+@pytest.mark.parametrize("cmap", ["jet", "gray", "viridis"])
+@pytest.mark.parametrize("alpha", [0.75, 0.4])
+@pytest.mark.parametrize("resize", ["heatmaps", "image"])
+def test_draw_on_image_is_within_one_level_of_imgaug(draws, cmap, alpha, resize):
+    out = heatmap(draws["maps"], draws["image"], compat.draw_on_image(alpha, cmap, resize),
+                  layout="NHW").to_numpy()
+    assert levels_off(out, draws[f"draw_{cmap}_{alpha}_{resize}"]).max() <= 1  # imgaug truncates
+
+
+def model_imgaug_draw_on_image(m, image, alpha, cmap):
+    """imgaug's draw_on_image(resize="heatmaps") from its documented steps, in numpy."""
+    levels = np.clip(np.round(m * 255), 0, 255).astype(np.uint8)
+    h, w = image.shape[:2]
+    rows = np.floor(np.arange(h) * (m.shape[0] / h)).astype(int)  # OpenCV INTER_NEAREST
+    cols = np.floor(np.arange(w) * (m.shape[1] / w)).astype(int)
+    big = levels[rows][:, cols].astype(np.float32) / 255
+    heat = np.clip(matplotlib.colormaps[cmap](big)[..., :3] * 255, 0, 255).astype(np.uint8)
+    return np.clip((1 - alpha) * image + alpha * heat, 0, 255).astype(np.uint8)
+
+
+def test_draw_on_image_matches_a_numpy_model_and_not_the_old_mapping():
+    rng = np.random.default_rng(8)
+    m = rng.random((1, 7, 5)).astype(np.float32)
+    image = rng.integers(0, 256, size=(23, 17, 3), dtype=np.uint8)
+    expected = model_imgaug_draw_on_image(m[0], image, 0.6, "viridis")
+    out = heatmap(m, image, compat.draw_on_image(0.6, "viridis"), layout="NHW").to_numpy()[0]
+    assert levels_off(out, expected).max() <= 1
+    from visheat import AlphaOverlay, ExtremaColormap, ResizeToImage
+    old = heatmap(m, image, ExtremaColormap("viridis", vmin=0, vmax=1) | ResizeToImage("nearest")
+                  | AlphaOverlay(0.6), layout="NHW").to_numpy()[0]
+    assert levels_off(old, expected).max() > 20  # visheat's centre-nearest picks other pixels
+
+
+def test_resize_to_the_image_takes_any_method():
+    from visheat import Resize
+    m = np.arange(6.0).reshape(1, 2, 3)
+    out = Resize("image", "nearest-opencv")(m, image=np.zeros((5, 7, 3)))
+    rows, cols = np.floor(np.arange(5) * 2 / 5).astype(int), np.floor(np.arange(7) * 3 / 7)
+    np.testing.assert_array_equal(out[0], m[0][rows][:, cols.astype(int)])
+    assert Resize("image")(m).shape == m.shape  # no images: unchanged
+    with pytest.raises(ValueError, match="resize: expected 'heatmaps' or 'image'"):
+        compat.draw_on_image(resize="both")

@@ -262,9 +262,9 @@ PARAMETERS = {
     LookupColormap: st.fixed_dictionaries({"name": NAMES}, optional={
         "vmin": st.one_of(st.none(), floats(-2, 0), st.just([0.0, -1.0, 0.5])),
         "vmax": st.one_of(st.none(), floats(0.5, 2)), "bins": st.sampled_from([2, 256, 1, 2.5]),
-        "quantize": st.sampled_from(["bins", "levels", "round"]), "centered": st.booleans(),
+        "quantize": st.sampled_from(["bins", "levels", "nearest", "round"]), "centered": st.booleans(),
         "level": st.sampled_from([1.0, 0.5, 2.0, 0.0]),
-        "rounding": st.sampled_from(["nearest", "down", "up"])}),
+        "rounding": st.sampled_from(["nearest", "down", "truncate", "up"])}),
     HeatAlphaOverlay: st.fixed_dictionaries({"name": NAMES}, optional={
         "alpha": floats(0, 1), "vmin": st.one_of(st.none(), floats(-2, 0))}),
     DrawKeypoints: st.fixed_dictionaries({"points": st.sampled_from([

@@ -401,7 +401,8 @@ class CenteredColormap(_Colormap):
         return np.full_like(lo, -self.vmax), np.full_like(hi, self.vmax)
 
 
-QUANTIZE = ("bins", "levels")
+QUANTIZE = ("bins", "levels", "nearest")
+ROUNDINGS = ("nearest", "down", "truncate")
 
 
 def _as_limit(argument: str, value: Any) -> float | tuple[float, ...] | None:
@@ -423,6 +424,8 @@ def lookup_positions(t: np.ndarray, bins: int, quantize: str) -> np.ndarray:
     ``"bins"`` is matplotlib's ``Colormap.__call__``: ``floor(t * bins)``, with
     ``t == 1`` in the last bin. ``"levels"`` is an 8-bit cast as zennit and
     OpenCV users do it: ``uint8(clip(t * (bins - 1)))``, truncated.
+    ``"nearest"`` rounds ``t * (bins - 1)`` half to even, as imgaug's
+    ``to_uint8()`` does before its colour lookup.
 
     Examples
     --------
@@ -431,10 +434,14 @@ def lookup_positions(t: np.ndarray, bins: int, quantize: str) -> np.ndarray:
     array([0, 0, 1, 2, 3, 3, 3])
     >>> lookup_positions(t, 4, "levels")
     array([0, 0, 1, 1, 2, 3, 3])
+    >>> lookup_positions(t, 4, "nearest")
+    array([0, 0, 1, 2, 3, 3, 3])
     """
     scale = t.dtype.type(bins if quantize == "bins" else bins - 1)
     with np.errstate(invalid="ignore"):
         f = np.clip(t * scale, 0, bins - 1)
+        if quantize == "nearest":
+            f = np.round(f)
     return f.astype(np.intp)
 
 
@@ -484,16 +491,19 @@ class LookupColormap(Transform):
         Fixed range ends: one number for every sample, or one per sample.
     bins : int
         Number of colours, >= 2 (default 256, matplotlib's and zennit's).
-    quantize : {"bins", "levels"}
+    quantize : {"bins", "levels", "nearest"}
         ``"bins"``: matplotlib's ``floor(t * bins)``; ``"levels"``: zennit's
-        ``uint8(t * (bins - 1))``. See :func:`lookup_positions`.
+        ``uint8(t * (bins - 1))``; ``"nearest"``: imgaug's ``round(t * (bins - 1))``.
+        See :func:`lookup_positions`.
     centered : bool
         Default range symmetric around zero (zennit's ``symmetric=True``).
     level : float
         zennit's palette ``level`` (> 0; 1 spreads the colours evenly).
-    rounding : {"nearest", "down"}
+    rounding : {"nearest", "down", "truncate"}
         How the 8-bit path turns the bin colours into levels: to the nearest
-        (default), or down, as zennit's palette does (``uint8(255 * c)``).
+        (default); down, as zennit's palette does (``uint8(round(255 * c, 12))``);
+        or truncated in float64 as imgaug does (``uint8(255 * c)``, where e.g.
+        ``255 * (128 / 255)`` lands just below 128 and becomes 127).
 
     Examples
     --------
@@ -517,8 +527,8 @@ class LookupColormap(Transform):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", _as_table(self.name))
-        if self.rounding not in ("nearest", "down"):
-            raise value_error("rounding", "'nearest' or 'down'", self.rounding)
+        if self.rounding not in ROUNDINGS:
+            raise value_error("rounding", "'nearest', 'down' or 'truncate'", self.rounding)
         object.__setattr__(self, "vmin", _as_limit("vmin", self.vmin))
         object.__setattr__(self, "vmax", _as_limit("vmax", self.vmax))
         bins = check_number("bins", self.bins, low=2, high=1 << 16)
@@ -526,7 +536,7 @@ class LookupColormap(Transform):
             raise value_error("bins", "a whole number of colours", self.bins)
         object.__setattr__(self, "bins", int(bins))
         if self.quantize not in QUANTIZE:
-            raise value_error("quantize", "'bins' or 'levels'", self.quantize)
+            raise value_error("quantize", "'bins', 'levels' or 'nearest'", self.quantize)
         if not isinstance(self.centered, (bool, np.bool_)):
             raise type_error("centered", "True or False", self.centered)
         level = check_number("level", self.level)
@@ -560,9 +570,11 @@ class LookupColormap(Transform):
         table = lookup_table(self.name, self.bins, self.level)
         if batch.fast:
             levels = table * 255
-            levels = np.rint(levels) if self.rounding == "nearest" else np.floor(
-                np.round(levels, 12))
-            rgb = levels.astype(np.uint8)[idx]
+            if self.rounding == "nearest":
+                levels = np.rint(levels)
+            elif self.rounding == "down":
+                levels = np.floor(np.round(levels, 12))
+            rgb = np.clip(levels, 0, 255).astype(np.uint8)[idx]
         else:
             rgb = table[idx]
         return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)

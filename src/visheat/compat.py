@@ -13,6 +13,8 @@ zennit ``imgify(relevance, cmap, ...)``        ``heatmap(maps, compat.imgify(cma
                                                layout="NHW")``
 grad-cam ``show_cam_on_image(img, cam, ...)``  ``heatmap(cams, images,
                                                compat.show_cam_on_image(...), layout="NHW")``
+imgaug ``hm.draw_on_image(img, alpha, ...)``   ``heatmap(maps, images,
+                                               compat.draw_on_image(alpha, ...), layout="NHW")``
 =============================================  ==============================================
 
 How close each comes is measured, not asserted, in ``tests/test_compat.py``
@@ -43,8 +45,10 @@ from .colormaps import ExtremaColormap, LookupColormap
 from .overlay import AlphaOverlay, GrayOverlay, MaskImage
 from .pipeline import Pipeline
 from .reductions import SumReduction
+from .scaling import Resize, ResizeImageToHeatmap
 
-__all__ = ["show_cam_on_image", "visualize_image_attr", "imgify", "zennit_table"]
+__all__ = ["show_cam_on_image", "visualize_image_attr", "imgify", "zennit_table",
+           "draw_on_image"]
 
 METHODS = ("heat_map", "blended_heat_map", "masked_image", "alpha_scaling", "original_image")
 
@@ -277,3 +281,42 @@ def imgify(cmap: Any = "bwr", symmetric: bool = False, level: float = 1.0,
         raise type_error("symmetric", "True or False", symmetric)
     return Pipeline(LookupColormap(cmap, vmin=vmin, vmax=vmax, quantize="levels",
                                    centered=bool(symmetric), level=level, rounding="down"))
+
+
+# --- imgaug ----------------------------------------------------------------------------
+
+def draw_on_image(alpha: float = 0.75, cmap: Any = "jet", resize: str = "heatmaps") -> Pipeline:
+    """imgaug's ``HeatmapsOnImage(arr, shape).draw_on_image(image, alpha, cmap, resize)``.
+
+    Use as ``heatmap(maps, images, pipe, layout="NHW")`` with maps in [0, 1]
+    (imgaug's ``arr_0to1``; use ``ToUnitRange(min_value, max_value)`` first for
+    other ranges) and uint8 images. imgaug rounds the map to 8-bit levels, looks
+    them up in matplotlib's 256 colours (truncated to 8 bits), enlarges the
+    coloured map with OpenCV's nearest neighbour (``resize="heatmaps"``) or shrinks
+    the image with OpenCV's cubic (``resize="image"``), and blends.
+
+    Parameters
+    ----------
+    alpha : float
+        Heat opacity in [0, 1].
+    cmap : str or array_like
+        A matplotlib colour map name (looked up as ``"mpl:NAME"``) or a table.
+    resize : {"heatmaps", "image"}
+
+    Examples
+    --------
+    >>> draw_on_image(0.5)
+    Pipeline(
+        Resize('image', 'nearest-opencv'),
+        LookupColormap('mpl:jet', vmin=0.0, vmax=1.0, quantize='nearest', rounding='truncate'),
+        AlphaOverlay(0.5),
+    )
+    """
+    if resize not in ("heatmaps", "image"):
+        raise value_error("resize", "'heatmaps' or 'image'", resize)
+    if isinstance(cmap, str) and ":" not in cmap:
+        cmap = f"mpl:{cmap}"  # imgaug passes names to matplotlib
+    colours = LookupColormap(cmap, vmin=0.0, vmax=1.0, quantize="nearest", rounding="truncate")
+    if resize == "heatmaps":  # nearest neighbour commutes with colouring
+        return Resize("image", "nearest-opencv") | colours | AlphaOverlay(alpha)
+    return colours | ResizeImageToHeatmap("cubic") | AlphaOverlay(alpha)

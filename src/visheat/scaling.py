@@ -30,7 +30,7 @@ import numpy as np
 
 from ._errors import check_number, raise_unknown_name, type_error
 from .batch import Batch
-from .geometry import _spatial_axis
+from .geometry import _spatial_axis, common_image_size
 from .pipeline import Transform
 from .resize import METHODS as OWN_METHODS
 from .resize import check_resize, resize_array
@@ -150,8 +150,11 @@ def resize_any(a: np.ndarray, size: tuple[int, int], method: str, spatial: int,
     return np.ascontiguousarray(out, dtype=a.dtype)
 
 
-def _check_size(size: Any) -> float | tuple[float, float] | tuple[int, int]:
-    hint = "Pass (height, width) in pixels, or a float fraction such as 0.25 or (0.5, 2.0)."
+def _check_size(size: Any) -> float | str | tuple[float, float] | tuple[int, int]:
+    hint = ("Pass (height, width) in pixels, a float fraction such as 0.25 or (0.5, 2.0), "
+            "or 'image'.")
+    if isinstance(size, str) and size == "image":
+        return size
     if isinstance(size, (list, tuple)) and len(size) == 2:
         ints = all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in size)
         if ints:
@@ -191,11 +194,15 @@ class Resize(Transform):
     to even, as imgaug's ``np.round``); ``Resize((0.5, 2.0))`` per axis;
     ``Resize((40, 60))`` gives 40 x 60 pixels. imgaug's ``heatmap.resize(s)``
     is ``Resize(s, "cubic") | ToUnitRange(0, 1)``: cubic, then clipped to [0, 1].
+    ``Resize("image", method)`` resizes every sample to the size of its image,
+    as :class:`~visheat.ResizeToImage` does, with any method (imgaug's
+    ``draw_on_image`` enlarges maps with ``"nearest-opencv"``); without images
+    the batch passes through.
 
     Parameters
     ----------
-    size : float, (float, float) or (int, int)
-        Fraction(s) or ``(height, width)`` in pixels.
+    size : float, (float, float), (int, int) or "image"
+        Fraction(s), ``(height, width)`` in pixels, or the images' size.
     method : str
         Any of :data:`ALL_METHODS` (default ``"bilinear"``, which never
         overshoots); see the module docstring for the OpenCV ones.
@@ -211,6 +218,8 @@ class Resize(Transform):
     Traceback (most recent call last):
     ...
     TypeError: size: expected (height, width) or a float fraction; got 2 (int). For a square use (2, 2); for a scale factor, 2.0.
+    >>> Resize("image", "nearest-opencv")(np.array([[[1.0, 2.0]]]), image=np.zeros((1, 3, 3)))
+    array([[[1., 1., 2.]]])
     """
 
     size: Any = 1.0
@@ -222,7 +231,12 @@ class Resize(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         spatial = _spatial_axis(batch.stage)
-        size = target_size(self.size, *batch.data.shape[spatial:spatial + 2])
+        if self.size == "image":
+            if batch.images is None:
+                return batch
+            size = common_image_size(batch)
+        else:
+            size = target_size(self.size, *batch.data.shape[spatial:spatial + 2])
         return batch.replace(data=resize_any(batch.data, size, self.method, spatial,
                                              exact=not batch.fast, argument="size"))
 
