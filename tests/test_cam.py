@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from visheat import (
@@ -38,6 +38,7 @@ from visheat.resize import resize_array
 from visheat.testing import check_transform
 
 VECTORS = Path(__file__).parent / "data" / "imgaug_vectors.npz"
+COMPAT = Path(__file__).parent / "data" / "compat_vectors.npz"
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +50,16 @@ def ref():
 # -- independent models of the YOLOv8 Grad-CAM post --------------------------------
 
 def model_scale_cam_image(cam):
-    """pytorch-grad-cam's scale_cam_image for one 2-D map, without resizing."""
-    cam = cam - np.min(cam)
-    return cam / (1e-7 + np.max(cam))
+    """pytorch-grad-cam's scale_cam_image given a 2-D map, without resizing.
+
+    It loops over the first axis, so a 2-D slice is scaled row by row (this is what
+    the tutorials' helper passes it); for an (N, H, W) batch each map is scaled whole.
+    """
+    rows = []
+    for row in cam:
+        row = row - np.min(row)
+        rows.append(row / (1e-7 + np.max(row)))
+    return np.float32(rows)
 
 
 def model_renormalize(boxes, cam):
@@ -65,19 +73,27 @@ def model_renormalize(boxes, cam):
     return model_scale_cam_image(out)
 
 
-def model_letterbox(shape, new_shape, auto, scaleup, stride=32):
-    """The post's letterbox() arithmetic: (new_unpad (w, h), top, bottom, left, right)."""
+def model_letterbox(shape, new_shape, auto, scaleup, stride=32, keep_one=False, center=True):
+    """The post's letterbox() arithmetic: (new_unpad (w, h), top, bottom, left, right).
+
+    ``keep_one=True, center=...`` is ultralytics 8.4's LetterBox.get_params (read from
+    the ultralytics-8.4.190 wheel): thin sides keep one pixel, ``center=False`` pads
+    only right and below.
+    """
     r = min(new_shape[0] / shape[0], new_shape[1] / shape[1])
     if not scaleup:
         r = min(r, 1.0)
     new_unpad = int(round(shape[1] * r)), int(round(shape[0] * r))
+    if keep_one:
+        new_unpad = max(new_unpad[0], 1), max(new_unpad[1], 1)
     dw, dh = new_shape[1] - new_unpad[0], new_shape[0] - new_unpad[1]
     if auto:
         dw, dh = np.mod(dw, stride), np.mod(dh, stride)
-    dw /= 2
-    dh /= 2
-    top, bottom = int(round(dh - 0.1)), int(round(dh + 0.1))
-    left, right = int(round(dw - 0.1)), int(round(dw + 0.1))
+    if center:
+        dw /= 2
+        dh /= 2
+    top, bottom = int(round(dh - 0.1)) if center else 0, int(round(dh + 0.1))
+    left, right = int(round(dw - 0.1)) if center else 0, int(round(dw + 0.1))
     return new_unpad, top, bottom, left, right
 
 
@@ -167,17 +183,28 @@ def maps_with_boxes(draw, inside_edges=False):
 
 
 @given(maps_with_boxes(inside_edges=True))
-def test_box_renormalize_matches_the_posts_helper(case):
+def test_box_renormalize_rows_matches_the_posts_helper(case):
     m, boxes = case
-    ours = BoxRenormalize([boxes], overlap="last")(m[None])[0]
-    # the helper divides by max - min + 1e-7: a box whose values span s differs by ~1e-7 / s
+    ours = BoxRenormalize([boxes], overlap="last", scale="rows")(m[None])[0]
+    # the helper divides by max - min + 1e-7: a box row whose values span s differs by
+    # ~1e-7 / s
     spans = []
     for x1, y1, x2, y2 in boxes.astype(np.int32):  # the regions the helper scales
         x1, y1, x2, y2 = max(x1, 0), max(y1, 0), min(m.shape[1] - 1, x2), min(m.shape[0] - 1, y2)
         if y2 > y1 and x2 > x1:
-            spans.append(float(np.ptp(m[y1:y2, x1:x2])))
+            spans += [float(np.ptp(row)) for row in m[y1:y2, x1:x2]]
     slack = max([1e-7 / s for s in spans if s > 0], default=0.0)
-    np.testing.assert_allclose(ours, model_renormalize(boxes, m), atol=1e-5 + 2 * slack)
+    np.testing.assert_allclose(ours, model_renormalize(boxes, m), atol=1e-5 + 4 * slack)
+
+
+def test_box_renormalize_rows_equals_grad_cams_own_helper():
+    with np.load(COMPAT, allow_pickle=False) as archive:
+        cam, boxes = archive["attr_cam"][0], archive["gradcam_boxes"]
+        expected = archive["gradcam_renormalized"]
+    ours = BoxRenormalize([boxes], overlap="last", scale="rows")(cam[None])[0]
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
+    whole = BoxRenormalize([boxes], overlap="last")(cam[None])[0]
+    assert np.abs(whole - expected).max() > 0.1  # the documented whole-box meaning differs
 
 
 @given(maps_with_boxes())
@@ -197,7 +224,7 @@ def test_renormalised_maps_are_zero_outside_and_reach_one_in_every_box(case):
 
 def test_box_renormalize_keeps_the_far_edges_the_post_drops():
     m = np.arange(12.0).reshape(1, 3, 4)
-    whole = BoxRenormalize([[[0, 0, 4, 3]]])(m)[0]
+    whole = BoxRenormalize([[[0, 0, 4, 3]]], scale="rows")(m)[0]
     assert whole[-1, -1] == 1.0  # the post clips x2 to W - 1 and never reaches this pixel
     assert model_renormalize(np.array([[0, 0, 4, 3]]), m[0])[-1, -1] == 0.0
 
@@ -247,12 +274,37 @@ def test_per_sample_boxes_follow_their_samples_through_chunks():
 def test_letterbox_geometry_is_the_posts_arithmetic(h, w, new_shape, auto, scaleup):
     pair = (new_shape, new_shape) if isinstance(new_shape, int) else new_shape
     new_unpad, top, bottom, left, right = model_letterbox((h, w), pair, auto, scaleup)
+    assume(min(new_unpad) >= 1)  # the post's older rule lets a thin side vanish
     g = letterbox_geometry((h, w), new_shape, auto=auto, scaleup=scaleup)
     assert g.resized == (new_unpad[1], new_unpad[0])
     assert g.pad == (top, right, bottom, left)
     assert g.shape == (new_unpad[1] + top + bottom, new_unpad[0] + left + right)
     if not auto:
         assert g.shape == pair
+
+
+@given(st.integers(1, 3000), st.integers(1, 3000), st.sampled_from([(640, 640), (384, 640), 320]),
+       st.booleans(), st.booleans(), st.booleans())
+def test_letterbox_geometry_is_current_ultralytics(h, w, new_shape, auto, scaleup, center):
+    pair = (new_shape, new_shape) if isinstance(new_shape, int) else new_shape
+    new_unpad, top, bottom, left, right = model_letterbox((h, w), pair, auto, scaleup,
+                                                          keep_one=True, center=center)
+    g = letterbox_geometry((h, w), new_shape, auto=auto, scaleup=scaleup, center=center)
+    assert g.resized == (new_unpad[1], new_unpad[0]) and min(g.resized) >= 1
+    assert g.pad == (top, right, bottom, left)
+    assert not center or abs(top - bottom) <= 1
+
+
+def test_thin_images_keep_one_pixel_and_top_left_placement():
+    assert letterbox_geometry((1, 2000), 640).pad == (319, 0, 320, 0)  # the issue's example
+    assert letterbox_geometry((1, 2000), 640).resized == (1, 640)
+    picture, g = letterbox(np.full((1, 2000, 3), 200, np.uint8), 640, center=False)
+    assert g.pad == (0, 0, 639, 0) and picture[0, 0, 0] == 200 and picture[1, 0, 0] == 114
+    m = np.ones((1, 3, 6))
+    out = Letterbox(12, center=False)(m)
+    assert out[0, :6].all() and not out[0, 6:].any()  # the map on top, padding below
+    back = (Letterbox(12, center=False) | Unletterbox(center=False))(m, image=np.zeros((3, 6, 3)))
+    np.testing.assert_allclose(back, m)
 
 
 @given(st.integers(2, 120), st.integers(2, 120), st.sampled_from([64, (48, 80), 96]),

@@ -24,7 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visheat import _colordata
-from visheat._colordata import KINDS, SOURCES, ColorTable, get_table, kind_of, list_names
+from visheat._colordata import (KINDS, NAMESPACE_ONLY, SOURCES, ColorTable, get_table, kind_of,
+                                list_names)
 
 CRAMERI_DIR = Path(importlib.util.find_spec("cmcrameri").submodule_search_locations[0]) / "cmaps"
 COLORCET_FILE = Path(importlib.util.find_spec("colorcet").origin)
@@ -170,10 +171,34 @@ def test_colorschemes_matplotlib_listed_maps(name):
     np.testing.assert_array_equal(get_table(f"colorschemes:{name}").colors, expected)
 
 
-def test_colorschemes_seismic_is_sampled_at_hundredths_and_rounded():
-    cmap = matplotlib.colormaps["seismic"]
-    expected = np.array([np.round(cmap(k / 100)[:3], 4) for k in range(101)])
-    np.testing.assert_array_equal(get_table("colorschemes:seismic").colors, expected)
+def test_colorschemes_seismic_is_matplotlibs_segment_data_at_hundredths():
+    # ColorSchemes.jl samples matplotlib's segment data (not its 256-entry lookup table,
+    # whose bins are up to 2.4 levels away) at k / 100; an independent linear interpolation
+    # of the published segment data gives the same numbers
+    segments = matplotlib.colormaps["seismic"]._segmentdata
+    k = np.arange(101) / 100
+    expected = np.stack([np.interp(k, [p[0] for p in segments[c]], [p[1] for p in segments[c]])
+                         for c in ("red", "green", "blue")], axis=1)
+    np.testing.assert_allclose(get_table("colorschemes:seismic").colors, expected, atol=1e-12)
+    lut = np.array([matplotlib.colormaps["seismic"](x)[:3] for x in k])
+    assert np.abs(lut - expected).max() * 255 > 2  # what visheat shipped before
+
+
+def test_colorschemes_tables_are_the_csv_parsed_independently():
+    # the CSV holds ColorSchemes.jl's numbers as written (tools/make_colorschemes_data.py);
+    # parse it with the csv module and compare every scheme
+    import csv
+    from importlib import resources
+
+    text = resources.files("visheat").joinpath("data", "colorschemes.csv").read_text("ascii")
+    rows = list(csv.reader(line for line in text.splitlines() if not line.startswith("#")))
+    assert rows[0] == ["name", "r", "g", "b"]
+    counts = {"batlow": 256, "berlin": 256, "viridis": 256, "inferno": 256, "seismic": 101,
+              "jet": 9}
+    for name, count in counts.items():
+        stops = [[float(v) for v in row[1:]] for row in rows[1:] if row[0] == name]
+        assert len(stops) == count
+        np.testing.assert_array_equal(get_table(f"colorschemes:{name}").colors, stops)
 
 
 def test_colorschemes_jet_has_nine_stops():
@@ -220,7 +245,8 @@ def test_unknown_name_in_a_namespace_suggests_within_it():
 
 
 def test_unknown_namespace_is_refused():
-    with pytest.raises(ValueError, match="namespace 'mpl:', 'cet:', 'crameri:' or"):
+    with pytest.raises(ValueError, match="namespace 'mpl:', 'cet:', 'crameri:', 'colorschemes:', "
+                                         "'opencv:', 'zennit:' or 'captum:'"):
         get_table("matplotlib:viridis")
 
 
@@ -270,8 +296,9 @@ def test_list_names_filters_are_validated():
 
 
 def test_list_names_is_the_union_of_the_sources():
-    union = set().union(*(list_names(source=s) for s in SOURCES))
+    union = set().union(*(list_names(source=s) for s in SOURCES if s not in NAMESPACE_ONLY))
     assert set(list_names()) == union
+    assert "coldnhot" not in list_names() and "coldnhot" in list_names(source="zennit")
     assert list_names() == sorted(list_names())
     assert set(list_names()) == set().union(*(list_names(kind=k) for k in KINDS))
 

@@ -27,7 +27,9 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import visheat
-from visheat import (AbsSumReduction, AlphaOverlay, AvgPool, BoxRenormalize, CenteredColormap,
+from visheat import (ChannelOrder, CumulativeSumClip, GrayOverlay, LookupColormap, MaskImage,
+                     SignSelect,
+                     AbsSumReduction, AlphaOverlay, AvgPool, BoxRenormalize, CenteredColormap,
                      CombineMaps, Crop, DrawDetections, DrawKeypoints, DropDims, ExtremaColormap,
                      FlipImage, FromUnitRange, GaussianSmooth, GradCamOverlay, HeatAlphaOverlay,
                      Invert, Letterbox, MaxAbsReduction, MaxPool, NormReduction, Pad,
@@ -230,21 +232,39 @@ PARAMETERS = {
     CombineMaps: st.fixed_dictionaries({"how": st.sampled_from(["mean", "max", "median"])},
                                        optional={"relu": FLAGS}),
     BoxRenormalize: st.fixed_dictionaries({"boxes": BOXES}, optional={
-        "overlap": st.sampled_from(["max", "last", "min"])}),
+        "overlap": st.sampled_from(["max", "last", "min"]),
+        "scale": st.sampled_from(["box", "rows", "row"])}),
     Letterbox: st.fixed_dictionaries({"new_shape": st.one_of(
         st.integers(1, 16), st.tuples(st.integers(1, 16), st.integers(1, 16)),
         st.sampled_from([0, 10**5, "640"]))}, optional={
         "auto": FLAGS, "stride": small_ints(1, 8), "scaleup": st.booleans(),
-        "scale_fill": st.booleans(), "cval": floats(-1, 1), "method": METHODS}),
+        "scale_fill": st.booleans(), "center": FLAGS, "cval": floats(-1, 1),
+        "method": METHODS}),
     Unletterbox: st.fixed_dictionaries({}, optional={
         "pad": st.one_of(st.none(), st.tuples(*[st.integers(0, 3)] * 4),
                          st.sampled_from([(1, 2, 3), (-1, 0, 0, 0)])),
-        "new_shape": st.one_of(st.none(), st.integers(1, 16)), "method": METHODS}),
+        "new_shape": st.one_of(st.none(), st.integers(1, 16)), "center": FLAGS,
+        "method": METHODS}),
     DrawDetections: st.fixed_dictionaries({"boxes": BOXES}, optional={
         "width": small_ints(1, 4), "font_size": small_ints(1, 30),
         "colors": st.sampled_from([None, [[1, 0, 0]], [[2, 0, 0]], "red"]),
         "class_names": st.sampled_from([None, ("cat", "dog"), "cat", (1, 2)])}),
-    GradCamOverlay: st.fixed_dictionaries({"image_weight": floats(0, 1)}),
+    GradCamOverlay: st.fixed_dictionaries({"image_weight": floats(0, 1)}, optional={
+        "colormap": st.sampled_from(["jet", "bone", "twilight_shifted", "jte", 2]),
+        "channels": st.sampled_from(["rgb", "bgr", "brg"])}),
+    ChannelOrder: st.fixed_dictionaries({"order": st.sampled_from(["rgb", "bgr", "BGR"])}),
+    GrayOverlay: st.fixed_dictionaries({"alpha": floats(0, 1)}),
+    MaskImage: st.fixed_dictionaries({}, optional={
+        "background": st.sampled_from(["black", "white", "gray"])}),
+    SignSelect: st.fixed_dictionaries({"sign": st.sampled_from(
+        ["all", "positive", "negative", "absolute_value", "abs"])}),
+    CumulativeSumClip: st.fixed_dictionaries({"percent": floats(0, 100)}),
+    LookupColormap: st.fixed_dictionaries({"name": NAMES}, optional={
+        "vmin": st.one_of(st.none(), floats(-2, 0), st.just([0.0, -1.0, 0.5])),
+        "vmax": st.one_of(st.none(), floats(0.5, 2)), "bins": st.sampled_from([2, 256, 1, 2.5]),
+        "quantize": st.sampled_from(["bins", "levels", "nearest", "round"]), "centered": st.booleans(),
+        "level": st.sampled_from([1.0, 0.5, 2.0, 0.0]),
+        "rounding": st.sampled_from(["nearest", "down", "truncate", "up"])}),
     HeatAlphaOverlay: st.fixed_dictionaries({"name": NAMES}, optional={
         "alpha": floats(0, 1), "vmin": st.one_of(st.none(), floats(-2, 0))}),
     DrawKeypoints: st.fixed_dictionaries({"points": st.sampled_from([

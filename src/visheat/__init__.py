@@ -12,20 +12,20 @@ to a whole batch of attributions, saliency maps or CAMs and returns pictures.
 from .batch import Batch, Record, Stage
 from .cam import BoxRenormalize, CombineMaps, combine_cams
 from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
-from .clipping import PercentileClip
-from .colormaps import CenteredColormap, ExtremaColormap
+from .clipping import CumulativeSumClip, PercentileClip, SignSelect
+from .colormaps import CenteredColormap, ExtremaColormap, LookupColormap
 from .explorer import Explorer, write_explorer
 from .figure import figure
 from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
 from .images import IMAGENET_MEAN, IMAGENET_STD
-from . import keypoints
+from . import compat, keypoints
 from .keypoints import DrawKeypoints
 from .detections import DrawDetections
 from .folders import render_folder
 from .letterbox import Letterbox, Unletterbox, letterbox, letterbox_geometry, unletterbox_boxes
-from .overlay import AlphaOverlay
+from .overlay import AlphaOverlay, ChannelOrder, GrayOverlay, MaskImage
 from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
 from .pipeline import Pipeline, Transform
 from .pooling import AvgPool, MaxPool
@@ -117,6 +117,13 @@ __all__ = [
     "Unletterbox",
     "DrawDetections",
     "GradCamOverlay",
+    "ChannelOrder",
+    "GrayOverlay",
+    "MaskImage",
+    "CumulativeSumClip",
+    "SignSelect",
+    "LookupColormap",
+    "compat",
     "HeatAlphaOverlay",
     "render_folder",
 ]

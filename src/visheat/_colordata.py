@@ -24,10 +24,20 @@ Resolution rules (:func:`get_table`, :func:`kind_of`)
 4. An unknown name raises `ValueError` with close matches; a non-str `TypeError`.
 
 ``crameri:`` is cmcrameri's full-precision data. ``colorschemes:`` holds
-ColorSchemes.jl's stops for six names only: ``batlow``, ``berlin`` (Crameri
-rounded to 4 decimals), ``viridis``, ``inferno`` (matplotlib's 256 colours),
-``seismic`` (matplotlib's at k/100, k = 0..100, rounded to 4 decimals) and
-``jet`` (9 stops). Matplotlib's built-ins are
+ColorSchemes.jl's own stops for six names only, copied from its ``data/*.jl``
+files into ``data/colorschemes.csv`` by ``tools/make_colorschemes_data.py``:
+``batlow``, ``berlin`` (Crameri rounded to 4 decimals), ``viridis``, ``inferno``
+(matplotlib's 256 colours), ``seismic`` (101 stops: matplotlib's segment data at
+k/100, not its 256-entry lookup table) and ``jet`` (9 stops). ``opencv:`` holds
+OpenCV's colormaps (``cv2.COLORMAP_JET`` is ``"opencv:jet"``), 256 colours each,
+written from OpenCV's own ``applyColorMap`` by ``tools/make_opencv_colormaps.py``;
+as stops they are interpolated like any table, while ``GradCamOverlay`` looks
+them up by level as OpenCV does. ``zennit:`` holds zennit's built-in colour maps
+(``coldnhot``, ``france``, ``coolio``, ...) at the 256 positions k/255, which
+describe them exactly (zennit's maps are linear between integer indices),
+written by ``tools/make_zennit_colormaps.py`` from zennit's own code. ``captum:``
+holds ``RdWhGn`` (red, white, matplotlib's green), captum's default diverging
+map, also reachable bare as ``"RdWhGn"``. Matplotlib's built-ins are
 ``matplotlib.colormaps._builtin_cmaps`` where it exists, else the names of
 :data:`_MPL_CATEGORIES` the installed matplotlib has; maps registered at run
 time (``cet_*``, ``cmc.*``) are never listed.
@@ -46,12 +56,18 @@ import numpy as np
 
 from ._errors import raise_unknown_name, type_error, value_error
 
-__all__ = ["KINDS", "SOURCES", "ColorTable", "get_table", "kind_of", "list_names"]
+__all__ = ["KINDS", "SOURCES", "NAMESPACE_ONLY", "ColorTable", "get_table", "kind_of", "list_names",
+           "opencv_table"]
 
 KINDS = ("sequential", "diverging", "cyclic", "categorical", "unknown")
-SOURCES = ("matplotlib", "colorcet", "crameri", "colorschemes")
+SOURCES = ("matplotlib", "colorcet", "crameri", "colorschemes", "opencv", "zennit", "captum")
+NAMESPACE_ONLY = ("opencv", "zennit")
 _NAMESPACES = {"mpl": "matplotlib", "cet": "colorcet", "crameri": "crameri",
-               "colorschemes": "colorschemes"}
+               "colorschemes": "colorschemes", "opencv": "opencv", "zennit": "zennit",
+               "captum": "captum"}
+# captum's default diverging map, LinearSegmentedColormap.from_list("RdWhGn",
+# ["red", "white", "green"]): matplotlib's named colours, evenly spaced.
+_CAPTUM = {"RdWhGn": ((1.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.0, 128 / 255, 0.0))}
 
 # matplotlib's documented colormap categories ("Choosing Colormaps"), as data:
 # (category, visheat kind, names). Aliases (Grays, grey, ...) join their originals.
@@ -90,10 +106,6 @@ _CET_ALIAS = re.compile(r"^cm\['(\w+)'\] = m_(\w+)$", re.M)
 
 _COLORSCHEMES = {"batlow": "sequential", "berlin": "diverging", "viridis": "sequential",
                  "inferno": "sequential", "seismic": "diverging", "jet": "sequential"}
-# The 9 stops of ColorSchemes.jl's `jet` scheme (source: ColorSchemes.jl), hard-coded.
-_JET_COLORSCHEMES = ((0.0, 0.0, 0.498), (0.0, 0.0, 1.0), (0.0, 0.498, 1.0), (0.0, 1.0, 1.0),
-                     (0.498, 1.0, 0.498), (1.0, 1.0, 0.0), (1.0, 0.498, 0.0), (1.0, 0.0, 0.0),
-                     (0.498, 0.0, 0.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,16 +280,81 @@ def _colorcet_kind(name: str) -> str:
 
 # --- ColorSchemes.jl ------------------------------------------------------------------
 
-def _colorschemes_data(name: str) -> np.ndarray:
-    if name in ("batlow", "berlin"):
-        return np.round(_crameri_data(name), 4)
-    if name == "jet":
-        return np.array(_JET_COLORSCHEMES)
-    if name == "seismic":
-        import matplotlib
+@functools.lru_cache(maxsize=1)
+def _colorschemes_tables() -> dict[str, np.ndarray]:
+    """ColorSchemes.jl's stops, as ``tools/make_colorschemes_data.py`` copied them."""
+    from importlib import resources
 
-        return np.round(matplotlib.colormaps["seismic"](np.arange(101) / 100)[:, :3], 4)
-    return _mpl_data(name)
+    text = resources.files("visheat").joinpath("data", "colorschemes.csv").read_text("ascii")
+    rows: dict[str, list[list[float]]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith(("#", "name,")):
+            name, *rgb = line.split(",")
+            rows.setdefault(name, []).append([float(v) for v in rgb])
+    return {name: np.array(stops) for name, stops in rows.items()}
+
+
+def _colorschemes_data(name: str) -> np.ndarray:
+    return _colorschemes_tables()[name]
+
+
+# --- OpenCV ---------------------------------------------------------------------------
+
+_OPENCV_CYCLIC = frozenset({"hsv", "twilight", "twilight_shifted"})
+
+
+@functools.lru_cache(maxsize=1)
+def _opencv_tables() -> dict[str, np.ndarray]:
+    """OpenCV's 256-entry colormaps, ``(256, 3)`` uint8 RGB (``tools/make_opencv_colormaps.py``)."""
+    from importlib import resources
+
+    text = resources.files("visheat").joinpath("data", "opencv_colormaps.csv").read_text("ascii")
+    tables = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, colours = line.split(",")
+            table = np.frombuffer(bytes.fromhex(colours), np.uint8).reshape(256, 3)
+            tables[name] = table
+    return tables
+
+
+def opencv_table(name: str) -> np.ndarray:
+    """OpenCV's colormap ``name`` (``cv2.COLORMAP_<NAME>`` in lower case) as a
+    read-only ``(256, 3)`` uint8 RGB table, one colour per level 0..255.
+
+    Examples
+    --------
+    >>> opencv_table("jet")[[0, 255]]
+    array([[  0,   0, 128],
+           [128,   0,   0]], dtype=uint8)
+    >>> opencv_table("bone").shape
+    (256, 3)
+    """
+    if not isinstance(name, str):
+        raise type_error("colormap", "an OpenCV colormap name (str)", name)
+    tables = _opencv_tables()
+    if name not in tables:
+        raise_unknown_name("colormap", name, sorted(tables), "OpenCV colormap")
+    return tables[name]
+
+
+# --- zennit ---------------------------------------------------------------------------
+
+_ZENNIT_DIVERGING = frozenset({"coldnhot", "bwr", "france", "seismic", "coolio", "coleus"})
+
+
+@functools.lru_cache(maxsize=1)
+def _zennit_tables() -> dict[str, np.ndarray]:
+    """zennit's built-in maps at k/255 in [0, 1] (``tools/make_zennit_colormaps.py``)."""
+    from importlib import resources
+
+    text = resources.files("visheat").joinpath("data", "zennit_colormaps.csv").read_text("ascii")
+    tables = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, values = line.split(",")
+            tables[name] = np.array(values.split(), np.float64).reshape(256, 3) / 255
+    return tables
 
 
 # --- resolution -----------------------------------------------------------------------
@@ -289,6 +366,12 @@ def _source_names(source: str) -> frozenset[str] | dict[str, Any]:
         return _mpl_names()
     if source == "colorcet":
         return _colorcet_catalogue()[0]
+    if source == "opencv":
+        return _opencv_tables()
+    if source == "zennit":
+        return _zennit_tables()
+    if source == "captum":
+        return _CAPTUM
     return _COLORSCHEMES
 
 
@@ -299,6 +382,8 @@ def _bare_source(name: str) -> str | None:
         return "matplotlib"
     if name in _colorcet_catalogue()[0]:
         return "colorcet"
+    if name in _CAPTUM:
+        return "captum"
     return "matplotlib" if name in _mpl_names() else None
 
 
@@ -309,6 +394,12 @@ def _kind(source: str, name: str) -> str:
         return _MPL_KINDS.get(name, "unknown")
     if source == "colorcet":
         return _colorcet_kind(name)
+    if source == "opencv":
+        return "cyclic" if name in _OPENCV_CYCLIC else "sequential"
+    if source == "zennit":
+        return "diverging" if name in _ZENNIT_DIVERGING else "sequential"
+    if source == "captum":
+        return "diverging"
     return _COLORSCHEMES[name]
 
 
@@ -332,8 +423,8 @@ def _locate(name: Any) -> tuple[str, str, bool, str]:
     base = "cet:" + base[4:] if base.startswith("cet_") else base
     namespace, _, key = base.rpartition(":")
     if namespace and namespace not in _NAMESPACES:
-        raise value_error("name", "a namespace 'mpl:', 'cet:', 'crameri:' or 'colorschemes:'",
-                          name)
+        raise value_error("name", "a namespace 'mpl:', 'cet:', 'crameri:', 'colorschemes:', "
+                          "'opencv:', 'zennit:' or 'captum:'", name)
     source = _NAMESPACES[namespace] if namespace else _bare_source(key)
     # matplotlib's built-ins are known by name without importing matplotlib (slow);
     # one this matplotlib lacks is refused when its colours load
@@ -348,6 +439,12 @@ def _load(source: str, key: str, bare: bool) -> np.ndarray:
         return np.round(_crameri_data(key), 4) if bare else _crameri_data(key)
     if source == "matplotlib":
         return _mpl_data(key)
+    if source == "opencv":
+        return _opencv_tables()[key] / 255.0
+    if source == "zennit":
+        return np.clip(_zennit_tables()[key], 0, 1)
+    if source == "captum":
+        return np.array(_CAPTUM[key])
     return _colorcet_data(key) if source == "colorcet" else _colorschemes_data(key)
 
 
@@ -417,7 +514,8 @@ def list_names(kind: str | None = None, source: str | None = None) -> list[str]:
     """Sorted bare colormap names, optionally filtered by kind and source.
 
     Without ``source``, every name that resolves bare (kinds as resolved by
-    precedence). With ``source``, the names that source provides, reachable as
+    precedence); ``opencv:`` and ``zennit:`` names are reachable only through their
+    namespace (:data:`NAMESPACE_ONLY`), as most share a name with matplotlib's maps. With ``source``, the names that source provides, reachable as
     ``"<namespace>:NAME"`` (bare they follow the precedence rule), with that
     source's kinds. ``"_r"`` variants are never listed; every name has one.
     Listing matplotlib's names imports matplotlib (never registering anything).
@@ -439,7 +537,7 @@ def list_names(kind: str | None = None, source: str | None = None) -> list[str]:
     if source is not None and source not in SOURCES:
         raise value_error("source", "None or one of " + ", ".join(map(repr, SOURCES)), source)
     if source is None:
-        names = {*_crameri_files(), *_mpl_names(), *_colorcet_catalogue()[0]}
+        names = {*_crameri_files(), *_mpl_names(), *_colorcet_catalogue()[0], *_CAPTUM}
         kinds = {n: kind_of(n) for n in names} if kind else {}
     else:
         names = set(_source_names(source))

@@ -32,6 +32,7 @@ from .resize import check_method, resize_array
 
 COMBINE = ("mean", "max")
 OVERLAPS = ("max", "last")
+SCALES = ("box", "rows")
 
 
 def unit_scale(a: np.ndarray) -> np.ndarray:
@@ -199,19 +200,27 @@ class CombineMaps(Transform):
         return batch.replace(data=data, stage=Stage.MAP)
 
 
-def renormalize_in_boxes(m: np.ndarray, boxes: np.ndarray, overlap: str = "max") -> np.ndarray:
+def renormalize_in_boxes(m: np.ndarray, boxes: np.ndarray, overlap: str = "max",
+                         scale: str = "box") -> np.ndarray:
     """Scale one ``(H, W)`` map to [0, 1] inside every box, 0 outside; float64.
 
     ``boxes`` is ``(B, 4)`` in the map's pixels; a pixel belongs to a box when
     its centre does. Where boxes overlap the larger value wins (``"max"``) or
-    the later box (``"last"``, grad-cam's helper). The result is divided by its
-    maximum (grad-cam's final scaling), so it reaches 1 unless every box is flat.
+    the later box (``"last"``, grad-cam's helper). With ``scale="box"`` each box
+    is min-max scaled as a whole and the result is divided by its maximum; with
+    ``scale="rows"`` every row of a box is min-max scaled on its own and every row
+    of the result is divided by its own maximum, which is what grad-cam's
+    ``scale_cam_image`` does to the 2-D slices its tutorials pass it.
 
     Examples
     --------
-    >>> m = np.array([[1.0, 2.0, 3.0, 9.0]])
-    >>> renormalize_in_boxes(m, np.array([[0, 0, 3, 1]]))
-    array([[0. , 0.5, 1. , 0. ]])
+    >>> m = np.array([[1.0, 2.0, 3.0, 9.0], [0.0, 4.0, 0.0, 0.0]])
+    >>> renormalize_in_boxes(m, np.array([[0, 0, 3, 2]]))
+    array([[0.25, 0.5 , 0.75, 0.  ],
+           [0.  , 1.  , 0.  , 0.  ]])
+    >>> renormalize_in_boxes(m, np.array([[0, 0, 3, 2]]), scale="rows")
+    array([[0. , 0.5, 1. , 0. ],
+           [0. , 1. , 0. , 0. ]])
     """
     h, w = m.shape
     out = np.zeros((h, w), np.float64)
@@ -219,13 +228,14 @@ def renormalize_in_boxes(m: np.ndarray, boxes: np.ndarray, overlap: str = "max")
         (r0, r1), (c0, c1) = pixel_span(y1, y2, h), pixel_span(x1, x2, w)
         if r1 == r0 or c1 == c0:
             continue
-        region = unit_scale(m[None, r0:r1, c0:c1].astype(np.float64))[0]
+        region = m[r0:r1, c0:c1].astype(np.float64)
+        region = unit_scale(region) if scale == "rows" else unit_scale(region[None])[0]
         if overlap == "max":
             np.maximum(out[r0:r1, c0:c1], region, out=out[r0:r1, c0:c1])
         else:
             out[r0:r1, c0:c1] = region
-    top = out.max(initial=0.0)
-    return out / top if top > 0 else out
+    top = out.max(axis=1 if scale == "rows" else None, initial=0.0, keepdims=True)
+    return np.divide(out, top, out=out, where=top > 0)
 
 
 class BoxRenormalize(Transform):
@@ -250,13 +260,21 @@ class BoxRenormalize(Transform):
     overlap : {"max", "last"}
         Where boxes overlap, keep the larger value (default; every box keeps
         its maximum of 1) or the later box's (grad-cam's helper).
+    scale : {"box", "rows"}
+        ``"box"`` (default) scales each box as a whole and the result by its
+        maximum. ``"rows"`` is what grad-cam's tutorials and the YOLOv8 post
+        really compute: their helper passes 2-D slices to ``scale_cam_image``,
+        which scales every *row* of a box on its own, and then every row of the
+        whole map by its maximum, so each row of a box spans the full colour
+        range (horizontal stripes). See docs/cam.md for the two side by side.
 
     Notes
     -----
-    Differences from grad-cam's helper: it truncates box corners to integers
-    and clips ``x2``/``y2`` to ``W - 1``/``H - 1`` (so the last row and column
-    are never inside a box); visheat keeps sub-pixel boxes (a pixel is inside
-    when its centre is) and boxes may reach the far edges.
+    Differences from grad-cam's helper (beyond ``scale``): it truncates box
+    corners to integers and clips ``x2``/``y2`` to ``W - 1``/``H - 1`` (so the
+    last row and column are never inside a box); visheat keeps sub-pixel boxes
+    (a pixel is inside when its centre is) and boxes may reach the far edges. It
+    divides by ``max - min + 1e-7``; visheat by ``max - min`` (flat rows become 0).
 
     Examples
     --------
@@ -269,12 +287,15 @@ class BoxRenormalize(Transform):
 
     boxes: Any = ()
     overlap: str = option(default="max")
+    scale: str = option(default="box")
     takes = frozenset({Stage.MAP})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "boxes", as_boxes(self.boxes))
         if self.overlap not in OVERLAPS:
             raise value_error("overlap", "'max' or 'last'", self.overlap)
+        if self.scale not in SCALES:
+            raise value_error("scale", "'box' or 'rows'", self.scale)
 
     def apply(self, batch: Batch) -> Batch:
         m = as_float(batch.data)
@@ -282,7 +303,7 @@ class BoxRenormalize(Transform):
         for i in range(batch.n):
             boxes = np.array(sample_entry(self.boxes, batch, i, "boxes"), np.float64)
             boxes = to_data_pixels(boxes.reshape(-1, 4), batch, i, m.shape[1:])
-            out[i] = renormalize_in_boxes(m[i], boxes, self.overlap)
+            out[i] = renormalize_in_boxes(m[i], boxes, self.overlap, self.scale)
         return batch.replace(data=out)
 
 

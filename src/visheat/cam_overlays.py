@@ -5,7 +5,7 @@
 image_weight=0.5)``::
 
     levels  = uint8(255 * mask)                 # truncated, not rounded
-    heat    = JET[levels] / 255                 # OpenCV's 256-colour jet, RGB order
+    heat    = TABLE[levels] / 255               # OpenCV's 256-colour table, RGB order
     cam     = (1 - w) * heat + w * img          # float32, img in [0, 1]
     cam     = cam / max(cam)                    # per picture, over all pixels and channels
     picture = uint8(255 * cam)                  # truncated again
@@ -14,9 +14,10 @@ The division by the maximum is a quirk worth knowing: the brightest channel of
 the whole picture is stretched to 255, so a picture's overall brightness depends
 on its hottest, brightest pixel, and two pictures with the same CAM but
 different images are scaled differently. OpenCV's jet is not matplotlib's
-``"jet"``; the table ships as data (``tools/make_opencv_jet.py``), so no OpenCV is
-needed. grad-cam's default ``use_rgb=False`` gives BGR colours; visheat's
-pictures are always RGB.
+``"jet"``; every OpenCV colormap ships as data (``tools/make_opencv_colormaps.py``,
+``"opencv:NAME"`` colour tables), so no OpenCV is needed. grad-cam's default
+``use_rgb=False`` looks the colours up in BGR order and adds the image as given
+(meant for BGR images, as ``cv2.imread`` reads them): ``channels="bgr"``.
 
 ``HeatAlphaOverlay`` colours the map and lets the map set the opacity: pixel
 opacity is ``alpha * t`` where ``t`` in [0, 1] is the pixel's place in the
@@ -27,11 +28,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from ._colordata import opencv_table
 from ._errors import check_number, value_error
 from .batch import Batch, Stage, per_sample_rows
 from .colormaps import (ExtremaColormap, check_finite_map, colorize, colorize_u8,
@@ -40,9 +41,11 @@ from .overlay import blend_u8
 from .pipeline import Transform, option
 
 
-@lru_cache(maxsize=1)
 def opencv_jet() -> np.ndarray:
     """OpenCV's ``COLORMAP_JET`` as a read-only ``(256, 3)`` uint8 RGB table.
+
+    The same as ``opencv_table("jet")``; see :func:`visheat._colordata.opencv_table`
+    for every other OpenCV colormap.
 
     Examples
     --------
@@ -51,9 +54,14 @@ def opencv_jet() -> np.ndarray:
            [130, 255, 126],
            [128,   0,   0]], dtype=uint8)
     """
-    text = resources.files("visheat").joinpath("data", "opencv_jet.csv").read_text("ascii")
-    rows = [line for line in text.splitlines() if line and not line.startswith(("#", "r,"))]
-    table = np.array([[int(v) for v in row.split(",")] for row in rows], np.uint8)
+    return opencv_table("jet")
+
+
+@lru_cache(maxsize=64)
+def _heat_table(colormap: str, channels: str) -> np.ndarray:
+    """OpenCV's table as float32 in [0, 1], in the requested channel order (read-only)."""
+    table = opencv_table(colormap)
+    table = (table[:, ::-1] if channels == "bgr" else table).astype(np.float32) / np.float32(255)
     table.flags.writeable = False
     return table
 
@@ -70,16 +78,19 @@ def _needs_images(batch: Batch, name: str) -> np.ndarray:
     return images
 
 
-def gradcam_blend(masks: np.ndarray, images: np.ndarray, image_weight: float) -> np.ndarray:
+def gradcam_blend(masks: np.ndarray, images: np.ndarray, image_weight: float,
+                  colormap: str = "jet", channels: str = "rgb") -> np.ndarray:
     """``show_cam_on_image``'s picture before the final ``uint8`` cast: float32 in [0, 1].
 
     ``masks`` is ``(N, H, W)`` (values outside [0, 1] are clipped, where grad-cam
     would wrap around in uint8), ``images`` ``(N, H, W, 3)`` uint8 or floats in
-    [0, 1]. Returns ``(N, H, W, 3)``; a picture whose maximum is 0 stays 0
+    [0, 1]. ``colormap`` names an OpenCV colormap, ``channels`` the order of its
+    colours (``"bgr"`` is grad-cam's ``use_rgb=False``; the images are used as
+    given). Returns ``(N, H, W, 3)``; a picture whose maximum is 0 stays 0
     (grad-cam divides by zero).
     """
     levels = np.clip(masks * masks.dtype.type(255), 0, 255).astype(np.uint8)
-    heat = opencv_jet()[levels].astype(np.float32) / np.float32(255)
+    heat = _heat_table(colormap, channels)[levels]
     if images.dtype == np.uint8:
         img = images.astype(np.float32) / np.float32(255)
     else:
@@ -90,23 +101,32 @@ def gradcam_blend(masks: np.ndarray, images: np.ndarray, image_weight: float) ->
 
 
 class GradCamOverlay(Transform):
-    """pytorch-grad-cam's ``show_cam_on_image(..., use_rgb=True)``: jet CAM blended with the image.
+    """pytorch-grad-cam's ``show_cam_on_image``: an OpenCV-coloured CAM blended with the image.
 
     Takes the CAM map, expected in [0, 1] as grad-cam returns it, and the batch's
     images (same size; put ``ResizeToImage()`` first otherwise). The 8-bit
-    pictures (``dtype=np.uint8``, the default) equal grad-cam's output; with a
-    float ``dtype`` you get the picture before its last truncation to 8 bits.
-    See :mod:`visheat.cam_overlays` for the arithmetic and its quirk (each
-    picture is divided by its own maximum). Raw CAMs (not in [0, 1]) need
-    scaling first, as grad-cam's ``scale_cam_image`` does; the ``"gradcam"``
-    preset puts :class:`~visheat.MinMaxScale` before and after the resize.
-    The colour record is OpenCV's jet over [0, 1], so figures and galleries draw
-    a colour bar for these pictures.
+    pictures (``dtype=np.uint8``, the default) equal grad-cam's output (tested
+    for every OpenCV colormap, both channel orders, several weights, against
+    vectors from grad-cam 1.5.7 and OpenCV 5.1); with a float ``dtype`` you get
+    the picture before its last truncation to 8 bits. See
+    :mod:`visheat.cam_overlays` for the arithmetic and its quirk (each picture is
+    divided by its own maximum). Raw CAMs (not in [0, 1]) need scaling first, as
+    grad-cam's ``scale_cam_image`` does; the ``"gradcam"`` preset puts
+    :class:`~visheat.MinMaxScale` before and after the resize. The colour record
+    is OpenCV's jet over [0, 1], so figures and galleries draw a colour bar for
+    these pictures.
 
     Parameters
     ----------
     image_weight : float
         Weight of the image in [0, 1]; the CAM colours get ``1 - image_weight``.
+    colormap : str
+        An OpenCV colormap, ``cv2.COLORMAP_<NAME>`` in lower case (``"jet"``,
+        ``"viridis"``, ``"turbo"``, ``"twilight_shifted"``, ...).
+    channels : {"rgb", "bgr"}
+        Order of the CAM colours: ``"rgb"`` is grad-cam's ``use_rgb=True``;
+        ``"bgr"`` its default ``use_rgb=False``, for images in BGR order (the
+        images are blended as given, and the result is BGR).
 
     Examples
     --------
@@ -117,12 +137,17 @@ class GradCamOverlay(Transform):
     """
 
     image_weight: float = 0.5
+    colormap: str = option(default="jet")
+    channels: str = option(default="rgb")
     takes = frozenset({Stage.MAP})
     gives = Stage.RGB
 
     def __post_init__(self) -> None:
         weight = check_number("image_weight", self.image_weight, low=0, high=1)
         object.__setattr__(self, "image_weight", float(weight))
+        opencv_table(self.colormap)  # raises for an unknown name, with "did you mean"
+        if self.channels not in ("rgb", "bgr"):
+            raise value_error("channels", "'rgb' or 'bgr'", self.channels)
 
     @property
     def stops(self) -> np.ndarray:
@@ -140,7 +165,7 @@ class GradCamOverlay(Transform):
         rows = per_sample_rows(masks)
         if rows.size:
             check_finite_map(masks, rows.min(axis=1), rows.max(axis=1), self)
-        cam = gradcam_blend(masks, images, self.image_weight)
+        cam = gradcam_blend(masks, images, self.image_weight, self.colormap, self.channels)
         data = (np.float32(255) * cam).astype(np.uint8) if batch.fast else cam.astype(np.float64)
         unit = np.ones(batch.n)  # the mask's levels 0..255 span [0, 1]
         return batch.replace(data=data, stage=Stage.RGB).with_record(self, lo=0 * unit, hi=unit)

@@ -1,5 +1,10 @@
 """Outlier clipping: ``PercentileClip`` clips each sample to its own quantiles.
 
+``CumulativeSumClip`` divides each sample by the value where the running sum of
+its sorted magnitudes reaches a share of the total (captum's ``outlier_perc``)
+and clips to [-1, 1]; ``SignSelect`` keeps one sign of the values (captum's
+``sign``).
+
 Quantiles use the linear definition that numpy (``method="linear"``), R and
 Julia share: Hyndman and Fan's definition 7. The arithmetic follows Julia's
 ``Statistics.quantile`` step by step, so bounds match VisionHeatmaps.jl's.
@@ -183,3 +188,112 @@ class PercentileClip(Transform):
             shape = (-1,) + (1,) * (batch.data.ndim - 1)
             data = np.minimum(np.maximum(batch.data, lo.reshape(shape)), hi.reshape(shape))
         return batch.replace(data=data).with_record(self, lo=lo, hi=hi)
+
+
+SIGNS = ("all", "positive", "negative", "absolute_value")
+
+
+def cumulative_sum_threshold(maps: np.ndarray, percent: float) -> np.ndarray:
+    """Per sample, the smallest ``|x|`` where the running sum of sorted ``|x|`` reaches ``percent`` %.
+
+    captum's ``_cumulative_sum_threshold``, in the maps' precision and in its order
+    of operations: sort the magnitudes ascending, cumulate, and take the first
+    value whose cumulative sum is at least ``total * 0.01 * percent``. Returns
+    ``(N,)`` in the maps' dtype; an empty sample gives 0.
+
+    Examples
+    --------
+    >>> cumulative_sum_threshold(np.array([[1.0, -2.0, 3.0, 94.0]]), 98.0)
+    array([94.])
+    >>> cumulative_sum_threshold(np.array([[1.0, -2.0, 3.0, 94.0]]), 5.0)
+    array([3.])
+    """
+    rows = np.sort(np.abs(per_sample_rows(maps)), axis=1)
+    if rows.shape[1] == 0:
+        return np.zeros(rows.shape[0], rows.dtype)
+    with np.errstate(over="ignore"):  # sums of values near the float limit become inf
+        sums = np.cumsum(rows, axis=1)
+        dtype = sums.dtype.type
+        limit = sums[:, -1:] * dtype(0.01) * dtype(percent)
+    first = np.argmax(sums >= limit, axis=1)
+    return rows[np.arange(rows.shape[0]), first]
+
+
+class CumulativeSumClip(Transform):
+    """Divide each sample by its cumulative-sum threshold and clip to [-1, 1].
+
+    captum's ``outlier_perc``: the threshold ``t`` is the magnitude where the
+    running sum of the sample's sorted ``|x|`` reaches ``percent`` % of their
+    total (:func:`cumulative_sum_threshold`), not a percentile of the values.
+    The result is ``clip(x / t, -1, 1)``: in [-1, 1], or [0, 1] for non-negative
+    input. Where ``t = 0`` (an all-zero sample, or a ``percent`` so low that the
+    threshold is a zero value; captum fails there) the result is ``sign(x)``, the
+    limit of the division.
+
+    Parameters
+    ----------
+    percent : float
+        In [0, 100]; captum's ``100 - outlier_perc`` (default 98).
+
+    Examples
+    --------
+    >>> CumulativeSumClip(98)(np.array([[[1.0, -2.0, 3.0, 94.0]]], np.float32))
+    array([[[ 0.0106383 , -0.0212766 ,  0.03191489,  1.        ]]], dtype=float32)
+    >>> CumulativeSumClip(5)(np.array([[[1.0, -2.0, 3.0, 94.0]]]))
+    array([[[ 0.33333333, -0.66666667,  1.        ,  1.        ]]])
+    """
+
+    percent: float = 98.0
+    takes = frozenset({Stage.VALUES, Stage.MAP})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "percent", check_number("percent", self.percent, low=0,
+                                                         high=100))
+
+    def apply(self, batch: Batch) -> Batch:
+        data = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
+        t = cumulative_sum_threshold(data, self.percent)
+        shape = (-1,) + (1,) * (data.ndim - 1)
+        safe = np.where(t > 0, t, data.dtype.type(1)).reshape(shape)
+        out = np.clip(data / safe, -1, 1).astype(data.dtype, copy=False)
+        out = np.where((t > 0).reshape(shape), out, np.sign(data))
+        return batch.replace(data=out).with_record(self, lo=-t, hi=t)
+
+
+class SignSelect(Transform):
+    """Keep one sign of the values: captum's ``sign`` argument as a step.
+
+    ``"positive"`` keeps ``max(x, 0)``; ``"negative"`` keeps the magnitude of the
+    negative values, ``max(-x, 0)`` (captum shows them with a positive colour
+    range too); ``"absolute_value"`` is ``|x|``; ``"all"`` passes ``x`` unchanged.
+
+    Parameters
+    ----------
+    sign : {"all", "positive", "negative", "absolute_value"}
+
+    Examples
+    --------
+    >>> m = np.array([[[-2.0, 0.0, 3.0]]])
+    >>> SignSelect("positive")(m), SignSelect("negative")(m)
+    (array([[[0., 0., 3.]]]), array([[[2., 0., 0.]]]))
+    >>> SignSelect("absolute_value")(m)
+    array([[[2., 0., 3.]]])
+    """
+
+    sign: str = "all"
+    takes = frozenset({Stage.VALUES, Stage.MAP})
+
+    def __post_init__(self) -> None:
+        if self.sign not in SIGNS:
+            raise value_error("sign", "one of " + ", ".join(map(repr, SIGNS)), self.sign)
+
+    def apply(self, batch: Batch) -> Batch:
+        x = batch.data
+        zero = x.dtype.type(0)
+        if self.sign == "positive":
+            x = np.maximum(x, zero)
+        elif self.sign == "negative":
+            x = np.maximum(-x, zero)
+        elif self.sign == "absolute_value":
+            x = np.abs(x)
+        return batch.replace(data=x)

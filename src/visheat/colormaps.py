@@ -17,9 +17,13 @@ range has a defined answer: a constant map takes the first colour of an
 Extrema map; an all-zero map takes the centre colour of a Centered map (the
 colour of 0, as for any other centred map).
 
-On the 8-bit path (``dtype=np.uint8``) colours come from a 65 536-entry table of
-8-bit colours sampled from the same interpolation, fine enough that the output
-differs from the exact colours by at most one level.
+On the 8-bit path (``dtype=np.uint8``) colours come from a table of 8-bit colours
+sampled from the same interpolation, sized per colormap (:func:`table_size`:
+1024 to 65 536 entries, e.g. 8192 for jet), fine enough that the output differs
+from the exact colours by at most one level.
+
+:class:`LookupColormap` instead picks one of ``bins`` colours per value, as
+matplotlib's ``cmap(x)`` and zennit's palettes do.
 """
 
 from __future__ import annotations
@@ -506,3 +510,180 @@ class CenteredColormap(RangeColormap):
 
     def _with_range(self, lo: float, hi: float) -> CenteredColormap:
         return CenteredColormap(self.name, vmax=hi)
+
+QUANTIZE = ("bins", "levels", "nearest")
+ROUNDINGS = ("nearest", "down", "truncate")
+
+
+def _as_limit(argument: str, value: Any) -> float | tuple[float, ...] | None:
+    """``None``, one number, or one number per sample (a tuple), all finite."""
+    if value is None or isinstance(value, (int, float, np.integer, np.floating)):
+        return _check_limit(argument, value)
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise type_error(argument, "None, a number or one number per sample", value) from None
+    if arr.ndim != 1 or not np.isfinite(arr).all():
+        raise value_error(argument, "None, a number or a 1-D sequence of finite numbers", arr)
+    return tuple(float(v) for v in arr)
+
+
+def lookup_positions(t: np.ndarray, bins: int, quantize: str) -> np.ndarray:
+    """Bin indices of unit positions ``t`` (values outside [0, 1] are clamped).
+
+    ``"bins"`` is matplotlib's ``Colormap.__call__``: ``floor(t * bins)``, with
+    ``t == 1`` in the last bin. ``"levels"`` is an 8-bit cast as zennit and
+    OpenCV users do it: ``uint8(clip(t * (bins - 1)))``, truncated.
+    ``"nearest"`` rounds ``t * (bins - 1)`` half to even, as imgaug's
+    ``to_uint8()`` does before its colour lookup.
+
+    Examples
+    --------
+    >>> t = np.array([-0.5, 0.0, 0.499, 0.5, 0.999, 1.0, 2.0])
+    >>> lookup_positions(t, 4, "bins")
+    array([0, 0, 1, 2, 3, 3, 3])
+    >>> lookup_positions(t, 4, "levels")
+    array([0, 0, 1, 1, 2, 3, 3])
+    >>> lookup_positions(t, 4, "nearest")
+    array([0, 0, 1, 2, 3, 3, 3])
+    """
+    scale = t.dtype.type(bins if quantize == "bins" else bins - 1)
+    with np.errstate(invalid="ignore"):
+        f = np.clip(t * scale, 0, bins - 1)
+        if quantize == "nearest":
+            f = np.round(f)
+    return f.astype(np.intp)
+
+
+@lru_cache(maxsize=64)
+def lookup_table(name: str | tuple, bins: int, level: float = 1.0) -> np.ndarray:
+    """The ``(bins, 3)`` float64 colours of a quantised colormap (read-only).
+
+    Bin ``k`` takes the scheme's colour at ``clip(((2 k / (bins - 1) - 1) * level
+    + 1) / 2, 0, 1)``: evenly spaced for ``level=1`` (matplotlib's lookup table of
+    a map with ``bins`` entries); zennit's ``level`` squeezes (< 1) or steepens
+    (> 1) the colours around the centre.
+
+    Examples
+    --------
+    >>> lookup_table("gray", 3)
+    array([[0. , 0. , 0. ],
+           [0.5, 0.5, 0.5],
+           [1. , 1. , 1. ]])
+    """
+    k = np.linspace(-1.0, 1.0, bins) * level
+    ramp = np.clip((k + 1.0) / 2.0, 0.0, 1.0)[None, None, :]
+    table = np.clip(colorize(ramp, np.zeros(1), np.ones(1), stops_of(name))[0, 0], 0, 1)
+    table.flags.writeable = False
+    return table
+
+
+class LookupColormap(Transform):
+    """Colour each value with the nearest of ``bins`` colours, as matplotlib and zennit draw.
+
+    :class:`ExtremaColormap` interpolates between colour stops, as
+    ColorSchemes.jl does; matplotlib's ``cmap(norm(x))`` instead picks one of
+    ``N = 256`` precomputed colours (``floor(t * N)``), and zennit casts
+    ``255 * t`` to uint8 and looks it up in a 256-colour palette. This colormap
+    does either, so pictures ported from them keep their colours.
+
+    Per sample, ``t = (x - lo) / (hi - lo)`` in the map's precision, where
+    ``lo, hi`` are ``vmin``/``vmax`` if given, else the sample's minimum and
+    maximum (``centered=True``: ``-max|x|, max|x|``). A zero-width range gives
+    the first colour (the middle colour when centred).
+
+    Parameters
+    ----------
+    name : str or array_like of shape (K, 3)
+        A colormap name or table, as in :class:`ExtremaColormap`.
+    vmin, vmax : float or sequence of float, optional
+        Fixed range ends: one number for every sample, or one per sample.
+    bins : int
+        Number of colours, >= 2 (default 256, matplotlib's and zennit's).
+    quantize : {"bins", "levels", "nearest"}
+        ``"bins"``: matplotlib's ``floor(t * bins)``; ``"levels"``: zennit's
+        ``uint8(t * (bins - 1))``; ``"nearest"``: imgaug's ``round(t * (bins - 1))``.
+        See :func:`lookup_positions`.
+    centered : bool
+        Default range symmetric around zero (zennit's ``symmetric=True``).
+    level : float
+        zennit's palette ``level`` (> 0; 1 spreads the colours evenly).
+    rounding : {"nearest", "down", "truncate"}
+        How the 8-bit path turns the bin colours into levels: to the nearest
+        (default); down, as zennit's palette does (``uint8(round(255 * c, 12))``);
+        or truncated in float64 as imgaug does (``uint8(255 * c)``, where e.g.
+        ``255 * (128 / 255)`` lands just below 128 and becomes 127).
+
+    Examples
+    --------
+    >>> LookupColormap("gray", bins=2)(np.array([[[0.0, 0.49, 0.51, 1.0]]]))[0, 0, :, 0]
+    array([0., 0., 1., 1.])
+    >>> LookupColormap("gray", vmin=[0, 0], vmax=[1, 4], bins=5, quantize="levels")(
+    ...     np.array([[[1.0]], [[1.0]]]))[:, 0, 0, 0]
+    array([1.  , 0.25])
+    """
+
+    name: Any = "viridis"
+    vmin: Any = option(default=None)
+    vmax: Any = option(default=None)
+    bins: int = option(default=256)
+    quantize: str = option(default="bins")
+    centered: bool = option(default=False)
+    level: float = option(default=1.0)
+    rounding: str = option(default="nearest")
+    takes = frozenset({Stage.MAP})
+    gives = Stage.RGB
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _as_table(self.name))
+        if self.rounding not in ROUNDINGS:
+            raise value_error("rounding", "'nearest', 'down' or 'truncate'", self.rounding)
+        object.__setattr__(self, "vmin", _as_limit("vmin", self.vmin))
+        object.__setattr__(self, "vmax", _as_limit("vmax", self.vmax))
+        bins = check_number("bins", self.bins, low=2, high=1 << 16)
+        if bins != int(bins):
+            raise value_error("bins", "a whole number of colours", self.bins)
+        object.__setattr__(self, "bins", int(bins))
+        if self.quantize not in QUANTIZE:
+            raise value_error("quantize", "'bins', 'levels' or 'nearest'", self.quantize)
+        if not isinstance(self.centered, (bool, np.bool_)):
+            raise type_error("centered", "True or False", self.centered)
+        level = check_number("level", self.level)
+        if not level > 0:
+            raise value_error("level", "a positive number", self.level)
+        object.__setattr__(self, "level", float(level))
+
+    def _limit(self, value: Any, found: np.ndarray, batch: Batch) -> np.ndarray:
+        if value is None:
+            return found
+        if isinstance(value, tuple):
+            if len(value) < batch.start + batch.n:
+                raise value_error("vmin/vmax", f"one number per sample ({batch.start + batch.n})",
+                                  f"{len(value)} numbers", described=True)
+            return np.array(value[batch.start:batch.start + batch.n], found.dtype)
+        return np.full_like(found, value)
+
+    def apply(self, batch: Batch) -> Batch:
+        m = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
+        lo, hi = sample_extrema(m, bool(self.centered)) if m.size else (
+            np.zeros(m.shape[0], m.dtype), np.ones(m.shape[0], m.dtype))
+        check_finite_map(m, lo, hi, self)
+        lo, hi = self._limit(self.vmin, lo, batch), self._limit(self.vmax, hi, batch)
+        shape = (-1,) + (1,) * (m.ndim - 1)
+        width = (hi - lo).reshape(shape)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            t = (m - lo.reshape(shape)) / np.where(width > 0, width, m.dtype.type(1))
+        if self.centered:
+            t = np.where(width > 0, t, m.dtype.type(0.5))
+        idx = lookup_positions(t.astype(m.dtype, copy=False), self.bins, self.quantize)
+        table = lookup_table(self.name, self.bins, self.level)
+        if batch.fast:
+            levels = table * 255
+            if self.rounding == "nearest":
+                levels = np.rint(levels)
+            elif self.rounding == "down":
+                levels = np.floor(np.round(levels, 12))
+            rgb = np.clip(levels, 0, 255).astype(np.uint8)[idx]
+        else:
+            rgb = table[idx]
+        return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)

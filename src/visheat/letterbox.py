@@ -6,15 +6,18 @@ multiple of ``stride``). A CAM computed on that input lives in letterbox
 coordinates; :class:`Unletterbox` removes the padding and resizes the rest onto
 the original image, so the heat lands on the right pixels.
 
-The arithmetic is ultralytics' ``letterbox()``, step by step::
+The arithmetic is ultralytics' ``LetterBox`` (8.4), step by step::
 
     r = min(H_new / h, W_new / w)                  # min(r, 1) when scaleup=False
-    w_r, h_r = round(w * r), round(h * r)          # Python's round: half to even
+    w_r, h_r = max(round(w * r), 1), max(round(h * r), 1)  # half to even; >= 1 pixel
     dw, dh = W_new - w_r, H_new - h_r              # % stride when auto=True
     top, bottom = round(dh / 2 - 0.1), round(dh / 2 + 0.1)
     left, right = round(dw / 2 - 0.1), round(dw / 2 + 0.1)
+    # center=False: top = left = 0, bottom = dh, right = dw
 
-(``scale_fill=True`` stretches to ``H_new x W_new`` without padding.) The
+(``scale_fill=True`` stretches to ``H_new x W_new`` without padding.) Older
+ultralytics releases let a thin side round to 0 pixels (a 1 x 2000 image had no
+rows left); visheat follows the current rule. The
 seed tool's ``letterbox(img)`` is called with ultralytics' old default
 ``auto=True``; visheat's default is ``auto=False`` (a full ``640 x 640`` input).
 """
@@ -67,8 +70,12 @@ def _pair(value: Any, argument: str) -> tuple[int, int]:
 
 def letterbox_geometry(image_size: Any, new_shape: Any = 640, *, auto: bool = False,
                        stride: int = 32, scaleup: bool = True,
-                       scale_fill: bool = False) -> LetterboxGeometry:
+                       scale_fill: bool = False, center: bool = True) -> LetterboxGeometry:
     """The letterbox of an ``(h, w)`` image, with ultralytics' arithmetic.
+
+    As ultralytics 8.4's ``LetterBox``: a thin image keeps at least one pixel per
+    side after resizing, and ``center=False`` puts the image in the top-left
+    corner (all padding right and below).
 
     Examples
     --------
@@ -76,31 +83,39 @@ def letterbox_geometry(image_size: Any, new_shape: Any = 640, *, auto: bool = Fa
     LetterboxGeometry(image_size=(427, 640), shape=(640, 640), resized=(427, 640), pad=(106, 0, 107, 0))
     >>> letterbox_geometry((427, 640), 640, auto=True).shape
     (448, 640)
+    >>> letterbox_geometry((1, 2000), 640).pad
+    (319, 0, 320, 0)
+    >>> letterbox_geometry((427, 640), 640, center=False).pad
+    (0, 0, 213, 0)
     """
     h, w = _pair(image_size, "image_size")
     new_h, new_w = _pair(new_shape, "new_shape")
     check_sides("new_shape", (new_h, new_w), "a letterboxed image")  # before float arithmetic
     stride = int(check_number("stride", stride, low=1, integer=True))
-    auto, scaleup, scale_fill = (_flag(name, value) for name, value in (
-        ("auto", auto), ("scaleup", scaleup), ("scale_fill", scale_fill)))
+    auto, scaleup, scale_fill, center = (_flag(name, value) for name, value in (
+        ("auto", auto), ("scaleup", scaleup), ("scale_fill", scale_fill), ("center", center)))
     r = min(new_h / h, new_w / w)
     if not scaleup:
         r = min(r, 1.0)
-    w_r, h_r = int(round(w * r)), int(round(h * r))
+    w_r, h_r = max(int(round(w * r)), 1), max(int(round(h * r)), 1)  # thin images keep 1 pixel
     dw, dh = new_w - w_r, new_h - h_r
     if auto:
         dw, dh = dw % stride, dh % stride  # Python ints: exact for any stride
     elif scale_fill:
         dw, dh, w_r, h_r = 0, 0, new_w, new_h
-    top, bottom = int(round(dh / 2 - 0.1)), int(round(dh / 2 + 0.1))
-    left, right = int(round(dw / 2 - 0.1)), int(round(dw / 2 + 0.1))
+    if center:
+        top, bottom = int(round(dh / 2 - 0.1)), int(round(dh / 2 + 0.1))
+        left, right = int(round(dw / 2 - 0.1)), int(round(dw / 2 + 0.1))
+    else:  # top-left placement: ultralytics' center=False
+        top, bottom, left, right = 0, int(dh), 0, int(dw)
     return LetterboxGeometry((h, w), (h_r + top + bottom, w_r + left + right), (h_r, w_r),
                              (top, right, bottom, left))
 
 
 def letterbox(image: Any, new_shape: Any = 640, *, color: Any = (114, 114, 114),
               auto: bool = False, stride: int = 32, scaleup: bool = True,
-              scale_fill: bool = False) -> tuple[np.ndarray, LetterboxGeometry]:
+              scale_fill: bool = False, center: bool = True
+              ) -> tuple[np.ndarray, LetterboxGeometry]:
     """Letterbox one ``(h, w, 3)`` image for a detector; return it and its geometry.
 
     Resizing is bilinear with OpenCV's sample positions (the model input of
@@ -120,7 +135,7 @@ def letterbox(image: Any, new_shape: Any = 640, *, color: Any = (114, 114, 114),
         raise type_error("image", "a uint8 image or a float image in [0, 1]", arr)
     fill = _fill_color(color, arr.dtype)
     geometry = letterbox_geometry(arr.shape[:2], new_shape, auto=auto, stride=stride,
-                                  scaleup=scaleup, scale_fill=scale_fill)
+                                  scaleup=scaleup, scale_fill=scale_fill, center=center)
     check_allocation("new_shape", geometry.shape + (3,), np.float64, what="a letterboxed image")
     _check_resized(geometry, "image")
     resized = resize_array(arr, geometry.resized, "bilinear", 0, argument="new_shape")
@@ -193,8 +208,9 @@ class Letterbox(Transform):
     ----------
     new_shape : int or (int, int)
         Size of the detector input, ``640`` for ``640 x 640``.
-    auto, stride, scaleup, scale_fill
-        As in ultralytics' ``letterbox()`` (see :mod:`visheat.letterbox`).
+    auto, stride, scaleup, scale_fill, center
+        As in ultralytics' ``LetterBox`` (see :mod:`visheat.letterbox`);
+        ``center=False`` places the map top-left.
     cval : float
         Value of the padding.
     method : str
@@ -211,6 +227,7 @@ class Letterbox(Transform):
     stride: int = option(default=32)
     scaleup: bool = option(default=True)
     scale_fill: bool = option(default=False)
+    center: bool = option(default=True)
     cval: float = option(default=0.0)
     method: str = option(default="bilinear")
     takes = frozenset({Stage.VALUES, Stage.MAP})
@@ -225,7 +242,8 @@ class Letterbox(Transform):
     def geometry(self, image_size: tuple[int, int]) -> LetterboxGeometry:
         """The letterbox of an image of ``image_size``."""
         return letterbox_geometry(image_size, self.new_shape, auto=self.auto, stride=self.stride,
-                                  scaleup=self.scaleup, scale_fill=self.scale_fill)
+                                  scaleup=self.scaleup, scale_fill=self.scale_fill,
+                                  center=self.center)
 
     def apply(self, batch: Batch) -> Batch:
         spatial = batch.stage.spatial_axis
@@ -284,6 +302,7 @@ class Unletterbox(Transform):
     stride: int = option(default=32)
     scaleup: bool = option(default=True)
     scale_fill: bool = option(default=False)
+    center: bool = option(default=True)
     method: str = option(default="bilinear")
 
     def __post_init__(self) -> None:
@@ -308,9 +327,10 @@ class Unletterbox(Transform):
             resized = (shape[0] - top - bottom, shape[1] - left - right)
             return LetterboxGeometry(tuple(image_size), tuple(shape), resized, self.pad)  # type: ignore[arg-type]
         if self.new_shape is None:
-            return letterbox_geometry(image_size, shape)
+            return letterbox_geometry(image_size, shape, center=self.center)
         g = letterbox_geometry(image_size, self.new_shape, auto=self.auto, stride=self.stride,
-                               scaleup=self.scaleup, scale_fill=self.scale_fill)
+                               scaleup=self.scaleup, scale_fill=self.scale_fill,
+                               center=self.center)
         if g.shape != tuple(shape):
             raise value_error("x", f"maps of the letterboxed size {g.shape} for images of size "
                               f"{tuple(image_size)}", f"size {tuple(shape)}",
@@ -342,7 +362,7 @@ def _flag(name: str, value: Any) -> bool:
 def _check_options(transform: Transform) -> None:
     object.__setattr__(transform, "stride", int(check_number(
         "stride", transform.stride, low=1, integer=True)))  # type: ignore[attr-defined]
-    for flag in ("auto", "scaleup", "scale_fill"):
+    for flag in ("auto", "scaleup", "scale_fill", "center"):
         object.__setattr__(transform, flag, _flag(flag, getattr(transform, flag)))
 
 

@@ -1,8 +1,9 @@
-"""Overlays: blending coloured heatmaps over their images.
+"""Overlays: blending coloured heatmaps over their images, and the pictures' channel order.
 
 ``AlphaOverlay`` computes ``image * (1 - alpha) + heatmap * alpha`` per pixel, as
 VisionHeatmaps.jl does. ``alpha`` is one number, an ``(H, W)`` array used for
 every sample, or an ``(N, H, W)`` array with one plane per sample.
+``ChannelOrder("bgr")`` turns the finished RGB pictures into OpenCV's BGR order.
 """
 
 from __future__ import annotations
@@ -126,3 +127,149 @@ def _levels(rgb: np.ndarray) -> np.ndarray:
     if rgb.dtype == np.uint8:
         return rgb.astype(np.float32)
     return rgb.astype(np.float32) * np.float32(255)
+
+
+class ChannelOrder(Transform):
+    """Reorder the channels of the finished pictures: ``"bgr"`` for OpenCV, ``"rgb"`` as is.
+
+    Put it last: it reorders the colours of the pictures, not of the images a later
+    overlay would blend them with. ``cv2.imwrite`` and ``cv2.imshow`` expect BGR.
+
+    Parameters
+    ----------
+    order : {"rgb", "bgr"}
+        ``"bgr"`` reverses the three channels; ``"rgb"`` keeps them (the identity).
+
+    Examples
+    --------
+    >>> ChannelOrder("bgr")(np.array([[[[1.0, 0.5, 0.0]]]]))
+    array([[[[0. , 0.5, 1. ]]]])
+    >>> ChannelOrder("brg")
+    Traceback (most recent call last):
+    ...
+    ValueError: order: expected 'rgb' or 'bgr'; got 'brg' (str).
+    """
+
+    order: str = "bgr"
+    takes = frozenset({Stage.RGB})
+
+    def __post_init__(self) -> None:
+        if self.order not in ("rgb", "bgr"):
+            raise value_error("order", "'rgb' or 'bgr'", self.order)
+
+    def apply(self, batch: Batch) -> Batch:
+        if self.order == "rgb":
+            return batch
+        return batch.replace(data=np.ascontiguousarray(batch.data[..., ::-1]))
+
+
+def gray_background(images: np.ndarray) -> np.ndarray:
+    """Each image's channel mean, min-max stretched to [0, 1] per image, as ``(N, H, W, 3)``.
+
+    What ``imshow(np.mean(image, axis=2), cmap="gray")`` shows (matplotlib scales
+    a single-channel image to its own range); a flat image becomes black.
+
+    Examples
+    --------
+    >>> img = np.array([[[[0, 0, 0], [30, 60, 90]], [[100, 100, 100], [120, 120, 120]]]], np.uint8)
+    >>> gray_background(img)[0, :, :, 0]
+    array([[0.  , 0.5 ],
+           [0.83333333, 1.  ]])
+    """
+    mean = images.astype(np.float64).mean(axis=-1)
+    lo = mean.min(axis=(1, 2), keepdims=True, initial=np.inf) if mean.size else mean
+    hi = mean.max(axis=(1, 2), keepdims=True, initial=-np.inf) if mean.size else mean
+    width = hi - lo
+    gray = np.where(width > 0, (mean - lo) / np.where(width > 0, width, 1), 0)
+    return np.repeat(gray[..., None], 3, axis=-1)
+
+
+def _images_of(batch: Batch, name: str) -> np.ndarray:
+    if batch.images is None:
+        raise value_error("images", f"images ({name} draws them)", None,
+                          "Pass them as heatmap(x, images, pipe).")
+    images = np.asarray(batch.images)
+    if images.shape[1:3] != batch.data.shape[1:3]:
+        raise value_error("images", f"pictures of the heatmaps' size {batch.data.shape[1:3]}",
+                          f"size {images.shape[1:3]}", f"Add ResizeToImage() before {name}.",
+                          described=True)
+    return images
+
+
+def _finish(batch: Batch, picture: np.ndarray) -> Batch:
+    """Float pictures in [0, 1] -> the batch's output (8-bit rounded on the fast path)."""
+    if batch.fast:
+        return batch.replace(data=np.rint(np.clip(picture, 0, 1) * 255).astype(np.uint8),
+                             stage=Stage.RGB)
+    return batch.replace(data=picture, stage=Stage.RGB)
+
+
+class GrayOverlay(Transform):
+    """Blend the coloured heatmap over a grey version of its image.
+
+    The grey image is the channel mean of each image, stretched to [0, 1]
+    (:func:`gray_background`), as captum's ``blended_heat_map`` draws it; the
+    picture is ``grey * (1 - alpha) + heatmap * alpha``. Heatmap and image must
+    have the same size.
+
+    Parameters
+    ----------
+    alpha : float
+        Opacity of the heatmap in [0, 1] (captum's ``alpha_overlay``, default 0.5).
+
+    Examples
+    --------
+    >>> rgb = np.ones((1, 1, 2, 3))
+    >>> img = np.array([[[0.0, 0.0, 0.0], [0.2, 0.4, 0.6]]])
+    >>> GrayOverlay(0.5)(rgb, image=img)[0, 0, :, 0]
+    array([0.5, 1. ])
+    """
+
+    alpha: float = 0.5
+    takes = frozenset({Stage.RGB})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha", float(check_number("alpha", self.alpha, low=0,
+                                                             high=1)))
+
+    def apply(self, batch: Batch) -> Batch:
+        images = _images_of(batch, "GrayOverlay()")
+        heat = batch.data.astype(np.float64) / (255 if batch.data.dtype == np.uint8 else 1)
+        return _finish(batch, gray_background(images) * (1 - self.alpha) + heat * self.alpha)
+
+
+class MaskImage(Transform):
+    """Show the image where the map is high: the map in [0, 1] is each pixel's opacity.
+
+    The picture is ``image * m + background * (1 - m)`` with ``m`` the map
+    clipped to [0, 1] (put :class:`CumulativeSumClip` or :class:`ToUnitRange`
+    first). ``background="black"`` is captum's ``masked_image``; ``"white"`` its
+    ``alpha_scaling`` (the map as the image's alpha channel, shown on white).
+
+    Parameters
+    ----------
+    background : {"black", "white"}
+
+    Examples
+    --------
+    >>> m = np.array([[[0.0, 0.5, 1.0]]])
+    >>> img = np.full((1, 3, 3), 0.8)
+    >>> MaskImage()(m, image=img)[0, 0, :, 0]
+    array([0. , 0.4, 0.8])
+    >>> MaskImage("white")(m, image=img)[0, 0, :, 0]
+    array([1. , 0.9, 0.8])
+    """
+
+    background: str = "black"
+    takes = frozenset({Stage.MAP})
+    gives = Stage.RGB
+
+    def __post_init__(self) -> None:
+        if self.background not in ("black", "white"):
+            raise value_error("background", "'black' or 'white'", self.background)
+
+    def apply(self, batch: Batch) -> Batch:
+        images = images_as_float(_images_of(batch, "MaskImage()"))
+        m = np.clip(batch.data.astype(np.float64), 0, 1)[..., None]
+        picture = images * m + (1 - m if self.background == "white" else 0)
+        return _finish(batch, picture)

@@ -246,7 +246,7 @@ class MinMaxScale(Transform):
     """
 
     eps: float = 0.0
-    relu: bool = option(False)
+    relu: bool = option(default=False)
     takes = _MAPS
 
     def __post_init__(self) -> None:

@@ -11,11 +11,15 @@ import numpy as np
 
 from ._errors import check_number, type_error
 from .batch import Batch
+from .geometry import common_image_size
 from .pipeline import Transform
 from .resize import check_method, resize_array
 
-def _check_size(size: Any) -> float | tuple[float, float] | tuple[int, int]:
-    hint = "Pass (height, width) in pixels, or a float fraction such as 0.25 or (0.5, 2.0)."
+def _check_size(size: Any) -> float | str | tuple[float, float] | tuple[int, int]:
+    hint = ("Pass (height, width) in pixels, a float fraction such as 0.25 or (0.5, 2.0), "
+            "or 'image'.")
+    if isinstance(size, str) and size == "image":
+        return size
     if isinstance(size, (list, tuple)) and len(size) == 2:
         ints = all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in size)
         if ints:
@@ -54,11 +58,15 @@ class Resize(Transform):
     to even, as imgaug's ``np.round``); ``Resize((0.5, 2.0))`` per axis;
     ``Resize((40, 60))`` gives 40 x 60 pixels. imgaug's ``heatmap.resize(s)``
     is ``Resize(s, "cubic") | ToUnitRange(0, 1)``: cubic, then clipped to [0, 1].
+    ``Resize("image", method)`` resizes every sample to the size of its image,
+    as :class:`~visheat.ResizeToImage` does, with any method (imgaug's
+    ``draw_on_image`` enlarges maps with ``"nearest-opencv"``); without images
+    the batch passes through.
 
     Parameters
     ----------
-    size : float, (float, float) or (int, int)
-        Fraction(s) or ``(height, width)`` in pixels.
+    size : float, (float, float), (int, int) or "image"
+        Fraction(s), ``(height, width)`` in pixels, or the images' size.
     method : str
         Any of :data:`visheat.resize.METHODS` (default ``"bilinear"``, which never
         overshoots); see the module docstring for the OpenCV ones.
@@ -74,6 +82,8 @@ class Resize(Transform):
     Traceback (most recent call last):
     ...
     TypeError: size: expected (height, width) or a float fraction; got 2 (int). For a square use (2, 2); for a scale factor, 2.0.
+    >>> Resize("image", "nearest-opencv")(np.array([[[1.0, 2.0]]]), image=np.zeros((1, 3, 3)))
+    array([[[1., 1., 2.]]])
     """
 
     size: Any = 1.0
@@ -85,7 +95,12 @@ class Resize(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         spatial = batch.stage.spatial_axis
-        size = target_size(self.size, *batch.data.shape[spatial:spatial + 2])
+        if self.size == "image":
+            if batch.images is None:
+                return batch
+            size = common_image_size(batch)
+        else:
+            size = target_size(self.size, *batch.data.shape[spatial:spatial + 2])
         return batch.replace(data=resize_array(batch.data, size, self.method, spatial,
                                              exact=not batch.fast, argument="size"))
 

@@ -103,4 +103,8 @@ def resize_to_image(step: ResizeToImage, batch: Batch) -> Batch | None:
 def resize(step: Resize, batch: Batch) -> Batch | None:
     if batch.stage is Stage.VALUES:
         return None
+    if step.size == "image":
+        if batch.images is None:
+            return None
+        return _resized(batch, common_image_size(batch), step.method, "images")
     return _resized(batch, target_size(step.size, *batch.data.shape[1:3]), step.method, "size")
