@@ -50,11 +50,18 @@ from ._errors import check_number, type_error, value_error
 from .colormaps import SCOPES, lut_u8
 from .images import images_as_uint8, to_images
 from .layout import read_batch
+from .reductions import (
+    AbsSumReduction,
+    MaxAbsReduction,
+    NormReduction,
+    SumAbsReduction,
+    SumReduction,
+)
 from .resize import resize_weights
 
-#: The channel reductions offered, by the name :func:`reduce_channels` uses.
-REDUCTIONS = {"sum": "SumReduction", "norm": "NormReduction", "maxabs": "MaxAbsReduction",
-              "sumabs": "SumAbsReduction", "abssum": "AbsSumReduction"}
+#: The channel reductions offered: the name :func:`reduce_channels` uses -> the class.
+REDUCTIONS = {cls.how: cls.__name__ for cls in (SumReduction, NormReduction, MaxAbsReduction,
+                                                SumAbsReduction, AbsSumReduction)}
 #: The default colour maps: the presets' (batlow, berlin, jet) and common others
 #: (their 8-bit tables add about 0.4 MB to a page).
 COLORMAPS = ("batlow", "berlin", "jet", "viridis", "magma", "inferno", "plasma", "cividis",
@@ -147,7 +154,7 @@ def _texts(argument: str, items: Any, n: int, kind: str) -> list[Any] | None:
     return [check_number(f"{argument}[{i}]", s) for i, s in enumerate(found)]
 
 
-def _check_view(view: Any, colormaps: Sequence[str], has_images: bool) -> dict[str, Any]:
+def _check_view(view: Any, colormaps: Sequence[str]) -> dict[str, Any]:
     if view is None:
         view = {}
     if not isinstance(view, Mapping):
@@ -255,7 +262,7 @@ class Explorer:
         self.scores = _texts("scores", scores, self.n, "score")
         self.title = str(title)
         self.colormaps = _check_colormaps(colormaps)
-        self.view = _check_view(view, self.colormaps, self.images is not None)
+        self.view = _check_view(view, self.colormaps)
 
     def __repr__(self) -> str:
         return f"Explorer({self.n} samples, methods {list(self.methods)})"
