@@ -273,7 +273,7 @@ class Explorer:
                                 "mw": size[1], "resize": None}
         if self.images is not None and size != self.images.shape[1:3]:
             wy, wx = resize_weights(size, self.images.shape[1:3], RESIZE)
-            meta["resize"] = {"wy": _sparse_rows(wy), "wx": _sparse_rows(wx)}
+            meta["resize"] = {"method": RESIZE, "wy": _sparse_rows(wy), "wx": _sparse_rows(wx)}
         return meta
 
     def _meta(self, exponents: dict[str, list[int]]) -> dict[str, Any]:
