@@ -50,18 +50,11 @@ from ._errors import check_number, type_error, value_error
 from .colormaps import SCOPES, lut_u8
 from .images import images_as_uint8, to_images
 from .layout import read_batch
-from .reductions import (
-    AbsSumReduction,
-    MaxAbsReduction,
-    NormReduction,
-    SumAbsReduction,
-    SumReduction,
-)
 from .resize import resize_weights
 
-#: The channel reductions offered: the name :func:`reduce_channels` uses -> the class.
-REDUCTIONS = {cls.how: cls.__name__ for cls in (SumReduction, NormReduction, MaxAbsReduction,
-                                                SumAbsReduction, AbsSumReduction)}
+#: The channel reductions offered, by the name :func:`reduce_channels` uses.
+REDUCTIONS = {"sum": "SumReduction", "norm": "NormReduction", "maxabs": "MaxAbsReduction",
+              "sumabs": "SumAbsReduction", "abssum": "AbsSumReduction"}
 #: The default colour maps: the presets' (batlow, berlin, jet) and common others
 #: (their 8-bit tables add about 0.4 MB to a page).
 COLORMAPS = ("batlow", "berlin", "jet", "viridis", "magma", "inferno", "plasma", "cividis",
