@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from visheat import Explorer, write_explorer
 from visheat.colormaps import lut_u8
-from visheat.explorer import COLORMAPS, encode_float16
+from visheat.explorer import COLORMAPS, REDUCTIONS, encode_float16
 from visheat.testing import values
 
 EVIL = '<script>alert(1)</script></script><img src=x onerror=alert(2)>&amp;'
@@ -140,6 +140,17 @@ def test_float16_payload_keeps_11_bits_at_any_magnitude(x, power):
     back = scaled.astype(np.float64) * 2.0**-k
     tol = np.maximum(np.abs(x) * 2.0**-11, 2.0**-25 * 2.0**-k)
     assert (np.abs(back.reshape(x.shape) - x) <= tol).all()
+
+
+def test_offered_reductions_are_every_reduction_class():
+    import visheat
+
+    reductions = {name: getattr(visheat, name) for name in visheat.__all__
+                  if name.endswith("Reduction") and isinstance(getattr(visheat, name), type)
+                  and getattr(visheat, name).__name__ == name}  # a base class, if exported,
+    hows = {cls.how: name for name, cls in reductions.items()  # has no reduction of its own
+            if cls.__dict__.get("how") and not cls.__subclasses__()}
+    assert hows == REDUCTIONS
 
 
 def test_caller_arrays_are_not_modified():

@@ -148,7 +148,7 @@ def _texts(argument: str, items: Any, n: int, kind: str) -> list[Any] | None:
     return [check_number(f"{argument}[{i}]", s) for i, s in enumerate(found)]
 
 
-def _check_view(view: Any, colormaps: Sequence[str], has_images: bool) -> dict[str, Any]:
+def _check_view(view: Any, colormaps: Sequence[str]) -> dict[str, Any]:
     if view is None:
         view = {}
     if not isinstance(view, Mapping):
@@ -256,7 +256,7 @@ class Explorer:
         self.scores = _texts("scores", scores, self.n, "score")
         self.title = str(title)
         self.colormaps = _check_colormaps(colormaps)
-        self.view = _check_view(view, self.colormaps, self.images is not None)
+        self.view = _check_view(view, self.colormaps)
 
     def __repr__(self) -> str:
         return f"Explorer({self.n} samples, methods {list(self.methods)})"
@@ -267,7 +267,7 @@ class Explorer:
                                 "mw": size[1], "resize": None}
         if self.images is not None and size != self.images.shape[1:3]:
             wy, wx = resize_weights(size, self.images.shape[1:3], RESIZE)
-            meta["resize"] = {"wy": _sparse_rows(wy), "wx": _sparse_rows(wx)}
+            meta["resize"] = {"method": RESIZE, "wy": _sparse_rows(wy), "wx": _sparse_rows(wx)}
         return meta
 
     def _meta(self, exponents: dict[str, list[int]]) -> dict[str, Any]:

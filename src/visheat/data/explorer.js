@@ -248,7 +248,7 @@
   function py(x) { return Number.isInteger(x) ? x.toFixed(1) : String(x); }
   function pipeline(j) {  // str(Pipeline) of the current view of method j
     const steps = [`${meta.reductions[state.reduction]}()`];
-    if (meta.methods[j].resize) steps.push("ResizeToImage('lanczos1')");
+    if (meta.methods[j].resize) steps.push(`ResizeToImage('${meta.methods[j].resize.method}')`);
     if (state.clip) steps.push(`PercentileClip(${py(state.clip[0])}, ${py(state.clip[1])})`);
     const cls = state.centered ? "CenteredColormap" : "ExtremaColormap";
     steps.push(`${cls}('${state.colormap}'${state.scope === "batch" ? ", scope='batch'" : ""})`);
