@@ -103,6 +103,21 @@ def case(fn, *arrays):
     return fn, arrays
 
 
+def with_env(name, value, fn):
+    """``fn`` run with the environment variable ``name`` set to ``value``."""
+    def run(*args):
+        before = os.environ.get(name)
+        os.environ[name] = value
+        try:
+            return fn(*args)
+        finally:
+            if before is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = before
+    return run
+
+
 # -- error rows: the call, and the page says which error ----------------------------------------
 
 def nan_x():
@@ -307,8 +322,10 @@ ERRORS = {
     "PIPE-06": case(lambda x: heatmap(x, threads=0), X),
     "PIPE-07": case(lambda x: heatmap(x, IMG, images=IMG), X),
     "PIPE-08": case(lambda x: list(heatmap_batches(x, batch_size=0)), X),
-    "PIPE-09": case(lambda x: list(heatmap_batches(x, ExtremaColormap(scope="batch"),
-                                                   layout="NCHW")), X),
+    "ENG-05": case(with_env("VISHEAT_THREADS", "0", lambda x: heatmap(x)), X),
+    "ENG-08": case(with_env("VISHEAT_MAX_BYTES", "1536",
+                            lambda m: heatmap(m, layout="NHW")), np.zeros((1, 1, 513))),
+    "ENG-09": case(with_env("VISHEAT_NUMBA", "fast", lambda x: heatmap(x)), X),
     "PIPE-10": case(lambda: Pipeline.parse("__import__('os').system('echo hacked')")),
     "PIPE-11": case(lambda: Pipeline.parse("(lambda: ExtremaColormap())()")),
     "PIPE-12": case(lambda: Pipeline.parse("NormReduction().__class__")),
@@ -416,6 +433,42 @@ KINDS = [("batlow", "sequential"), ("berlin", "diverging"), ("twilight", "cyclic
 
 
 @row("IN-03")
+@row("ENG-01", "ENG-02", "ENG-03", "ENG-04", "ENG-07")
+def test_engine_rows_are_tested_in_their_own_processes():
+    """The engine rows run in tests/test_jit.py (forks, JIT off, a read-only mount, tiny
+    values, thread counts); this checks that those tests are there to run."""
+    import test_jit
+
+    for name in ("test_a_process_forked_after_the_pool_started_renders",
+                 "test_numba_jit_turned_off_gives_the_same_pictures_and_one_warning",
+                 "test_no_writable_cache_location_falls_back_to_numpy_with_one_warning",
+                 "test_tiny_values_give_the_picture_of_the_unscaled_values",
+                 "test_many_thread_counts_share_one_bounded_pool"):
+        assert callable(getattr(test_jit, name))
+
+
+@row("ENG-06")
+def test_empty_environment_variables_mean_the_defaults(monkeypatch):
+    from visheat import engine
+    from visheat.limits import DEFAULT_MAX_BYTES, max_bytes
+
+    monkeypatch.setenv("VISHEAT_THREADS", "")
+    monkeypatch.setenv("VISHEAT_MAX_BYTES", "")
+    assert engine.default_threads() == engine.usable_cpus()
+    assert max_bytes() == DEFAULT_MAX_BYTES
+    assert heatmap(X).to_numpy().shape == (2, 8, 8, 3)
+
+
+@row("PIPE-09")
+def test_batch_wide_statistics_in_slices_give_the_pictures_of_the_whole_batch():
+    pipe = SumReduction() | ExtremaColormap("gray", scope="batch")
+    x = X * np.array([1.0, 3.0])[:, None, None, None]  # the second sample spans a wider range
+    whole = heatmap(x, pipe).to_numpy()
+    sliced = np.concatenate([h.to_numpy() for h in heatmap_batches(x, pipe, batch_size=1)])
+    assert np.array_equal(sliced, whole)
+    assert not np.array_equal(whole[0], heatmap(x[:1], pipe).to_numpy()[0])  # one scale for both
+
+
 def test_an_empty_batch_gives_no_pictures():
     for pipe in ("sensitivity", "attribution", "gradcam"):
         images = np.zeros((0, 8, 8, 3), np.uint8) if pipe == "gradcam" else None

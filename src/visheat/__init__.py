@@ -44,7 +44,9 @@ from .sample_data import load_sample
 from .scaling import Resize, ResizeImageToHeatmap
 from .smoothing import GaussianSmooth
 from .stream import heatmap_batches, save_heatmaps
-from .version import VERSION as __version__
+from .version import VERSION
+
+__version__ = VERSION
 
 
 __all__ = [

@@ -71,7 +71,7 @@ class _Inputs:
     """The array, images, labels and pipeline named on the command line."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from ._errors import parse_bytes
+        from .limits import parse_bytes
         from .io import load_array, open_images
         from .layout import parse_layout, probable_layout
 
@@ -451,7 +451,7 @@ def _cam(args: argparse.Namespace) -> int:
     from .folders import render_folder
     from .letterbox import Unletterbox
 
-    from ._errors import parse_bytes
+    from .limits import parse_bytes
 
     pipe = _pipeline(args.pipe)
     names = [n.strip() for n in args.class_names.split(",")] if args.class_names else None
@@ -516,7 +516,7 @@ def _split_list(option: str, text: str | None, count: int, default: list[str]) -
 
 
 def _explore_command(args: argparse.Namespace) -> int:
-    from ._errors import parse_bytes
+    from .limits import parse_bytes
     from .explorer import Explorer
     from .io import ImageFolder, load_array, open_images, read_labels
 

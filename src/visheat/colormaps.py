@@ -387,7 +387,7 @@ class RangeColormap(Transform):
 
     combine_stats = staticmethod(combine_extrema)
 
-    def with_stats(self, stats: tuple[Any, Any] | None) -> _Colormap:
+    def with_stats(self, stats: tuple[Any, Any] | None) -> RangeColormap:
         """The per-sample colormap that gives this one's pictures for the batch
         whose combined :meth:`partial_stats` are ``stats``: its range, fixed."""
         if self.scope == "sample":
@@ -398,7 +398,7 @@ class RangeColormap(Transform):
         lo, hi = _fix_degenerate(*self._fixed(lo, hi), self.centered)
         return self._with_range(lo[0].item(), hi[0].item())
 
-    def _with_range(self, lo: float, hi: float) -> _Colormap:
+    def _with_range(self, lo: float, hi: float) -> RangeColormap:
         raise NotImplementedError
 
     def apply(self, batch: Batch) -> Batch:

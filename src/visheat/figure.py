@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ._cards import check_alpha, panels, read_captions, read_images
-from ._errors import check_allocation, check_number, type_error, value_error
+from ._errors import check_number, type_error, value_error
+from .limits import check_allocation
 from .plotting import draw_colorbar
 from .results import ColorbarInfo, Heatmaps
 

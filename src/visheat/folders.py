@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from ._errors import check_allocation, type_error, value_error
+from ._errors import type_error, value_error
+from .limits import check_allocation
 from .cam import BoxRenormalize, combine_cams
 from .detections import DrawDetections
 from .heatmap import heatmap

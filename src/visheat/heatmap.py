@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from ._errors import check_allocation, type_error, value_error
+from ._errors import type_error, value_error
+from .limits import check_allocation
 from .batch import Batch, Stage, check_dtype
 from .images import image_options, prepare_images, to_images
 from .layout import check_finite, read_batch

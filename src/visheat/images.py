@@ -21,7 +21,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._errors import check_allocation, describe, type_error, value_error
+from ._errors import describe, type_error, value_error
+from .limits import check_allocation
 
 Images = np.ndarray | tuple[np.ndarray, ...]
 

@@ -19,7 +19,8 @@ from typing import IO, Any
 import numpy as np
 from PIL import Image
 
-from ._errors import format_bytes, parse_bytes, raise_unknown_name, value_error
+from ._errors import raise_unknown_name, value_error
+from .limits import format_bytes, parse_bytes
 
 __all__ = ["DEFAULT_MAX_BYTES", "load_array", "npz_members", "ImageFolder", "open_images",
            "read_labels", "parse_size"]

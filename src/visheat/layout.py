@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_allocation, describe, type_error, value_error
+from ._errors import describe, type_error, value_error
+from .limits import check_allocation
 from .batch import Stage
 
 LETTERS = "NCHW"

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import check_allocation, check_number, check_sides, type_error, value_error
+from ._errors import check_number, type_error, value_error
+from .limits import check_allocation, check_sides
 from .batch import Batch, Stage
 from .geometry import common_image_size
 from .layout import as_float

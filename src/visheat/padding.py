@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import (check_allocation, check_number, check_sides, raise_unknown_name, type_error,
-                      value_error)
+from ._errors import check_number, raise_unknown_name, type_error, value_error
+from .limits import check_allocation, check_sides
 from .batch import Batch, Record, Stage
 from .layout import as_float
 from .pipeline import Transform, option

@@ -45,7 +45,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._errors import check_allocation, check_sides, raise_unknown_name, value_error
+from ._errors import raise_unknown_name, value_error
+from .limits import check_allocation, check_sides
 
 #: Every resize method, accepted wherever visheat resizes (``ResizeToImage``, ``Resize``,
 #: ``ResizeImageToHeatmap``, ``combine_cams``, ``Letterbox``...).

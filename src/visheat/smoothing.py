@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._errors import check_allocation, check_number
+from ._errors import check_number
+from .limits import check_allocation
 from .batch import Batch, Stage
 from .layout import as_float
 from .pipeline import Transform, option

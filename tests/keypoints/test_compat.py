@@ -7,7 +7,6 @@ Cases where visheat deliberately differs are checked to differ exactly as the
 presets' notes say.
 """
 
-import dataclasses
 import json
 from pathlib import Path
 

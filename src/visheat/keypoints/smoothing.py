@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import check_allocation, check_number, value_error
+from .._errors import check_number, value_error
+from ..limits import check_allocation
 from ._arrays import as_heatmaps, check_sigma
 
 
