@@ -28,10 +28,9 @@ from collections.abc import Callable, Iterator, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import _peers  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
-import _peers  # noqa: E402
 import routes as R  # noqa: E402
 import streaming  # noqa: E402
 
@@ -209,6 +208,7 @@ def machine() -> list[str]:
         except OSError:
             pass
     import matplotlib
+
     import visheat
 
     versions = _peers.versions()

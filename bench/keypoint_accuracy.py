@@ -25,7 +25,6 @@ import argparse
 import json
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path

@@ -19,8 +19,14 @@ os.environ["VISHEAT_NUMBA"] = "0"  # before visheat is imported: numpy only
 
 import numpy as np  # noqa: E402
 
-from visheat import (CenteredColormap, ExtremaColormap, NormReduction,  # noqa: E402
-                     PercentileClip, SumReduction, heatmap)
+from visheat import (  # noqa: E402
+    CenteredColormap,
+    ExtremaColormap,
+    NormReduction,
+    PercentileClip,
+    SumReduction,
+    heatmap,
+)
 from visheat.colormaps import lut_u8  # noqa: E402
 
 N, SIZE, LOWER, UPPER = 64, 224, 0.001, 0.999

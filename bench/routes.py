@@ -18,11 +18,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import _peers
 import cv2
 import matplotlib
 import numpy as np
-
-import _peers
 
 SEQUENTIAL, DIVERGING, CAM_CMAP, ALPHA = "viridis", "bwr", "jet", 0.6
 LOWER, UPPER = 0.001, 0.999
@@ -156,8 +155,15 @@ class Route:
 
 
 def visheat_pipelines() -> dict[str, object]:
-    from visheat import (AlphaOverlay, CenteredColormap, ExtremaColormap, NormReduction,
-                         PercentileClip, ResizeToImage, SumReduction)
+    from visheat import (
+        AlphaOverlay,
+        CenteredColormap,
+        ExtremaColormap,
+        NormReduction,
+        PercentileClip,
+        ResizeToImage,
+        SumReduction,
+    )
 
     return {
         "a": NormReduction() | ExtremaColormap(SEQUENTIAL),

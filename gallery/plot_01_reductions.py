@@ -10,8 +10,17 @@ picture shows: the strength of the attribution, or its sign.
 import numpy as np
 from matplotlib.figure import Figure
 
-from visheat import (AbsSumReduction, CenteredColormap, ExtremaColormap, MaxAbsReduction,
-                     NormReduction, SumAbsReduction, SumReduction, figure, heatmap)
+from visheat import (
+    AbsSumReduction,
+    CenteredColormap,
+    ExtremaColormap,
+    MaxAbsReduction,
+    NormReduction,
+    SumAbsReduction,
+    SumReduction,
+    figure,
+    heatmap,
+)
 from visheat.sample_data import load_sample
 
 sample = load_sample()

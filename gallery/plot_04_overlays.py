@@ -10,8 +10,7 @@ regions can stay fully transparent.
 
 import numpy as np
 
-from visheat import (AlphaOverlay, ExtremaColormap, ResizeToImage, SumReduction, figure,
-                     heatmap)
+from visheat import AlphaOverlay, ExtremaColormap, ResizeToImage, SumReduction, figure, heatmap
 from visheat.sample_data import load_sample
 
 sample = load_sample()

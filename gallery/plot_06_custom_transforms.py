@@ -11,8 +11,7 @@ records it, so colour bars stay truthful.
 
 import numpy as np
 
-from visheat import (CenteredColormap, Pipeline, Stage, SumReduction, Transform, figure,
-                     heatmap)
+from visheat import CenteredColormap, Pipeline, Stage, SumReduction, Transform, figure, heatmap
 from visheat.sample_data import load_sample
 
 

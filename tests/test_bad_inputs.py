@@ -28,14 +28,47 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from visheat import (AlphaOverlay, AvgPool, BoxRenormalize, CenteredColormap, CombineMaps, Crop,
-                     DrawDetections, DrawKeypoints, DropDims, ExtremaColormap, FlipImage,
-                     FromUnitRange, GaussianSmooth, GradCamOverlay, HeatAlphaOverlay, Invert,
-                     Letterbox, MaxPool, NormReduction, Pad, PadToAspectRatio, PercentileClip,
-                     PermuteDims, Pipeline, Resize, ResizeImageToHeatmap, ResizeToImage,
-                     SumReduction, ToUnitRange, Unletterbox, Unpad, combine_cams, figure,
-                     heatmap, heatmap_batches, letterbox, save_heatmaps, write_gallery)
-from visheat import Heatmaps
+from visheat import (
+    AlphaOverlay,
+    AvgPool,
+    BoxRenormalize,
+    CenteredColormap,
+    CombineMaps,
+    Crop,
+    DrawDetections,
+    DrawKeypoints,
+    DropDims,
+    ExtremaColormap,
+    FlipImage,
+    FromUnitRange,
+    GaussianSmooth,
+    GradCamOverlay,
+    HeatAlphaOverlay,
+    Heatmaps,
+    Invert,
+    Letterbox,
+    MaxPool,
+    NormReduction,
+    Pad,
+    PadToAspectRatio,
+    PercentileClip,
+    PermuteDims,
+    Pipeline,
+    Resize,
+    ResizeImageToHeatmap,
+    ResizeToImage,
+    SumReduction,
+    ToUnitRange,
+    Unletterbox,
+    Unpad,
+    combine_cams,
+    figure,
+    heatmap,
+    heatmap_batches,
+    letterbox,
+    save_heatmaps,
+    write_gallery,
+)
 from visheat import keypoints as kp
 from visheat._colordata import get_table
 from visheat.cli import main

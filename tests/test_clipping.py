@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from reference import julia_quantile
+
 from visheat import PercentileClip, heatmap
 from visheat.batch import per_sample_rows
 from visheat.clipping import sample_quantiles

@@ -24,8 +24,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visheat import _colordata
-from visheat._colordata import (KINDS, NAMESPACE_ONLY, SOURCES, ColorTable, get_table, kind_of,
-                                list_names)
+from visheat._colordata import (
+    KINDS,
+    NAMESPACE_ONLY,
+    SOURCES,
+    ColorTable,
+    get_table,
+    kind_of,
+    list_names,
+)
 
 CRAMERI_DIR = Path(importlib.util.find_spec("cmcrameri").submodule_search_locations[0]) / "cmaps"
 COLORCET_FILE = Path(importlib.util.find_spec("colorcet").origin)

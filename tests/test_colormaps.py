@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
 from reference import colour
+
 from visheat import CenteredColormap, ExtremaColormap, heatmap
 from visheat.batch import per_sample_rows
 from visheat.colormaps import TABLE_ERROR, TABLE_SIZES, colorize, lut_u8, stops_of, table_size

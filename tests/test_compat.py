@@ -15,8 +15,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visheat import (ChannelOrder, CumulativeSumClip, GrayOverlay, LookupColormap, MaskImage,
-                     SignSelect, compat, heatmap)
+from visheat import (
+    ChannelOrder,
+    CumulativeSumClip,
+    GrayOverlay,
+    LookupColormap,
+    MaskImage,
+    SignSelect,
+    compat,
+    heatmap,
+)
 from visheat._colordata import get_table
 from visheat.testing import check_transform, maps, rgb_pictures
 

@@ -19,8 +19,15 @@ h5py = pytest.importorskip("h5py")
 xr = pytest.importorskip("xarray")
 
 import visheat.dask as vd  # noqa: E402
-from visheat import (AlphaOverlay, CenteredColormap, ExtremaColormap, PercentileClip,  # noqa: E402
-                     ResizeToImage, SumReduction, heatmap)
+from visheat import (  # noqa: E402
+    AlphaOverlay,
+    CenteredColormap,
+    ExtremaColormap,
+    PercentileClip,
+    ResizeToImage,
+    SumReduction,
+    heatmap,
+)
 from visheat import save_heatmaps as save_in_process  # noqa: E402
 from visheat.stores import open_store  # noqa: E402
 

@@ -9,8 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from visheat import (AlphaOverlay, CenteredColormap, ExtremaColormap, NormReduction,
-                     PercentileClip, ResizeToImage, SumReduction, engine, heatmap)
+from visheat import (
+    AlphaOverlay,
+    CenteredColormap,
+    ExtremaColormap,
+    NormReduction,
+    PercentileClip,
+    ResizeToImage,
+    SumReduction,
+    engine,
+    heatmap,
+)
 from visheat.batch import Batch, Stage
 from visheat.engine import jit
 from visheat.engine import ops as engine_ops

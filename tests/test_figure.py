@@ -8,8 +8,15 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from visheat import (CenteredColormap, ExtremaColormap, NormReduction, PercentileClip,
-                     SumReduction, figure, heatmap)
+from visheat import (
+    CenteredColormap,
+    ExtremaColormap,
+    NormReduction,
+    PercentileClip,
+    SumReduction,
+    figure,
+    heatmap,
+)
 from visheat._cards import blend, ramp
 from visheat.colormaps import stops_of
 from visheat.results import Heatmaps

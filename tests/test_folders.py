@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from visheat import (
+    PRESETS,
     BoxRenormalize,
     DrawDetections,
     Unletterbox,
@@ -16,7 +17,6 @@ from visheat import (
     letterbox_geometry,
     unletterbox_boxes,
 )
-from visheat import PRESETS
 from visheat.folders import load_cams, render_folder
 
 RNG = np.random.default_rng(11)

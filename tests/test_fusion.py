@@ -10,9 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visheat import (AbsSumReduction, AlphaOverlay, CenteredColormap, ExtremaColormap,
-                     MaxAbsReduction, NormReduction, PercentileClip, ResizeToImage,
-                     SumAbsReduction, SumReduction, heatmap)
+from visheat import (
+    AbsSumReduction,
+    AlphaOverlay,
+    CenteredColormap,
+    ExtremaColormap,
+    MaxAbsReduction,
+    NormReduction,
+    PercentileClip,
+    ResizeToImage,
+    SumAbsReduction,
+    SumReduction,
+    heatmap,
+)
 from visheat.batch import Batch, Stage
 from visheat.engine import execute, fusion, jit
 

@@ -27,15 +27,51 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import visheat
-from visheat import (ChannelOrder, CumulativeSumClip, GrayOverlay, LookupColormap, MaskImage,
-                     SignSelect,
-                     AbsSumReduction, AlphaOverlay, AvgPool, BoxRenormalize, CenteredColormap,
-                     CombineMaps, Crop, DrawDetections, DrawKeypoints, DropDims, ExtremaColormap,
-                     FlipImage, FromUnitRange, GaussianSmooth, GradCamOverlay, HeatAlphaOverlay,
-                     Invert, Letterbox, MaxAbsReduction, MaxPool, NormReduction, Pad,
-                     PadToAspectRatio, PercentileClip, PermuteDims, Pipeline, Resize,
-                     ResizeImageToHeatmap, ResizeToImage, Stage, SumAbsReduction, SumReduction,
-                     ToUnitRange, Transform, Unletterbox, Unpad, heatmap)
+from visheat import (
+    AbsSumReduction,
+    AlphaOverlay,
+    AvgPool,
+    BoxRenormalize,
+    CenteredColormap,
+    ChannelOrder,
+    CombineMaps,
+    Crop,
+    CumulativeSumClip,
+    DrawDetections,
+    DrawKeypoints,
+    DropDims,
+    ExtremaColormap,
+    FlipImage,
+    FromUnitRange,
+    GaussianSmooth,
+    GradCamOverlay,
+    GrayOverlay,
+    HeatAlphaOverlay,
+    Invert,
+    Letterbox,
+    LookupColormap,
+    MaskImage,
+    MaxAbsReduction,
+    MaxPool,
+    NormReduction,
+    Pad,
+    PadToAspectRatio,
+    PercentileClip,
+    PermuteDims,
+    Pipeline,
+    Resize,
+    ResizeImageToHeatmap,
+    ResizeToImage,
+    SignSelect,
+    Stage,
+    SumAbsReduction,
+    SumReduction,
+    ToUnitRange,
+    Transform,
+    Unletterbox,
+    Unpad,
+    heatmap,
+)
 from visheat.letterbox import letterbox_geometry
 from visheat.padding import aspect_ratio_pads
 from visheat.scaling import target_size
@@ -608,8 +644,7 @@ ANY = st.sampled_from([None, "x", -1, 0, 1.5, np.nan, (1, 2), [[1, 2, 3, 4]], Tr
 @st.composite
 def function_calls(draw):
     """``(function, args, kwargs)`` for a public function with random arguments."""
-    from visheat import combine_cams, letterbox, letterbox_geometry, pad_amounts, \
-        unletterbox_boxes
+    from visheat import combine_cams, letterbox, letterbox_geometry, pad_amounts, unletterbox_boxes
     from visheat import keypoints as kp
 
     which = draw(st.sampled_from(["combine_cams", "letterbox", "letterbox_geometry",

@@ -11,8 +11,15 @@ import pytest
 from PIL import Image
 
 import visheat.gallery
-from visheat import (CenteredColormap, ExtremaColormap, NormReduction, PercentileClip,
-                     SumReduction, heatmap, write_gallery)
+from visheat import (
+    CenteredColormap,
+    ExtremaColormap,
+    NormReduction,
+    PercentileClip,
+    SumReduction,
+    heatmap,
+    write_gallery,
+)
 from visheat._cards import blend
 
 RNG = np.random.default_rng(5)

@@ -13,9 +13,9 @@ import threading
 
 import numpy as np
 import pytest
+from browser import Chromium, chromium_path
 from PIL import Image
 
-from browser import Chromium, chromium_path
 from visheat import heatmap, write_gallery
 from visheat.sample_data import load_sample
 

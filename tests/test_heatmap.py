@@ -5,8 +5,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from visheat import (PRESETS, AlphaOverlay, ExtremaColormap, NormReduction, ResizeToImage,
-                     SumReduction, heatmap)
+from visheat import (
+    PRESETS,
+    AlphaOverlay,
+    ExtremaColormap,
+    NormReduction,
+    ResizeToImage,
+    SumReduction,
+    heatmap,
+)
 from visheat.testing import values
 
 RNG = np.random.default_rng(42)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from visheat.io import (ImageFolder, load_array, npz_members, open_images, parse_size,
-                        read_labels)
+from visheat.io import ImageFolder, load_array, npz_members, open_images, parse_size, read_labels
 
 X = np.arange(24, dtype=np.float32).reshape(2, 3, 2, 2)
 

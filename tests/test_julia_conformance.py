@@ -11,11 +11,21 @@ VisionHeatmaps.jl's channel reductions, Interpolations.jl's Lanczos(1) weights).
 
 import numpy as np
 import pytest
-
 from reference import colour, lanczos1_weights, reduce_pixel
-from visheat import (AbsSumReduction, AlphaOverlay, CenteredColormap, ExtremaColormap,
-                     MaxAbsReduction, NormReduction, PercentileClip, ResizeToImage,
-                     SumAbsReduction, SumReduction, heatmap)
+
+from visheat import (
+    AbsSumReduction,
+    AlphaOverlay,
+    CenteredColormap,
+    ExtremaColormap,
+    MaxAbsReduction,
+    NormReduction,
+    PercentileClip,
+    ResizeToImage,
+    SumAbsReduction,
+    SumReduction,
+    heatmap,
+)
 from visheat.colormaps import stops_of
 
 A = np.arange(1, 13, dtype=np.float32).reshape((2, 2, 3, 1), order="F")  # Julia's WHCN

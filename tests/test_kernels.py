@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from visheat.batch import Batch, Stage
 from visheat.colormaps import lut_packed, lut_u8
 from visheat.engine import jit, ops
 from visheat.engine.execute import PARALLEL_BYTES, _chunk_bounds
 from visheat.engine.ops import resize_maps as resize_maps_fast
 from visheat.engine.ops import resize_pictures as resize_pictures_fast
 from visheat.resize import axis_weights
-from visheat.batch import Batch, Stage
 
 k = jit.kernels()
 pytestmark = pytest.mark.skipif(k is None, reason="needs the compiled kernels")

@@ -344,8 +344,9 @@ def test_bfloat16_tensors_render_as_their_float32_values():
 
 def test_figures_show_themselves_through_ipythons_display_formatter():
     formatters = pytest.importorskip("IPython.core.formatters")
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     x = RNG.normal(size=(2, 3, 16, 16))
     fig = visheat.figure(heatmap(x, "attribution"), titles=["a", "b"])
@@ -487,6 +488,7 @@ def test_streaming_reads_images_as_heatmap_does(n, image_layout, batch_size):
 
 def test_save_heatmaps_reads_images_as_heatmap_does(tmp_path):
     from PIL import Image
+
     from visheat import save_heatmaps
 
     images = RNG.normal(size=(3, 3, 6, 6))

@@ -8,8 +8,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import visheat
-from visheat import (AlphaOverlay, CenteredColormap, ExtremaColormap, FlipImage, NormReduction,
-                     PercentileClip, Pipeline, ResizeToImage, Stage, SumReduction, Transform)
+from visheat import (
+    AlphaOverlay,
+    CenteredColormap,
+    ExtremaColormap,
+    FlipImage,
+    NormReduction,
+    PercentileClip,
+    Pipeline,
+    ResizeToImage,
+    Stage,
+    SumReduction,
+    Transform,
+)
 from visheat.testing import check_transform, maps
 
 NAMESPACE = {name: getattr(visheat, name) for name in visheat.__all__}

@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 from hypothesis import given
-
 from reference import reduce_batch
-from visheat import (AbsSumReduction, MaxAbsReduction, NormReduction, SumAbsReduction,
-                     SumReduction)
+
+from visheat import AbsSumReduction, MaxAbsReduction, NormReduction, SumAbsReduction, SumReduction
 from visheat.reductions import reduce_channels
 from visheat.testing import check_transform, maps, values
 

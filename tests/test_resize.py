@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from reference import lanczos1_weights
+
 from visheat import ResizeToImage
 from visheat.resize import METHODS, axis_weights, resize_array
 from visheat.testing import check_transform, maps

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from visheat import (CenteredColormap, ExtremaColormap, NormReduction, PercentileClip,
-                     SumReduction, heatmap)
+from visheat import (
+    CenteredColormap,
+    ExtremaColormap,
+    NormReduction,
+    PercentileClip,
+    SumReduction,
+    heatmap,
+)
 from visheat.reductions import reduce_channels
 from visheat.results import Heatmaps, safe_name
 

@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from visheat import (AlphaOverlay, ExtremaColormap, NormReduction, heatmap, heatmap_batches,
-                     save_heatmaps)
+from visheat import (
+    AlphaOverlay,
+    ExtremaColormap,
+    NormReduction,
+    heatmap,
+    heatmap_batches,
+    save_heatmaps,
+)
 
 RNG = np.random.default_rng(3)
 X = RNG.standard_t(3, size=(11, 3, 12, 12)).astype(np.float32)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visheat import NormReduction, ExtremaColormap, heatmap
+from visheat import ExtremaColormap, NormReduction, heatmap
 from visheat.engine.threads import default_threads, map_threads, usable_cpus
 
 

@@ -5,8 +5,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from visheat import (CenteredColormap, ExtremaColormap, HeatAlphaOverlay, NormReduction,
-                     PercentileClip, SumReduction, heatmap)
+from visheat import (
+    CenteredColormap,
+    ExtremaColormap,
+    HeatAlphaOverlay,
+    NormReduction,
+    PercentileClip,
+    SumReduction,
+    heatmap,
+)
 from visheat.pipeline import Transform
 from visheat.testing import maps, values
 from visheat.twopass import batch_wide_steps, pipeline_stats, resolve

@@ -9,21 +9,25 @@ to a whole batch of attributions, saliency maps or CAMs and returns pictures.
 (4, 32, 32, 3)
 """
 
+from . import (
+    compat,
+    keypoints,
+    sample_data,  # numpy and Pillow only: cheap to import
+)
 from .batch import Batch, Record, Stage
 from .cam import BoxRenormalize, CombineMaps, combine_cams
 from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
 from .clipping import CumulativeSumClip, PercentileClip, SignSelect
 from .colormaps import CenteredColormap, ExtremaColormap, LookupColormap
+from .detections import DrawDetections
 from .explorer import Explorer, write_explorer
 from .figure import figure
+from .folders import render_folder
 from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
 from .images import IMAGENET_MEAN, IMAGENET_STD
-from . import compat, keypoints
 from .keypoints import DrawKeypoints
-from .detections import DrawDetections
-from .folders import render_folder
 from .letterbox import Letterbox, Unletterbox, letterbox, letterbox_geometry, unletterbox_boxes
 from .overlay import AlphaOverlay, ChannelOrder, GrayOverlay, MaskImage
 from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
@@ -39,7 +43,6 @@ from .reductions import (
     SumReduction,
 )
 from .results import Heatmaps
-from . import sample_data  # numpy and Pillow only: cheap to import
 from .sample_data import load_sample
 from .scaling import Resize, ResizeImageToHeatmap
 from .smoothing import GaussianSmooth

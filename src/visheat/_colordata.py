@@ -448,7 +448,7 @@ def _load(source: str, key: str, bare: bool) -> np.ndarray:
     return _colorcet_data(key) if source == "colorcet" else _colorschemes_data(key)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _build(source: str, key: str, reverse: bool, canonical: str) -> ColorTable:
     colors = _load(source, key, bare=":" not in canonical)
     return ColorTable(canonical, colors[::-1] if reverse else colors, _kind(source, key), source)

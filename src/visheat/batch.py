@@ -69,7 +69,8 @@ def check_stage_shape(data: np.ndarray, stage: Stage, argument: str = "x") -> No
     >>> check_stage_shape(np.zeros((2, 5, 5)), Stage.RGB)
     Traceback (most recent call last):
     ...
-    ValueError: x: expected RGB pictures (N, H, W, 3); got array of shape (2, 5, 5) and dtype float64.
+    ValueError: x: expected RGB pictures (N, H, W, 3); got array of shape (2, 5, 5) and dtype
+    float64.
     """
     ok = data.ndim == stage.ndim and (stage is not Stage.RGB or data.shape[-1] == 3)
     if not ok:

@@ -51,7 +51,8 @@ def as_boxes(value: Any, argument: str = "boxes") -> Boxes:
     >>> as_boxes([[[5, 0, 4, 2]]])
     Traceback (most recent call last):
     ...
-    ValueError: boxes[0]: expected x1 <= x2 and y1 <= y2 (corners x1, y1, x2, y2, not a width and height); got box 0 = (5.0, 0.0, 4.0, 2.0).
+    ValueError: boxes[0]: expected x1 <= x2 and y1 <= y2 (corners x1, y1, x2, y2, not a width and
+    height); got box 0 = (5.0, 0.0, 4.0, 2.0).
     """
     out = []
     for i, entry in enumerate(_per_sample(value, argument)):

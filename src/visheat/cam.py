@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from ._errors import check_number, describe, type_error, value_error
-from .limits import check_allocation
 from .batch import Batch, Stage, per_sample_rows
 from .boxes import as_boxes, pixel_span, sample_entry, to_data_pixels
 from .layout import as_float
+from .limits import check_allocation
 from .pipeline import Transform, option
 from .resize import check_method, resize_array
 

@@ -35,8 +35,14 @@ import numpy as np
 from ._colordata import opencv_table
 from ._errors import check_number, value_error
 from .batch import Batch, Stage, per_sample_rows
-from .colormaps import (ExtremaColormap, check_finite_map, colorize, colorize_u8,
-                        combine_extrema, positions)
+from .colormaps import (
+    ExtremaColormap,
+    check_finite_map,
+    colorize,
+    colorize_u8,
+    combine_extrema,
+    positions,
+)
 from .overlay import blend_u8
 from .pipeline import Transform, option
 

@@ -42,11 +42,9 @@ DESCRIPTION = "Readable heatmaps from vision models."
 
 def _pipeline(text: str) -> Any:
     """A preset name or a pipeline's text form (parsed, never evaluated)."""
-    from .pipeline import Pipeline
-    from .presets import PRESETS
-
     from ._errors import raise_unknown_name
-    from .pipeline import BUILT_IN
+    from .pipeline import BUILT_IN, Pipeline
+    from .presets import PRESETS
 
     if text in PRESETS:
         return PRESETS[text]
@@ -71,10 +69,9 @@ class _Inputs:
     """The array, images, labels and pipeline named on the command line."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from .limits import parse_bytes
         from .io import load_array, open_images
         from .layout import parse_layout, probable_layout
-
+        from .limits import parse_bytes
         from .stores import is_store_path, open_store
 
         self.max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
@@ -212,8 +209,15 @@ def _refuse_existing(existing: str, paths: Sequence[Path], resume: bool = True) 
 # -- commands ---------------------------------------------------------------------------
 
 def _render_command(args: argparse.Namespace) -> int:
-    from .results import (check_distinct, file_name, png_bytes, prepare_folder,
-                          remove_temporaries, safe_name, write_atomic)
+    from .results import (
+        check_distinct,
+        file_name,
+        png_bytes,
+        prepare_folder,
+        remove_temporaries,
+        safe_name,
+        write_atomic,
+    )
 
     inputs = _Inputs(args)
     labels = inputs.labels
@@ -450,7 +454,6 @@ def _demo(args: argparse.Namespace) -> int:
 def _cam(args: argparse.Namespace) -> int:
     from .folders import render_folder
     from .letterbox import Unletterbox
-
     from .limits import parse_bytes
 
     pipe = _pipeline(args.pipe)
@@ -516,9 +519,9 @@ def _split_list(option: str, text: str | None, count: int, default: list[str]) -
 
 
 def _explore_command(args: argparse.Namespace) -> int:
-    from .limits import parse_bytes
     from .explorer import Explorer
     from .io import ImageFolder, load_array, open_images, read_labels
+    from .limits import parse_bytes
 
     max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
     names = _split_list("--names", args.names, len(args.inputs),

@@ -12,8 +12,8 @@ Julia share: Hyndman and Fan's definition 7. The arithmetic follows Julia's
 
 from __future__ import annotations
 
-from fractions import Fraction
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np

@@ -30,8 +30,8 @@ from .batch import check_dtype
 from .heatmap import render_pictures, split_heatmap_args
 from .layout import parse_layout
 from .pipeline import Pipeline
-from .presets import as_pipeline
 from .png import DEFAULT_COMPRESS_LEVEL
+from .presets import as_pipeline
 from .results import check_distinct, png_bytes, prepare_folder, remove_temporaries, write_atomic
 from .stores import HDF5Source, MemmapSource, layout_of_dims
 from .stream import EXISTING, sample_file_name
@@ -381,7 +381,8 @@ def get_scheduler(scheduler: Any = None, timeout: float | None = None,
     >>> get_scheduler(42)
     Traceback (most recent call last):
     ...
-    TypeError: scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or a scheduler address; got 42 (int).
+    TypeError: scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or a
+    scheduler address; got 42 (int).
     """
     expected = "None, 'threads', 'processes', 'sync', a distributed.Client or a scheduler address"
     if scheduler is None or (isinstance(scheduler, str) and scheduler in SCHEDULERS):

@@ -398,7 +398,8 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
     >>> write_explorer(f"{folder}/page.html", {"Saliency": x})
     Traceback (most recent call last):
     ...
-    ValueError: path: expected a new file; got '.../page.html', which exists already. Pass overwrite=True to replace it.
+    ValueError: path: expected a new file; got '.../page.html', which exists already. Pass
+    overwrite=True to replace it.
     """
     explorer = Explorer(methods, images, layout=layout, labels=labels, scores=scores,
                         title=title, view=view, colormaps=colormaps)

@@ -36,16 +36,22 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ._errors import type_error, value_error
-from .limits import check_allocation
 from .cam import BoxRenormalize, combine_cams
 from .detections import DrawDetections
 from .heatmap import heatmap
 from .io import DEFAULT_MAX_BYTES, load_array, npz_members
 from .letterbox import Unletterbox, unletterbox_boxes
+from .limits import check_allocation
 from .pipeline import Pipeline, Transform
 from .presets import as_pipeline
-from .results import (check_distinct, png_bytes, prepare_folder, remove_temporaries, safe_name,
-                      write_atomic)
+from .results import (
+    check_distinct,
+    png_bytes,
+    prepare_folder,
+    remove_temporaries,
+    safe_name,
+    write_atomic,
+)
 from .stream import EXISTING, progress_bar
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")

@@ -32,8 +32,17 @@ from PIL import Image
 
 from ._cards import Caption, check_alpha, panels, ramp, read_captions, read_images, ticks
 from ._errors import check_number, type_error, value_error
-from .results import (ColorbarInfo, Heatmaps, format_number, png_bytes, prepare_folder,
-                      remove_temporaries, safe_name, to_uint8, write_atomic)
+from .results import (
+    ColorbarInfo,
+    Heatmaps,
+    format_number,
+    png_bytes,
+    prepare_folder,
+    remove_temporaries,
+    safe_name,
+    to_uint8,
+    write_atomic,
+)
 from .version import VERSION
 
 __all__ = ["write_gallery", "GalleryWriter"]

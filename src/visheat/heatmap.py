@@ -9,10 +9,10 @@ import numpy as np
 
 from . import engine
 from ._errors import type_error, value_error
-from .limits import check_allocation
 from .batch import Batch, Stage, check_dtype
 from .images import image_options, prepare_images, to_images
 from .layout import check_finite, read_batch
+from .limits import check_allocation
 from .pipeline import Transform
 from .presets import as_pipeline
 from .results import Heatmaps
@@ -104,7 +104,8 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     >>> heatmap(x[0])
     Traceback (most recent call last):
     ...
-    ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
+    ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one
+    image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
     found_images, pipe = split_heatmap_args(args, images)
     found_images = prepare_images(found_images, image_options(image_layout, image_mean,

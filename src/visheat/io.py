@@ -108,7 +108,8 @@ def load_array(path: str | os.PathLike, key: str | None = None, *,
     ...     load_array(os.path.join(d, "o.npy"))
     Traceback (most recent call last):
     ...
-    ValueError: ...o.npy: expected an array of numbers; got an array of Python objects. visheat never unpickles; save plain numeric arrays.
+    ValueError: ...o.npy: expected an array of numbers; got an array of Python objects. visheat
+    never unpickles; save plain numeric arrays.
     """
     file = Path(path)
     where = str(file)

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from ._errors import describe, type_error, value_error
-from .limits import check_allocation
 from .batch import Stage
+from .limits import check_allocation
 
 LETTERS = "NCHW"
 
@@ -35,7 +35,8 @@ def parse_layout(layout: Any) -> str:
     >>> parse_layout("NCHX")
     Traceback (most recent call last):
     ...
-    ValueError: layout: expected letters from N, C, H, W, each at most once, with H and W present; got 'NCHX' (str). Unknown letter 'X'.
+    ValueError: layout: expected letters from N, C, H, W, each at most once, with H and W present;
+    got 'NCHX' (str). Unknown letter 'X'.
     """
     if not isinstance(layout, str):
         raise type_error("layout", "a string such as 'NCHW'", layout)
@@ -189,7 +190,8 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.nd
     >>> read_batch(np.zeros((3, 224, 224)), "NCHW")
     Traceback (most recent call last):
     ...
-    ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 224, 224). For one image use layout='CHW'; for a batch of maps, layout='NHW'.
+    ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 224, 224). For one
+    image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
     letters = parse_layout(layout)
     arr = as_float(to_numpy(x, argument), argument)

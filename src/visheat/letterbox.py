@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 
 from ._errors import check_number, type_error, value_error
-from .limits import check_allocation, check_sides
 from .batch import Batch, Stage
 from .geometry import common_image_size
 from .layout import as_float
+from .limits import check_allocation, check_sides
 from .padding import crop_array, pad_array
 from .pipeline import Transform, option
 from .resize import check_method, resize_array

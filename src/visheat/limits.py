@@ -73,7 +73,9 @@ def check_allocation(argument: str, shape: Sequence[int], dtype: Any = np.float6
     >>> check_allocation("size", (100000, 100000), np.float32)
     Traceback (most recent call last):
     ...
-    ValueError: size: expected an array of at most 4 GiB; got shape (100000, 100000) of float32 -> 37.3 GiB. Set the environment variable VISHEAT_MAX_BYTES (e.g. VISHEAT_MAX_BYTES=64G) to allow more.
+    ValueError: size: expected an array of at most 4 GiB; got shape (100000, 100000) of float32 ->
+    37.3 GiB. Set the environment variable VISHEAT_MAX_BYTES (e.g. VISHEAT_MAX_BYTES=64G) to allow
+    more.
     """
     dims = tuple(int(d) for d in shape)
     size = math.prod(max(d, 1) for d in dims) * np.dtype(dtype).itemsize
@@ -100,7 +102,8 @@ def check_sides(argument: str, shape: Sequence[int], what: str = "an array") -> 
     >>> check_sides("size", (10**400, 8), "a resized array (one sample)")
     Traceback (most recent call last):
     ...
-    ValueError: size: expected a resized array (one sample) of at most 4 GiB; got a shape with more than 2**62 elements along an axis.
+    ValueError: size: expected a resized array (one sample) of at most 4 GiB; got a shape with more
+    than 2**62 elements along an axis.
     """
     if any(int(d) > MAX_SIDE for d in shape):
         raise value_error(argument, f"{what} of at most {format_bytes(max_bytes())}",

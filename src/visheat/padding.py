@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from ._errors import check_number, raise_unknown_name, type_error, value_error
-from .limits import check_allocation, check_sides
 from .batch import Batch, Record, Stage
 from .layout import as_float
+from .limits import check_allocation, check_sides
 from .pipeline import Transform, option
 
 PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum",
@@ -110,7 +110,8 @@ def crop_array(a: np.ndarray, amounts: tuple[int, int, int, int], spatial: int) 
     >>> crop_array(np.zeros((2, 8, 8)), (4, 0, 4, 0), 1)
     Traceback (most recent call last):
     ...
-    ValueError: amounts: expected less than the size (8, 8) in total per axis, so that a pixel remains; got (top, right, bottom, left) = (4, 0, 4, 0) for an array of shape (2, 8, 8).
+    ValueError: amounts: expected less than the size (8, 8) in total per axis, so that a pixel
+    remains; got (top, right, bottom, left) = (4, 0, 4, 0) for an array of shape (2, 8, 8).
     """
     top, right, bottom, left = amounts
     h, w = a.shape[spatial], a.shape[spatial + 1]
@@ -288,7 +289,8 @@ class Unpad(Transform):
     >>> Unpad()(np.ones((1, 2, 2)))
     Traceback (most recent call last):
     ...
-    ValueError: Unpad(): expected a Pad or PadToAspectRatio step earlier in the pipeline; got no pad to undo.
+    ValueError: Unpad(): expected a Pad or PadToAspectRatio step earlier in the pipeline; got no
+    pad to undo.
     """
 
     def apply(self, batch: Batch) -> Batch:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import reprlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -274,7 +274,9 @@ class Pipeline(Transform):
     >>> ExtremaColormap() | NormReduction()
     Traceback (most recent call last):
     ...
-    TypeError: step 2, NormReduction(), takes channel values (N, C, H, W) or a map (N, H, W), but step 1, ExtremaColormap('batlow'), gives RGB pictures (N, H, W, 3). Reductions come before the colormap.
+    TypeError: step 2, NormReduction(), takes channel values (N, C, H, W) or a map (N, H, W), but
+    step 1, ExtremaColormap('batlow'), gives RGB pictures (N, H, W, 3). Reductions come before the
+    colormap.
     """
 
     steps: tuple[Transform, ...]
@@ -362,7 +364,8 @@ class Pipeline(Transform):
         >>> Pipeline.parse("__import__('os')")
         Traceback (most recent call last):
         ...
-        ValueError: text: expected a known transform such as NormReduction(); got '__import__' at column 1.
+        ValueError: text: expected a known transform such as NormReduction(); got '__import__' at
+        column 1.
         """
         allowed = dict(BUILT_IN)
         for cls in transforms:

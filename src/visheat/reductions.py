@@ -8,7 +8,6 @@ VisionHeatmaps.jl: a lone channel is not made absolute).
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .batch import Batch, Stage, per_sample_rows

@@ -100,7 +100,8 @@ def file_name(pattern: Any, index: int, label: str = "", argument: str = "patter
     >>> file_name("{index.__class__}.png", 7)
     Traceback (most recent call last):
     ...
-    ValueError: pattern: expected a file name pattern with the fields {index} and {label} only; got '{index.__class__}.png' (str).
+    ValueError: pattern: expected a file name pattern with the fields {index} and {label} only; got
+    '{index.__class__}.png' (str).
     """
     if not isinstance(pattern, str):
         raise type_error(argument, "a file name pattern such as '{index:05d}.png'", pattern)
@@ -150,7 +151,8 @@ def check_distinct(paths: Sequence[Path], argument: str = "pattern") -> None:
     >>> check_distinct([Path("cat.png"), Path("cat.png")])
     Traceback (most recent call last):
     ...
-    ValueError: pattern: expected a different file name for every picture; got 'cat.png' for pictures 0 and 1. Put {index} in the pattern.
+    ValueError: pattern: expected a different file name for every picture; got 'cat.png' for
+    pictures 0 and 1. Put {index} in the pattern.
     """
     seen: dict[Path, int] = {}
     for i, path in enumerate(paths):
@@ -173,7 +175,8 @@ def png_bytes(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL,
     >>> png_bytes(np.zeros((0, 8, 3), np.uint8), argument="heatmaps[0]")
     Traceback (most recent call last):
     ...
-    ValueError: heatmaps[0]: expected a picture of at least 1 x 1 pixels; got shape (0, 8, 3). A step that removes every row or column (a crop) leaves nothing to save.
+    ValueError: heatmaps[0]: expected a picture of at least 1 x 1 pixels; got shape (0, 8, 3). A
+    step that removes every row or column (a crop) leaves nothing to save.
     """
     check_not_empty(picture, argument)
     return encode_png(to_uint8(picture), compress_level)
@@ -509,7 +512,9 @@ class Heatmaps(Sequence):
         ...     heatmap(np.zeros((2, 3, 4, 4)), "attribution").save(folder)
         Traceback (most recent call last):
         ...
-        ValueError: directory: expected no existing output files (or files holding the same pictures); got .../000.png. Pass existing='overwrite' to replace them or existing='skip' to keep them.
+        ValueError: directory: expected no existing output files (or files holding the same
+        pictures); got .../000.png. Pass existing='overwrite' to replace them or existing='skip' to
+        keep them.
         """
         if existing not in ("error", "overwrite", "skip"):
             raise value_error("existing", "'error', 'overwrite' or 'skip'", existing)

@@ -15,6 +15,7 @@ from .geometry import common_image_size
 from .pipeline import Transform
 from .resize import check_method, resize_array
 
+
 def _check_size(size: Any) -> float | str | tuple[float, float] | tuple[int, int]:
     hint = ("Pass (height, width) in pixels, a float fraction such as 0.25 or (0.5, 2.0), "
             "or 'image'.")
@@ -81,7 +82,8 @@ class Resize(Transform):
     >>> Resize(2)
     Traceback (most recent call last):
     ...
-    TypeError: size: expected (height, width) or a float fraction; got 2 (int). For a square use (2, 2); for a scale factor, 2.0.
+    TypeError: size: expected (height, width) or a float fraction; got 2 (int). For a square use
+    (2, 2); for a scale factor, 2.0.
     >>> Resize("image", "nearest-opencv")(np.array([[[1.0, 2.0]]]), image=np.zeros((1, 3, 3)))
     array([[[1., 1., 2.]]])
     """

@@ -15,9 +15,9 @@ from functools import lru_cache
 import numpy as np
 
 from ._errors import check_number
-from .limits import check_allocation
 from .batch import Batch, Stage
 from .layout import as_float
+from .limits import check_allocation
 from .pipeline import Transform, option
 
 

@@ -40,7 +40,8 @@ def layout_of_dims(dims: tuple[Any, ...], argument: str = "x") -> str:
     >>> layout_of_dims(("time", "y", "x"))
     Traceback (most recent call last):
     ...
-    ValueError: x: expected dimension names that give a layout (N/batch/sample, C/channel, H/y/height, W/x/width); got dims ('time', 'y', 'x'). Name the dims, or pass layout=.
+    ValueError: x: expected dimension names that give a layout (N/batch/sample, C/channel,
+    H/y/height, W/x/width); got dims ('time', 'y', 'x'). Name the dims, or pass layout=.
     """
     letters = [DIM_LETTERS.get(str(d).lower()) for d in dims]
     text = "".join(c or "?" for c in letters)

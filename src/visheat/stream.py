@@ -17,15 +17,23 @@ import numpy as np
 
 from ._errors import check_number, value_error
 from .batch import check_dtype
+from .engine import map_threads, resolve_threads
 from .heatmap import render_pictures, split_heatmap_args
 from .images import ImageOptions, image_options, prepare_images
 from .layout import parse_layout, to_numpy
-from .presets import as_pipeline
-from .engine import map_threads, resolve_threads
-from .twopass import pipeline_stats, resolve
 from .png import DEFAULT_COMPRESS_LEVEL
-from .results import (Heatmaps, check_distinct, file_name, png_bytes, prepare_folder,
-                      remove_temporaries, safe_name, write_atomic)
+from .presets import as_pipeline
+from .results import (
+    Heatmaps,
+    check_distinct,
+    file_name,
+    png_bytes,
+    prepare_folder,
+    remove_temporaries,
+    safe_name,
+    write_atomic,
+)
+from .twopass import pipeline_stats, resolve
 
 EXISTING = ("error", "overwrite", "skip")
 

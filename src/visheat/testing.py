@@ -20,8 +20,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch, Stage
-from .pipeline import Pipeline, Transform
-from .pipeline import apply_steps
+from .pipeline import Pipeline, Transform, apply_steps
 
 try:
     from hypothesis import strategies as st

@@ -29,8 +29,10 @@ from ..overlay import AlphaOverlay
 from ..pipeline import Transform
 from ..reductions import NormReduction, SumReduction
 from ..smoothing import GaussianSmooth
-from . import jit
-from . import step_kernels  # noqa: F401 - registers the single-step kernels
+from . import (
+    jit,
+    step_kernels,  # noqa: F401 - registers the single-step kernels
+)
 from .execute import Ragged, run_batch
 from .ops import all_finite
 from .registry import apply_step, kernel_for, register_kernel

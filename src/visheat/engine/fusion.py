@@ -34,8 +34,14 @@ import numpy as np
 
 from ..batch import Batch, Record, Stage
 from ..clipping import PercentileClip, quantile_rank, sample_quantiles
-from ..colormaps import (CenteredColormap, ExtremaColormap, fits, lut_packed, symmetric_range,
-                         table_scales_finite)
+from ..colormaps import (
+    CenteredColormap,
+    ExtremaColormap,
+    fits,
+    lut_packed,
+    symmetric_range,
+    table_scales_finite,
+)
 from ..geometry import ResizeToImage
 from ..overlay import AlphaOverlay
 from ..reductions import ChannelReduction, underflow_limit

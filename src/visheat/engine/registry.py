@@ -61,7 +61,7 @@ def kernel_for(step: Transform) -> Kernel | None:
     for base in cls.__mro__:
         kernel = _KERNELS.get(base)
         if kernel is not None:
-            return kernel if getattr(cls, "apply") is getattr(base, "apply") else None
+            return kernel if cls.apply is base.apply else None
     return None
 
 

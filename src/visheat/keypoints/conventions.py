@@ -178,7 +178,8 @@ def get_convention(convention: Any, argument: str = "convention") -> Convention:
     >>> get_convention("mmpose")
     Traceback (most recent call last):
     ...
-    ValueError: convention: expected a known convention name; got 'mmpose'. Did you mean 'mmpose-udp' or 'mmpose-msra' or 'mmpose-dark'?
+    ValueError: convention: expected a known convention name; got 'mmpose'. Did you mean
+    'mmpose-udp' or 'mmpose-msra' or 'mmpose-dark'?
     """
     if isinstance(convention, Convention):
         return convention

@@ -35,8 +35,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._errors import check_number, value_error
-from ._arrays import as_heatmaps, first_argmax, flat
 from . import refine
+from ._arrays import as_heatmaps, first_argmax, flat
 from .conventions import Convention, as_stride, get_convention, to_image
 
 METHODS = ("argmax", "quarter", "dark", "topk", "integral")
@@ -103,7 +103,8 @@ def decode(heatmaps: Any, method: str | None = None, *, stride: Any = 1,
     >>> decode(np.full((1, 2, 2), np.nan))
     Traceback (most recent call last):
     ...
-    ValueError: heatmaps: expected finite values; got 4 NaN or infinite values in an array of shape (1, 2, 2). Replace them, e.g. with np.nan_to_num(heatmaps), before decoding.
+    ValueError: heatmaps: expected finite values; got 4 NaN or infinite values in an array of shape
+    (1, 2, 2). Replace them, e.g. with np.nan_to_num(heatmaps), before decoding.
     """
     conv = get_convention(convention)
     method = conv.method if method is None else method

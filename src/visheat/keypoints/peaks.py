@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._errors import check_number, value_error
-from ._arrays import as_heatmaps, flat
 from . import refine as _refine
+from ._arrays import as_heatmaps, flat
 from .conventions import as_stride, get_convention, to_image
 from .decode import Decoded, peak_pixels
 
