@@ -17,7 +17,7 @@ imgaug ``hm.draw_on_image(img, alpha, ...)``   ``heatmap(maps, images,
                                                compat.draw_on_image(alpha, ...), layout="NHW")``
 =============================================  ==============================================
 
-How close each comes is measured, not asserted, in ``tests/test_compat.py``
+How close each comes is measured, not asserted, in ``tests/test_compat_peers.py``
 against pictures made by the peers' own code (``tools/make_compat_vectors.py``)
 and on the porting pages (docs/porting-*.md).
 
@@ -65,7 +65,7 @@ def show_cam_on_image(colormap: Any = "jet", image_weight: float = 0.5,
     Use as ``heatmap(masks, images, pipe, layout="NHW")`` with masks in [0, 1]
     (what grad-cam's CAM methods return) and images of the masks' size, uint8 or
     floats in [0, 1]. Gives grad-cam's pixels exactly (every OpenCV colormap,
-    both channel orders; ``tests/test_compat.py``).
+    both channel orders; ``tests/test_compat_peers.py``).
 
     Parameters
     ----------

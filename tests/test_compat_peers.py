@@ -352,3 +352,16 @@ def test_resize_to_the_image_takes_any_method():
     assert Resize("image")(m).shape == m.shape  # no images: unchanged
     with pytest.raises(ValueError, match="resize: expected 'heatmaps' or 'image'"):
         compat.draw_on_image(resize="both")
+
+
+def test_imgify_matches_a_numpy_model_with_per_map_limits(ref):
+    # zennit's arithmetic written out, with the palette zennit itself made (level 1)
+    rng = np.random.default_rng(9)
+    maps = rng.normal(size=(2, 6, 5)).astype(np.float32)
+    vmin, vmax = [-1.0, -0.5], [1.0, 2.0]
+    out = heatmap(maps, compat.imgify("coldnhot", vmin=vmin, vmax=vmax), layout="NHW").to_numpy()
+    palette = ref["zennit_palette_coldnhot"]
+    for i in range(2):
+        t = (maps[i] - np.float32(vmin[i])) / (np.float32(vmax[i]) - np.float32(vmin[i]))
+        levels = (t * 255).clip(0, 255).astype(np.uint8)
+        np.testing.assert_array_equal(out[i], palette[levels])
