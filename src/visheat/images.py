@@ -49,8 +49,8 @@ def _as_array(img: Any, argument: str) -> np.ndarray:
     if isinstance(img, (str, bytes, dict, set)) or img is None:
         raise type_error(argument, "an image array (uint8 or floats in [0, 1]) or a PIL image",
                          img, "Read files first, e.g. np.asarray(PIL.Image.open(path)).")
-    if isinstance(img, np.ndarray):  # masked arrays (their masks), matrices: as plain arrays
-        from .layout import to_numpy
+    if isinstance(img, np.ndarray) or hasattr(img, "__dlpack__"):
+        from .layout import to_numpy  # masked arrays, matrices; tensors with grad, bfloat16
 
         return to_numpy(img, argument)
     try:
