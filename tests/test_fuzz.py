@@ -30,7 +30,7 @@ import visheat
 from visheat import (AbsSumReduction, AlphaOverlay, AvgPool, BoxRenormalize, CenteredColormap,
                      CombineMaps, Crop, DrawDetections, DrawKeypoints, DropDims, ExtremaColormap,
                      FlipImage, FromUnitRange, GaussianSmooth, GradCamOverlay, HeatAlphaOverlay,
-                     Invert, Letterbox, MaxAbsReduction, MaxPool, NormReduction, Pad,
+                     Invert, Letterbox, MaxAbsReduction, MaxPool, MinMaxScale, NormReduction, Pad,
                      PadToAspectRatio, PercentileClip, PermuteDims, Pipeline, Resize,
                      ResizeImageToHeatmap, ResizeToImage, Stage, SumAbsReduction, SumReduction,
                      ToUnitRange, Transform, Unletterbox, Unpad, heatmap)
@@ -213,6 +213,8 @@ PARAMETERS = {
                                        optional={"clip": FLAGS}),
     FromUnitRange: st.fixed_dictionaries({"min_value": floats(-5, 0), "max_value": floats(0, 5)}),
     Invert: st.fixed_dictionaries({"min_value": floats(-5, 0), "max_value": floats(0, 5)}),
+    MinMaxScale: st.fixed_dictionaries({}, optional={"eps": st.one_of(
+        st.sampled_from([0.0, 1e-7]), floats(0, 1)), "relu": FLAGS}),
     Pad: st.fixed_dictionaries({"top": small_ints(0, 4), "right": small_ints(0, 4)},
                                optional={"bottom": small_ints(0, 4), "left": small_ints(0, 4),
                                          "mode": PAD_MODES, "cval": floats(-3, 3)}),
