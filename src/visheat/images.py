@@ -50,7 +50,9 @@ def _as_array(img: Any, argument: str) -> np.ndarray:
         raise type_error(argument, "an image array (uint8 or floats in [0, 1]) or a PIL image",
                          img, "Read files first, e.g. np.asarray(PIL.Image.open(path)).")
     if isinstance(img, np.ndarray) or hasattr(img, "__dlpack__"):
-        from .layout import to_numpy  # masked arrays, matrices; tensors with grad, bfloat16
+        # as the maps are read: masked arrays (their masks) and matrices as plain arrays,
+        # tensors detached from their graph (requires_grad) and copied from accelerators
+        from .layout import to_numpy
 
         return to_numpy(img, argument)
     try:
