@@ -572,6 +572,24 @@ def test_lower_case_layouts_read_like_upper_case():
     assert np.array_equal(pictures(X, layout="nchw"), pictures(X, layout="NCHW"))
 
 
+@row("LAY-11")
+def test_channels_last_with_the_default_layout_warns_and_renders_as_asked():
+    x = np.random.default_rng(11).normal(size=(2, 32, 24, 3))
+    message = documented("LAY-11", re.compile(r".*`UserWarning`: `(?P<message>.+?)`"))["message"]
+    with pytest.warns(UserWarning) as caught:
+        out = heatmap(readonly(x), dtype=np.float64).to_numpy()
+    assert [str(w.message) for w in caught] == [message]
+    transposed = pictures(x.transpose(0, 2, 3, 1).copy(), layout="NHWC")  # the same numbers
+    assert out.shape == (2, 24, 3, 3) and np.array_equal(out, transposed)
+
+
+@row("DT-11")
+def test_bfloat16_tensors_render_as_float32():
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(X.astype(np.float32)).to(torch.bfloat16)
+    assert np.array_equal(pictures(t), pictures(t.float().numpy()))
+
+
 @row("LAY-10")
 def test_julia_layout_reads_the_transposed_array_upright():
     assert np.array_equal(pictures(X.transpose(3, 2, 1, 0), layout="WHCN"), pictures(X))

@@ -53,6 +53,7 @@ from visheat import (
     MaskImage,
     MaxAbsReduction,
     MaxPool,
+    MinMaxScale,
     NormReduction,
     Pad,
     PadToAspectRatio,
@@ -251,6 +252,8 @@ PARAMETERS = {
                                        optional={"clip": FLAGS}),
     FromUnitRange: st.fixed_dictionaries({"min_value": floats(-5, 0), "max_value": floats(0, 5)}),
     Invert: st.fixed_dictionaries({"min_value": floats(-5, 0), "max_value": floats(0, 5)}),
+    MinMaxScale: st.fixed_dictionaries({}, optional={"eps": st.one_of(
+        st.sampled_from([0.0, 1e-7]), floats(0, 1)), "relu": FLAGS}),
     Pad: st.fixed_dictionaries({"top": small_ints(0, 4), "right": small_ints(0, 4)},
                                optional={"bottom": small_ints(0, 4), "left": small_ints(0, 4),
                                          "mode": PAD_MODES, "cval": floats(-3, 3)}),

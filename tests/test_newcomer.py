@@ -589,3 +589,12 @@ def test_swatch_labels_fit_before_their_colour_bars(tmp_path):
     sheet = np.asarray(Image.open(path).convert("L"))
     gap = sheet[:, 240 - SWATCH_GAP:240]  # the white gap before every bar stays white
     assert (gap == 255).all()
+
+
+def test_channels_last_image_tensors_with_grad_are_read_like_x():
+    torch = pytest.importorskip("torch")
+    images = torch.rand(2, 6, 5, 3, requires_grad=True)
+    cams = RNG.random((2, 6, 5))
+    got = heatmap(cams, images, "cam", layout="NHW").to_numpy()
+    expected = heatmap(cams, images.detach().numpy(), "cam", layout="NHW").to_numpy()
+    assert np.array_equal(got, expected)

@@ -443,7 +443,7 @@ def _demo(args: argparse.Namespace) -> int:
         pictures.save(folder, "{index:02d}_{label}.png", labels=sample.labels,
                       existing="overwrite" if existing == "error" else existing)
         if not args.quiet:
-            print(f"{preset:12s} {len(pictures)} pictures -> {folder}")
+            print(f"{preset:{max(map(len, PRESETS))}s} {len(pictures)} pictures -> {folder}")
     if not args.quiet:
         print(f"attributions: {sample.method}; CAMs: {sample.cam_method}")
     return 0
