@@ -1096,7 +1096,7 @@ def test_a_writer_keeps_the_temporaries_of_another_running_writer(files, tmp_pat
 def declared_floors() -> dict[str, str]:
     """``name -> version`` of every ``name>=version`` in pyproject's ``dependencies``."""
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S)
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.MULTILINE | re.DOTALL)
     return dict(re.findall(r'"([A-Za-z0-9_.-]+)>=([0-9][^",;]*)"', block[1]))
 
 
