@@ -20,6 +20,7 @@ from visheat import (
     FromUnitRange,
     GaussianSmooth,
     Invert,
+    Letterbox,
     MaxPool,
     Pad,
     PadToAspectRatio,
@@ -32,6 +33,7 @@ from visheat import (
     heatmap,
     pad_amounts,
 )
+from visheat.keypoints import smooth as smooth_keypoints
 from visheat.padding import PAD_MODES, aspect_ratio_pads
 from visheat.resize import OPENCV_METHODS
 from visheat.scaling import target_size
@@ -442,3 +444,20 @@ def test_crop_unpad_and_image_resizing_pass_the_transform_kit(m, pads):
     rgb = ExtremaColormap()(m)
     check_transform(ResizeImageToHeatmap("area") | AlphaOverlay(0.5), rgb, image=images,
                     stage="rgb")
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda m: Resize(1e308)(m), "size"),
+    (lambda m: Resize((1e300, 0.5))(m), "size"),
+    (lambda m: Resize((10**400, 3))(m), "size"),
+    (lambda m: Pad(10**400)(m), "top"),
+    (lambda m: AvgPool((1, 10**400))(m), "block"),
+    (lambda m: Letterbox(10**400)(m), "new_shape"),
+    (lambda m: smooth_keypoints(m, 1.0, radius=10**400), "radius"),
+], ids=["resize-fraction", "resize-pair", "resize-pixels", "pad", "pool", "letterbox",
+        "smooth"])
+def test_sizes_beyond_any_memory_are_value_errors_not_overflows(make, argument):
+    # their byte counts pass 1e308: formatting them as floats raised OverflowError
+    with pytest.raises(ValueError, match=rf"^{argument}: expected .* of at most 4 GiB; got a "
+                                         r"shape with more than 2\*\*62 elements along an axis"):
+        make(np.zeros((1, 4, 4)))

@@ -4,6 +4,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from visheat import (
@@ -148,3 +150,22 @@ def test_atomic_writes_leave_nothing_behind_and_use_normal_permissions(tmp_path,
         write_atomic(tmp_path / "a.png", b"half")
     assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
     assert (tmp_path / "a.png").read_bytes() == b"complete"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"),
+               min_size=1, max_size=255))
+def test_temporary_names_fit_the_name_limit_and_stay_recognisable(name):
+    import os
+    from pathlib import Path
+
+    from visheat.results import _TEMPORARY, temporary_path
+
+    assume(len(os.fsencode(name)) <= 255 and name not in (".", ".."))
+    path = Path("/no/such/folder") / name  # no folder: the limit falls back to 255 bytes
+    tmp = temporary_path(path)
+    assert tmp.parent == path.parent and len(os.fsencode(tmp.name)) <= 255
+    assert _TEMPORARY.fullmatch(tmp.name) and tmp.name.endswith(".tmp")
+    kept = tmp.name[1:-len(".123456abcdef.tmp")]
+    assert name.startswith(kept) and (kept == name or len(os.fsencode(name)) > 255 - 18)
+    assert int(tmp.name[-16:-10], 16) == os.getpid() & 0xFFFFFF  # whose file it is

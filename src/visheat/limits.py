@@ -39,9 +39,11 @@ def parse_bytes(text: Any, argument: str = "size") -> int:
 def format_bytes(size: int) -> str:
     """A size in bytes for people: ``"74.5 GiB"``.
 
-    >>> format_bytes(4 * 2**30), format_bytes(1536), format_bytes(12)
-    ('4 GiB', '1.5 KiB', '12 bytes')
+    >>> format_bytes(4 * 2**30), format_bytes(1536), format_bytes(12), format_bytes(10**400)
+    ('4 GiB', '1.5 KiB', '12 bytes', 'about 10**400 bytes')
     """
+    if size >= 2**80:  # beyond any memory, and beyond what a float divides: count digits
+        return f"about 10**{len(str(size)) - 1} bytes"
     for unit in ("E", "P", "T", "G", "M", "K"):
         scale = 2 ** (10 * ("KMGTPE".index(unit) + 1))
         if size >= scale:
@@ -78,6 +80,7 @@ def check_allocation(argument: str, shape: Sequence[int], dtype: Any = np.float6
     more.
     """
     dims = tuple(int(d) for d in shape)
+    check_sides(argument, dims, what)  # astronomically long axes: a short message
     size = math.prod(max(d, 1) for d in dims) * np.dtype(dtype).itemsize
     limit = max_bytes() if limit is None else limit
     if size > limit:

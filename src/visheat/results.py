@@ -193,7 +193,7 @@ def check_not_empty(picture: Any, argument: str) -> None:
 
 #: Suffix of :func:`write_atomic`'s temporary files (hidden: their names start with a dot).
 TEMPORARY_SUFFIX = ".tmp"
-_TEMPORARY = re.compile(r"^\..+\.(?P<pid>[0-9a-f]{6})[0-9a-f]{6}\.tmp$")
+_TEMPORARY = re.compile(r"\..+\.(?P<pid>[0-9a-f]{6})[0-9a-f]{6}\.tmp", re.DOTALL)  # fullmatch
 _IN_FLIGHT: set[str] = set()  # names of the temporaries this process is writing right now
 _IN_FLIGHT_LOCK = threading.Lock()
 
@@ -294,7 +294,7 @@ def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
         with _IN_FLIGHT_LOCK:
             ours = set(_IN_FLIGHT)
         for entry in directory.iterdir():
-            match = _TEMPORARY.match(entry.name)
+            match = _TEMPORARY.fullmatch(entry.name)  # any name, newlines too
             if match is None or entry.name in ours or _writer_alive(int(match["pid"], 16)):
                 continue
             if entry.is_file():

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import check_number, value_error
-from ..limits import check_allocation
+from ..limits import check_allocation, check_sides
 from ._arrays import as_heatmaps, check_sigma
 
 
@@ -37,8 +37,9 @@ def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
     sigma = check_sigma(sigma)
     r = math.ceil(min(3 * sigma, 1e300)) if radius is None else int(check_number(
         "radius", radius, low=0, integer=True))
-    check_allocation("sigma" if radius is None else "radius", (2 * r + 1,), np.float64,
-                     what="a kernel")
+    argument = "sigma" if radius is None else "radius"
+    check_sides(argument, (2 * r + 1,), "a kernel")  # radius=10**400: before float formatting
+    check_allocation(argument, (2 * r + 1,), np.float64, what="a kernel")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         taps = np.exp(-(np.arange(-r, r + 1, dtype=np.float64) ** 2) / (2 * sigma * sigma))
     taps = np.nan_to_num(taps, nan=1.0)  # sigma**2 underflowed: 0/0 at the centre is the peak
