@@ -89,8 +89,8 @@ def main() -> None:
           f"{'visheat default':>16} {'ratio':>6}")
     for name, pipe, hand in rows:
         t_hand = best_ms(hand, args.repeat)
-        t_one = best_ms(lambda: heatmap(x, pipe, threads=1), args.repeat)
-        t_all = best_ms(lambda: heatmap(x, pipe), args.repeat)
+        t_one = best_ms(lambda p=pipe: heatmap(x, p, threads=1), args.repeat)
+        t_all = best_ms(lambda p=pipe: heatmap(x, p), args.repeat)
         print(f"{name:<12} {t_hand:8.3f} {t_one:17.3f} {t_one / t_hand:6.2f} "
               f"{t_all:16.3f} {t_all / t_hand:6.2f}")
 

@@ -109,7 +109,7 @@ def save_as_before(x: np.ndarray, directory: str) -> list:
         pictures = part.to_numpy()
         names = [folder / f"{k * 256 + i:05d}.png" for i in range(len(pictures))]
 
-        def write(i: int) -> None:
+        def write(i: int, names=names, pictures=pictures) -> None:
             write_atomic(names[i], encode(pictures[i], {"compress_level": 6}))
 
         map_threads(write, list(range(len(pictures))), default_threads())

@@ -18,7 +18,7 @@ from visheat.sample_data import load_sample
 sample = load_sample()
 h = heatmap(sample.attributions, "attribution")
 print(len(h), h.to_numpy().shape, h[0].size)
-h  # the last expression of a cell: in a notebook, the grid below
+h  # noqa: B018 - the last expression of a cell: in a notebook, the grid below
 
 # %%
 # A figure with captions

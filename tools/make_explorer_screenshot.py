@@ -24,10 +24,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser import Chromium, chromium_path
+from browser import Chromium, chromium_path  # noqa: E402 - from tests/, on the path above
 
-from visheat import write_explorer
-from visheat.sample_data import load_sample
+from visheat import write_explorer  # noqa: E402
+from visheat.sample_data import load_sample  # noqa: E402
 
 
 def main() -> None:

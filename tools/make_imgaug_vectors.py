@@ -68,7 +68,8 @@ def pooling(out: dict) -> None:
     quokka = RNG.random((161, 240), dtype=np.float32)  # the tutorial's size: shapes only
     for block in (4, 8, 16):
         out[f"pool_shape_161x240_{block}"] = np.array(hm(quokka).avg_pool(block).get_arr().shape)
-        out[f"resize_shape_161x240_{block}"] = np.array(hm(quokka).resize(1 / block).get_arr().shape)
+        resized = hm(quokka).resize(1 / block)
+        out[f"resize_shape_161x240_{block}"] = np.array(resized.get_arr().shape)
     multi = RNG.random((9, 14, 3), dtype=np.float32)
     out["pool_in_multi"] = multi
     out["pool_avg_multi_4"] = hm(multi).avg_pool(4).get_arr()

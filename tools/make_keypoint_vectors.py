@@ -60,7 +60,8 @@ def noisy_maps(points_hm: np.ndarray, size: tuple[int, int], sigma: float) -> np
 def load_mmpose() -> dict:
     from importlib.metadata import version
 
-    base = Path(importlib.util.find_spec("mmpose").submodule_search_locations[0]) / "codecs" / "utils"
+    spec = importlib.util.find_spec("mmpose")
+    base = Path(spec.submodule_search_locations[0]) / "codecs" / "utils"
     pkg = types.ModuleType("mmpose_codec_utils")
     pkg.__path__ = [str(base)]
     sys.modules[pkg.__name__] = pkg

@@ -285,7 +285,7 @@ def _colorschemes_tables() -> dict[str, np.ndarray]:
     """ColorSchemes.jl's stops, as ``tools/make_colorschemes_data.py`` copied them."""
     from importlib import resources
 
-    text = resources.files("visheat").joinpath("data", "colorschemes.csv").read_text("ascii")
+    text = (resources.files("visheat") / "data" / "colorschemes.csv").read_text("ascii")
     rows: dict[str, list[list[float]]] = {}
     for line in text.splitlines():
         if line and not line.startswith(("#", "name,")):
@@ -308,7 +308,7 @@ def _opencv_tables() -> dict[str, np.ndarray]:
     """OpenCV's 256-entry colormaps, ``(256, 3)`` uint8 RGB (``tools/make_opencv_colormaps.py``)."""
     from importlib import resources
 
-    text = resources.files("visheat").joinpath("data", "opencv_colormaps.csv").read_text("ascii")
+    text = (resources.files("visheat") / "data" / "opencv_colormaps.csv").read_text("ascii")
     tables = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
@@ -348,7 +348,7 @@ def _zennit_tables() -> dict[str, np.ndarray]:
     """zennit's built-in maps at k/255 in [0, 1] (``tools/make_zennit_colormaps.py``)."""
     from importlib import resources
 
-    text = resources.files("visheat").joinpath("data", "zennit_colormaps.csv").read_text("ascii")
+    text = (resources.files("visheat") / "data" / "zennit_colormaps.csv").read_text("ascii")
     tables = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
@@ -409,8 +409,8 @@ def _unknown(name: str, namespace: str, source: str | None, suffix: str) -> NoRe
         raise value_error("name", f"one of {known}", name,
                           "Drop the 'colorschemes:' prefix for any other colormap.")
     prefix = f"{namespace}:" if namespace else ""
-    known = sorted(_source_names(source)) if source else list_names()
-    raise_unknown_name("name", name, [prefix + n + suffix for n in known], "colormap")
+    names = sorted(_source_names(source)) if source else list_names()
+    raise_unknown_name("name", name, [prefix + n + suffix for n in names], "colormap")
 
 
 def _locate(name: Any) -> tuple[str, str, bool, str]:
@@ -515,7 +515,8 @@ def list_names(kind: str | None = None, source: str | None = None) -> list[str]:
 
     Without ``source``, every name that resolves bare (kinds as resolved by
     precedence); ``opencv:`` and ``zennit:`` names are reachable only through their
-    namespace (:data:`NAMESPACE_ONLY`), as most share a name with matplotlib's maps. With ``source``, the names that source provides, reachable as
+    namespace (:data:`NAMESPACE_ONLY`), as most share a name with matplotlib's maps. With
+    ``source``, the names that source provides, reachable as
     ``"<namespace>:NAME"`` (bare they follow the precedence rule), with that
     source's kinds. ``"_r"`` variants are never listed; every name has one.
     Listing matplotlib's names imports matplotlib (never registering anything).

@@ -110,7 +110,8 @@ def check_number(argument: str, value: Any, *, low: float | None = None,
     ValueError: alpha: expected a number in [0, 1]; got 1.5 (float).
     """
     kind = "an integer" if integer else "a number"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+    numbers = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers):
         raise type_error(argument, kind, value)
     if isinstance(value, (int, np.integer)):  # exact, however large (no float conversion)
         number: float = int(value) if integer else _as_float(argument, kind, value)

@@ -6,13 +6,14 @@
     visheat gallery INPUT --images FOLDER --pipe cam --layout NHW --out DIR
     visheat colormaps --kind diverging --swatches swatches.png
     visheat demo --out DIR
-    visheat explore ig.npy cams.npy --names IG,Grad-CAM --layout NCHW,NHW --images FOLDER --out page.html
+    visheat explore ig.npy cams.npy --names IG,Grad-CAM --layout NCHW,NHW \
+        --images FOLDER --out page.html
 
 INPUT is a ``.npy`` file (memory-mapped), a ``.npz`` archive (``--key`` names
 the array), a zarr store (``maps.zarr``) or an HDF5 dataset (``file.h5:dataset``);
 nothing is ever unpickled. ``render --scheduler threads|processes|ADDRESS`` renders
-on Dask (``visheat[dask]``), ADDRESS being a distributed scheduler's. Large inputs are rendered a slice at a
-time (``--batch-size``) with a progress bar on stderr (``--quiet`` hides it).
+on Dask (``visheat[dask]``), ADDRESS being a distributed scheduler's. Large inputs are
+rendered a slice at a time (``--batch-size``) with a progress bar on stderr (``--quiet`` hides it).
 Every command that writes takes ``--existing {error,overwrite,skip}`` (``error``,
 the default: existing files are never overwritten; ``--overwrite`` and
 ``--resume`` are short for ``--existing overwrite`` and ``--existing skip``, which

@@ -90,7 +90,7 @@ def _thresholds(sample: np.ndarray, n: int, lo_rank: int, hi_rank: int
 def _select_row(row: np.ndarray, ranks: np.ndarray, t_lo: Any, t_hi: Any) -> np.ndarray:
     if np.isnan(row).any() or not t_lo < t_hi:  # NaN sorts last: no threshold finds it
         return np.partition(row, np.unique(ranks))[ranks]
-    low = np.sort(row[row <= t_lo])  # every value up to the threshold, so ranks < len(low) are exact
+    low = np.sort(row[row <= t_lo])  # every value up to the threshold: ranks < len(low) exact
     high = np.sort(row[row >= t_hi])
     first_high = row.shape[0] - high.shape[0]
     in_low = ranks < low.shape[0]
@@ -183,7 +183,8 @@ class PercentileClip(Transform):
         if batch.fast:  # the 8-bit path keeps the map's precision
             rows = per_sample_rows(batch.data)
             lo32, hi32 = lo.astype(rows.dtype), hi.astype(rows.dtype)
-            data = np.minimum(np.maximum(rows, lo32[:, None]), hi32[:, None]).reshape(batch.data.shape)
+            clipped = np.minimum(np.maximum(rows, lo32[:, None]), hi32[:, None])
+            data = clipped.reshape(batch.data.shape)
         else:
             shape = (-1,) + (1,) * (batch.data.ndim - 1)
             data = np.minimum(np.maximum(batch.data, lo.reshape(shape)), hi.reshape(shape))
@@ -194,7 +195,8 @@ SIGNS = ("all", "positive", "negative", "absolute_value")
 
 
 def cumulative_sum_threshold(maps: np.ndarray, percent: float) -> np.ndarray:
-    """Per sample, the smallest ``|x|`` where the running sum of sorted ``|x|`` reaches ``percent`` %.
+    """Per sample, the smallest ``|x|`` where the running sum of sorted ``|x|`` reaches
+    ``percent`` %.
 
     captum's ``_cumulative_sum_threshold``, in the maps' precision and in its order
     of operations: sort the magnitudes ascending, cumulate, and take the first

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,7 +55,8 @@ def _as_table(name: Any) -> str | tuple[tuple[float, float, float], ...]:
     try:
         arr = np.asarray(name, dtype=np.float64)
     except (TypeError, ValueError):
-        raise type_error("name", "a colormap name or a (K, 3) table of RGB in [0, 1]", name) from None
+        raise type_error("name", "a colormap name or a (K, 3) table of RGB in [0, 1]",
+                         name) from None
     if arr.ndim == 0:
         raise type_error("name", "a colormap name or a (K, 3) table of RGB in [0, 1]", name)
     if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] < 2:
@@ -63,7 +64,7 @@ def _as_table(name: Any) -> str | tuple[tuple[float, float, float], ...]:
     if not (np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1):
         raise value_error("name", "colour table values in [0, 1]", arr,
                           "Divide 0..255 colours by 255.")
-    return tuple(tuple(float(v) for v in row) for row in arr)
+    return tuple((float(r), float(g), float(b)) for r, g, b in arr)
 
 
 @lru_cache(maxsize=256)
@@ -254,7 +255,8 @@ def sample_extrema(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarra
     return symmetric_range(lo, hi) if centered else (lo, hi)
 
 
-def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
+def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Zero-width ranges: a centred all-zero map gets (-1, 1), so 0 takes the centre
     colour; any other constant c gets (c, c + 1), so it takes the first colour.
 
@@ -335,6 +337,8 @@ class RangeColormap(Transform):
     """
 
     name: Any = "batlow"
+    if TYPE_CHECKING:  # every subclass declares it, as an option in its own place
+        scope: str = "sample"
     takes = frozenset({Stage.MAP})
     gives = Stage.RGB
     centered = False

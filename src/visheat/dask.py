@@ -182,7 +182,8 @@ def _render_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str,
     n = block.shape[letters.index("N")] if "N" in letters else 1
     if n == 0:
         return np.empty((0,) + shape, dtype)
-    pictures = render_pictures(block, images, pipe, letters, dtype, threads=1, start=start).to_numpy()
+    pictures = render_pictures(block, images, pipe, letters, dtype, threads=1,
+                               start=start).to_numpy()
     if not isinstance(pictures, np.ndarray) or pictures.shape[1:] != shape:
         raise value_error("images", f"images that give pictures of one shape {shape}",
                           "images of several sizes", "Resize the images to one size first.",

@@ -63,7 +63,7 @@ def _check_colors(colors: Any) -> tuple[tuple[float, float, float], ...] | None:
         raise value_error("colors", "a (K, 3) table of RGB in [0, 1], one row per class", arr)
     if not (np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1):
         raise value_error("colors", "values in [0, 1]", arr, "Divide 0..255 colours by 255.")
-    return tuple(tuple(float(v) for v in row) for row in arr)
+    return tuple((float(r), float(g), float(b)) for r, g, b in arr)
 
 
 def _label_text(label: int | None, score: float | None, names: tuple[str, ...] | None) -> str:

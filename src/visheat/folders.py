@@ -57,7 +57,8 @@ from .stream import EXISTING, progress_bar
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
-def _load_npz(path: Path, argument: str, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, np.ndarray]:
+def _load_npz(path: Path, argument: str, max_bytes: int = DEFAULT_MAX_BYTES
+              ) -> dict[str, np.ndarray]:
     """Every array of a ``.npz`` file, each read safely (no pickles, bounded size)."""
     if not path.is_file():
         raise value_error(argument, "an existing .npz file", str(path), described=True)
@@ -85,7 +86,7 @@ def _load_npy(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
 
 def _layers_of(value: Any, argument: str) -> list[np.ndarray]:
     items = value if isinstance(value, (list, tuple)) else [value]
-    layers = []
+    layers: list[np.ndarray] = []
     for item in items:
         arr = np.asarray(item)
         if arr.dtype.kind not in "fiub":

@@ -358,7 +358,7 @@ h1 { font-size: 1.4rem; margin: 0 0 .2rem; }
 .panel:target img.picture { position: fixed; z-index: 2; top: 50%%; left: 50%%;
     transform: translate(-50%%, -50%%); width: auto; height: auto;
     min-width: min(60vw, 60vh); max-width: 95vw; max-height: 95vh; }
-""" % {"w": PANEL_WIDTH}
+""" % {"w": PANEL_WIDTH}  # noqa: UP031 - CSS braces make str.format unreadable
 
 
 def _e(text: Any) -> str:

@@ -145,4 +145,4 @@ def common_image_size(batch: Batch) -> tuple[int, int]:
     if len(sizes) != 1:
         raise value_error("images", "images of one size in this chunk", f"sizes {sorted(sizes)}",
                           described=True)
-    return sizes.pop()  # type: ignore[return-value]
+    return sizes.pop()

@@ -156,7 +156,7 @@ def _stack_or_tuple(items: Sequence[np.ndarray], n: int, argument: str) -> Image
 
 def image_size(images: Images, i: int) -> tuple[int, int]:
     """``(H, W)`` of image ``i``."""
-    return tuple(images[i].shape[:2])  # type: ignore[return-value]
+    return tuple(images[i].shape[:2])
 
 
 def images_as_float(images: np.ndarray) -> np.ndarray:

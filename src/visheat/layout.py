@@ -140,7 +140,8 @@ def _caller_level() -> int:
     import sys
 
     package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: Any = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level
@@ -196,7 +197,8 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.nd
     letters = parse_layout(layout)
     arr = as_float(to_numpy(x, argument), argument)
     if arr.ndim != len(letters):
-        raise value_error(argument, f"{len(letters)} axes ({', '.join(letters)}) for layout {layout!r}",
+        raise value_error(argument,
+                          f"{len(letters)} axes ({', '.join(letters)}) for layout {layout!r}",
                           f"shape {arr.shape}", _layout_hint(arr.ndim, letters), described=True)
     empty = [c for c in "CHW" if c in letters and arr.shape[letters.index(c)] == 0]
     if empty:

@@ -81,7 +81,8 @@ def letterbox_geometry(image_size: Any, new_shape: Any = 640, *, auto: bool = Fa
     Examples
     --------
     >>> letterbox_geometry((427, 640), 640)
-    LetterboxGeometry(image_size=(427, 640), shape=(640, 640), resized=(427, 640), pad=(106, 0, 107, 0))
+    LetterboxGeometry(image_size=(427, 640), shape=(640, 640), resized=(427, 640),
+                      pad=(106, 0, 107, 0))
     >>> letterbox_geometry((427, 640), 640, auto=True).shape
     (448, 640)
     >>> letterbox_geometry((1, 2000), 640).pad

@@ -26,7 +26,8 @@ def _as_alpha(alpha: Any) -> float | np.ndarray:
     try:
         arr = np.array(alpha, dtype=np.float64)
     except (TypeError, ValueError):
-        raise type_error("alpha", "a number in [0, 1] or an (H, W) / (N, H, W) array", alpha) from None
+        raise type_error("alpha", "a number in [0, 1] or an (H, W) / (N, H, W) array",
+                         alpha) from None
     if arr.ndim not in (2, 3):
         raise value_error("alpha", "a number in [0, 1] or an (H, W) / (N, H, W) array", arr)
     if arr.size and not (np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1):

@@ -51,7 +51,8 @@ def _field_equal(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         nan = a.dtype.kind in "fc"  # NaN marks missing data (e.g. keypoints), equal to itself
-        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=nan))
+        same = bool(np.array_equal(a, b, equal_nan=nan))
+        return a.shape == b.shape and a.dtype == b.dtype and same
     return bool(type(a) is type(b) and a == b)
 
 

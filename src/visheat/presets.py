@@ -1,14 +1,16 @@
 """Named pipelines, usable wherever a pipeline is: ``heatmap(x, "attribution")``.
 
-==========================  =======================================================
-name                        pipeline
-==========================  =======================================================
-``"sensitivity"``           ``NormReduction() | ExtremaColormap("batlow")`` (default)
-``"attribution"``           ``SumReduction() | CenteredColormap("berlin")``
-``"attribution-julia"``     ``NormReduction() | CenteredColormap("berlin")``
-``"cam"``                   ``SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)``
-``"gradcam"``               ``SumReduction() | MinMaxScale(1e-07, relu=True) | ResizeToImage("bilinear") | MinMaxScale(1e-07, relu=True) | GradCamOverlay(0.5)``
-==========================  =======================================================
+``"sensitivity"`` (default)
+    ``NormReduction() | ExtremaColormap("batlow")``
+``"attribution"``
+    ``SumReduction() | CenteredColormap("berlin")``
+``"attribution-julia"``
+    ``NormReduction() | CenteredColormap("berlin")``
+``"cam"``
+    ``SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)``
+``"gradcam"``
+    ``SumReduction() | MinMaxScale(1e-07, relu=True) | ResizeToImage("bilinear") |
+    MinMaxScale(1e-07, relu=True) | GradCamOverlay(0.5)``
 
 ``"sensitivity"`` and ``"cam"`` are VisionHeatmaps.jl's presets. ``"attribution"``
 shows the sign: the channels are summed (a sum keeps the sign, as captum's

@@ -92,7 +92,8 @@ def reduce_channels(values: np.ndarray, how: str) -> np.ndarray:
     Examples
     --------
     >>> x = np.array([[[[3.0]], [[-4.0]]]])          # N=1, C=2, H=W=1
-    >>> [float(reduce_channels(x, h)[0, 0, 0]) for h in ("sum", "norm", "maxabs", "sumabs", "abssum")]
+    >>> hows = ("sum", "norm", "maxabs", "sumabs", "abssum")
+    >>> [float(reduce_channels(x, h)[0, 0, 0]) for h in hows]
     [-1.0, 5.0, 4.0, 7.0, 1.0]
     >>> float(reduce_channels(x[:, :1] * -1, "norm")[0, 0, 0])   # one channel: unchanged
     -3.0

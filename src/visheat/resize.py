@@ -286,7 +286,8 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     check_resize(a.shape, size, spatial, argument)
     if not exact:
         return resize_taps(a, size, method, spatial)
-    wy, wx = resize_weights(tuple(size_in), tuple(size), method)
+    wy, wx = resize_weights((int(size_in[0]), int(size_in[1])), (int(size[0]), int(size[1])),
+                            method)
     moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(np.float64)
     out = np.matmul(np.matmul(wy, moved), wx.T)
     out = np.moveaxis(out, (-2, -1), (spatial, spatial + 1))

@@ -45,7 +45,7 @@ def target_size(size: Any, height: int, width: int) -> tuple[int, int]:
     ((40, 60), (80, 480), (8, 9))
     """
     if isinstance(size, tuple) and isinstance(size[0], int):
-        return size  # type: ignore[return-value]
+        return size
     fh, fw = (size, size) if not isinstance(size, tuple) else size
     with np.errstate(over="ignore"):  # absurd fractions: refused later by their size
         return (max(1, int(min(np.round(height * fh), 1e300))),
@@ -140,7 +140,7 @@ class ResizeImageToHeatmap(Transform):
             return batch
         spatial = batch.stage.spatial_axis
         size = tuple(batch.data.shape[spatial:spatial + 2])
-        return batch.replace(images=resize_images(batch.images, size, self.method))  # type: ignore[arg-type]
+        return batch.replace(images=resize_images(batch.images, size, self.method))
 
 
 def resize_images(images: Any, size: tuple[int, int], method: str) -> np.ndarray:

@@ -42,7 +42,8 @@ def _syntax_tree(text: str) -> ast.expr:
     try:
         return ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
-        where = f" at column {err.offset}" if getattr(err, "offset", None) else ""
+        offset = getattr(err, "offset", None)
+        where = f" at column {offset}" if offset else ""
         raise value_error("text", "steps like Name(args) joined by '|'",
                           f"text that does not parse{where}", described=True) from None
 
@@ -104,7 +105,8 @@ def _literal(node: ast.expr, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise value_error("text", f"literals nested at most {MAX_DEPTH} deep", "deeper nesting",
                           described=True)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
+    plain = (int, float, str, bool, type(None))
+    if isinstance(node, ast.Constant) and isinstance(node.value, plain):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         inner = _literal(node.operand, depth + 1)

@@ -30,8 +30,8 @@ except ImportError as err:  # pragma: no cover - exercised only without hypothes
 
 #: Finite floats of moderate size: large enough to have heavy tails, small enough
 #: that sums of squares stay finite in float32.
-FINITE = {"allow_nan": False, "allow_infinity": False, "min_value": -1e6, "max_value": 1e6,
-          "allow_subnormal": False}
+FINITE: dict[str, Any] = {"allow_nan": False, "allow_infinity": False, "min_value": -1e6,
+                          "max_value": 1e6, "allow_subnormal": False}
 
 
 @st.composite
@@ -105,7 +105,8 @@ def check_transform(t: Transform, x: np.ndarray, *, image: Any = None, stage: An
     if t.is_per_sample():
         for i in range(x.shape[0]):
             one = t(x[i:i + 1], image=_image_of(image, i), stage=found, dtype=dtype)
-            assert np.array_equal(one[0], out[i], equal_nan=True), f"sample {i} depends on the batch"
+            assert np.array_equal(one[0], out[i], equal_nan=True), \
+                f"sample {i} depends on the batch"
     namespace = {name: getattr(visheat, name) for name in visheat.__all__}
     namespace[type(t).__name__] = type(t)
     copy = eval(repr(t), namespace)  # repr must be pasteable code

@@ -81,7 +81,8 @@ def _warm_up() -> None:
                  (SumReduction() | PercentileClip() | GaussianSmooth(1.0) | CenteredColormap(),
                   source)]
     with_images = Batch(cams, Stage.MAP, images=images, dtype=u8)
-    runs += [(SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(), with_images),
+    runs += [(SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(),
+              with_images),
              (ResizeToImage("bilinear") | ExtremaColormap("jet") | AlphaOverlay(), with_images),
              (ResizeToImage("bilinear") | PercentileClip() | CenteredColormap() | AlphaOverlay(),
               with_images)]

@@ -297,9 +297,10 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 _NO_VALUES = np.empty((0, 1, 1, 1), np.float32)
 _NO_MAPS = np.empty((0, 1), np.float32)
 _NO_SMALL = np.empty((0, 1, 1), np.float32)
-_NO_TAPS: tuple[np.ndarray, ...] = (_read_only(np.zeros((1, 1), np.float32)), _read_only(np.zeros(1, np.intp)),
-            _read_only(np.ones(1, np.intp)), _read_only(np.zeros((1, 1), np.float32)),
-            _read_only(np.zeros(1, np.intp)), _read_only(np.ones(1, np.intp)))
+_NO_TAPS: tuple[np.ndarray, ...] = (
+    _read_only(np.zeros((1, 1), np.float32)), _read_only(np.zeros(1, np.intp)),
+    _read_only(np.ones(1, np.intp)), _read_only(np.zeros((1, 1), np.float32)),
+    _read_only(np.zeros(1, np.intp)), _read_only(np.ones(1, np.intp)))
 _NO_RANKS = np.zeros(0, np.int64)
 _NO_IMAGES = np.empty((0, 0), np.uint8)
 
@@ -327,6 +328,7 @@ def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     clip = rest.pop() if rest and type(rest[-1]) is PercentileClip else None
     resize = rest.pop() if rest and type(rest[-1]) is ResizeToImage else None
     reduction = None
-    if rest and isinstance(rest[-1], ChannelReduction) and type(rest[-1]).apply is ChannelReduction.apply:
+    last = rest[-1] if rest else None
+    if isinstance(last, ChannelReduction) and type(last).apply is ChannelReduction.apply:
         reduction = rest.pop()
     return FusedTail(tuple(rest), reduction, resize, clip, colormap, overlay)

@@ -163,7 +163,10 @@ def resize_maps(maps: np.ndarray, size: tuple[int, int], method: str,
 
 def resize_pictures(pictures: np.ndarray, size: tuple[int, int], method: str
                     ) -> np.ndarray | None:
-    """The 8-bit path's resize of ``(n, h, w, 3)`` uint8 pictures by the compiled kernel, or None."""
+    """The 8-bit path's resize of ``(n, h, w, 3)`` uint8 pictures by the compiled kernel.
+
+    None when the kernel does not apply (see :func:`resize_maps`).
+    """
     k = kernels()
     taps = kernel_taps(pictures.shape[1:3], size, method)
     if k is None or taps is None or pictures.shape[0] == 0:

@@ -61,7 +61,8 @@ def kernel_for(step: Transform) -> Kernel | None:
     for base in cls.__mro__:
         kernel = _KERNELS.get(base)
         if kernel is not None:
-            return kernel if cls.apply is base.apply else None
+            same = getattr(cls, "apply", None) is getattr(base, "apply", None)
+            return kernel if same else None
     return None
 
 

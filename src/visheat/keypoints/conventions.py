@@ -111,7 +111,8 @@ class Convention:
         """Image coordinate of heatmap index 0 for ``stride``."""
         return (stride - 1) / 2 if self.offset == "centered" else float(self.offset)
 
-    def stride(self, image_size: tuple[int, int], heatmap_size: tuple[int, int]) -> tuple[float, float]:
+    def stride(self, image_size: tuple[int, int], heatmap_size: tuple[int, int]
+               ) -> tuple[float, float]:
         """``(sx, sy)`` for an image of ``(h, w)`` and a heatmap of ``(H, W)``.
 
         Examples
@@ -197,7 +198,8 @@ def as_stride(stride: Any) -> np.ndarray:
     [4.0, 4.0]
     """
     arr = np.asarray(stride, dtype=np.float64) if not isinstance(stride, (str, bytes)) else None
-    if arr is None or arr.shape not in ((), (2,)) or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+    if (arr is None or arr.shape not in ((), (2,)) or not np.all(np.isfinite(arr))
+            or np.any(arr <= 0)):
         raise value_error("stride", "a positive number or a pair (sx, sy)", stride)
     return np.broadcast_to(arr, (2,)).astype(np.float64)
 

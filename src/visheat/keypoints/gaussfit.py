@@ -69,7 +69,8 @@ _ROUND = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0],
 
 def fit_gaussian_peaks(maps: np.ndarray, rows: np.ndarray, cols: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Refined ``(x, y)`` of the maxima at ``rows, cols`` of ``maps`` ``(M, H, W)``, and which fitted.
+    """Refined ``(x, y)`` of the maxima at ``rows, cols`` of ``maps`` ``(M, H, W)``, and
+    which fitted.
 
     Where the fit fails, ``(x, y)`` is the grid maximum and the flag is False.
     An axis shorter than 3 pixels is not refined.
@@ -119,7 +120,8 @@ def _fit_quadratic(values: np.ndarray, inside: np.ndarray, general: np.ndarray
 
 def _window(maps: np.ndarray, rows: np.ndarray, cols: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
-    """The 13 x 13 windows ``(M, 13, 13)`` over the maxima, in units of the maximum; which pixels are on the map.
+    """The 13 x 13 windows ``(M, 13, 13)`` over the maxima, in units of the maximum, and
+    which pixels are on the map.
 
     Off the map reads as 0. Values are clipped to ``[-1, 1]`` (only noise larger
     than the peak goes below -1), and a map whose maximum is not positive reads
@@ -150,7 +152,8 @@ def _log_fit(values: np.ndarray, inside: np.ndarray, design: np.ndarray
 
 def _fit(coef: np.ndarray, ok: np.ndarray, values: np.ndarray, inside: np.ndarray,
          design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:data:`ITERATIONS` Gauss-Newton steps from ``coef``; the result and its residual sum of squares.
+    """:data:`ITERATIONS` Gauss-Newton steps from ``coef``; the result and its residual sum
+    of squares.
 
     The residual after the last step is the one Gauss-Newton predicts,
     ``|r|^2 - step . J'r`` (exact once the steps have converged).
@@ -233,7 +236,8 @@ def _negative_definite(coef: np.ndarray, design: np.ndarray) -> np.ndarray:
 
 def _newton_step(coef: np.ndarray, ok: np.ndarray, design: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``-H^-1 g`` and where it is kept: a usable fit, ``H`` negative definite, inside the window."""
+    """``-H^-1 g``, and where it is kept: a usable fit, ``H`` negative definite, inside
+    the window."""
     hxx, hxy, hyy = _hessian(coef, design)
     gx, gy = coef[:, 1], coef[:, 2]
     ok = ok & _negative_definite(coef, design)

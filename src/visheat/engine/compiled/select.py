@@ -1,7 +1,8 @@
 """Exact order statistics near the ends of each row (the percentiles of a clip).
 
 For ranks in a row's tails, a subsample gives a threshold safely beyond each
-wanted rank (found the same way, one level down, in the subsample). One pass of 16-lane compares (:func:`._llvm.tail_masks`)
+wanted rank (found the same way, one level down, in the subsample). One pass of 16-lane
+compares (:func:`._llvm.tail_masks`)
 finds the values beyond the thresholds, a few percent of the row, and only
 those are copied out; the wanted ranks are then selected among them. A row
 whose thresholds missed a rank, that holds a NaN, or whose ranks are too far
