@@ -136,7 +136,8 @@ def test_float16_payload_keeps_11_bits_at_any_magnitude(x, power):
     x = np.ldexp(x.astype(np.float64), power)
     text, k = encode_float16(x)  # any shape, also an empty batch
     scaled = np.frombuffer(base64.b64decode(text), "<f2")
-    assert np.isfinite(scaled).all() and np.abs(scaled).max(initial=0) < 2**15
+    # the largest value may round up to 2**15 itself: still far below float16's 65504
+    assert np.isfinite(scaled).all() and np.abs(scaled).max(initial=0) <= 2**15
     back = scaled.astype(np.float64) * 2.0**-k
     tol = np.maximum(np.abs(x) * 2.0**-11, 2.0**-25 * 2.0**-k)
     assert (np.abs(back.reshape(x.shape) - x) <= tol).all()
