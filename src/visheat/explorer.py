@@ -68,7 +68,7 @@ RESIZE = "lanczos1"
 DEFAULT_VIEW = {"reduction": "sum", "clip": [0.001, 0.999], "colormap": "berlin",
                 "scope": "sample", "alpha": 0.5}
 VIEW_KEYS = ("reduction", "clip", "colormap", "scope", "alpha", "centered")
-FLOAT16_TOP = 15  # each sample is scaled so that max |x| < 2**15 (float16 max: 65504)
+FLOAT16_TOP = 15  # each sample is scaled so that max |x| <= 2**15 (float16 max: 65504)
 
 
 def _assets(name: str) -> str:
