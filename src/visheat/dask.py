@@ -32,7 +32,7 @@ from .pipeline import Pipeline, as_pipeline
 from .png import DEFAULT_COMPRESS_LEVEL
 from .results import check_distinct, png_bytes, prepare_folder, remove_temporaries, write_atomic
 from .stores import HDF5Source, MemmapSource, layout_of_dims
-from .stream import EXISTING, _file_name
+from .stream import EXISTING, _file_name, _unfiltered
 from .twopass import batch_wide_steps, slice_stats
 
 __all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler"]
@@ -300,8 +300,9 @@ def _save_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str, st
     if not todo:
         return 0
     pictures = _render_block(block, images, pipe, letters, np.dtype(np.uint8), start, shape)
+    unfiltered = _unfiltered(pictures, level)  # one pipeline's pictures take one PNG path
     for i in todo:
-        write_atomic(paths[i], png_bytes(pictures[i], level))
+        write_atomic(paths[i], png_bytes(pictures[i], level, unfiltered))
     return len(todo)
 
 

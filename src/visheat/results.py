@@ -160,14 +160,15 @@ def check_distinct(paths: Sequence[Path], argument: str = "pattern") -> None:
         seen[path] = i
 
 
-def png_bytes(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL) -> bytes:
-    """Encode an ``(H, W, 3)`` picture as PNG (see :mod:`visheat.png`).
+def png_bytes(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL,
+              unfiltered: bool | None = None) -> bytes:
+    """Encode an ``(H, W, 3)`` picture as PNG (see :func:`visheat.png.encode_png`).
 
     ``compress_level`` is zlib's 0-9; the default, 1, writes colormapped maps
     5-8x faster than Pillow's default level 6, and smaller (measured in
     ``bench/png_encoding.py``).
     """
-    return encode_png(to_uint8(picture), compress_level)
+    return encode_png(to_uint8(picture), compress_level, unfiltered)
 
 
 def write_atomic(path: Path, payload: bytes) -> None:

@@ -21,7 +21,7 @@ from .layout import parse_layout, to_numpy
 from .pipeline import as_pipeline
 from .twopass import pipeline_stats, resolve
 from .run import map_threads, resolve_threads
-from .png import DEFAULT_COMPRESS_LEVEL
+from .png import DEFAULT_COMPRESS_LEVEL, unfiltered_wins
 from .results import (Heatmaps, check_distinct, file_name, png_bytes, prepare_folder,
                       remove_temporaries, safe_name, write_atomic)
 
@@ -212,11 +212,20 @@ def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe:
     pictures = _render(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
                        np.dtype(np.uint8), threads=threads, start=start).to_numpy()
 
+    unfiltered = _unfiltered(pictures, level)
+
     def write(i: int) -> None:
-        write_atomic(paths[i], png_bytes(np.asarray(pictures[i - start]), level))
+        write_atomic(paths[i], png_bytes(np.asarray(pictures[i - start]), level, unfiltered))
 
     map_threads(write, todo, threads)
     _release(x)
+
+
+def _unfiltered(pictures: Any, level: int) -> bool | None:
+    """The PNG path for a slice of one pipeline's pictures, asked of the first (see png.py)."""
+    if isinstance(pictures, np.ndarray) and pictures.dtype == np.uint8 and len(pictures):
+        return unfiltered_wins(pictures[0], level)
+    return None
 
 
 def _file_name(pattern: str, index: int, labels: Sequence[str] | None) -> str:
