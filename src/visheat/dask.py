@@ -29,10 +29,11 @@ from ._errors import check_number, type_error, value_error
 from .heatmap import _check_dtype, _render, _split_args
 from .layout import parse_layout
 from .pipeline import Pipeline, as_pipeline
-from .png import DEFAULT_COMPRESS_LEVEL
-from .results import check_distinct, png_bytes, prepare_folder, remove_temporaries, write_atomic
+from .png import DEFAULT_COMPRESS_LEVEL, batch_unfiltered
+from .results import (check_distinct, file_name, png_bytes, prepare_folder, remove_temporaries,
+                      safe_name, write_atomic)
 from .stores import HDF5Source, MemmapSource, layout_of_dims
-from .stream import EXISTING, _file_name, _unfiltered
+from .stream import EXISTING
 from .twopass import batch_wide_steps, slice_stats
 
 __all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler"]
@@ -300,7 +301,7 @@ def _save_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str, st
     if not todo:
         return 0
     pictures = _render_block(block, images, pipe, letters, np.dtype(np.uint8), start, shape)
-    unfiltered = _unfiltered(pictures, level)  # one pipeline's pictures take one PNG path
+    unfiltered = batch_unfiltered(pictures, level)  # one pipeline's pictures take one PNG path
     for i in todo:
         write_atomic(paths[i], png_bytes(pictures[i], level, unfiltered))
     return len(todo)
@@ -341,7 +342,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
         x, args, images, layout, np.uint8, chunks)
     if labels is not None and len(labels) != n:
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
-    paths = [folder / _file_name(pattern, i, labels) for i in range(n)]
+    paths = [folder / file_name(pattern, i, "" if labels is None else safe_name(str(labels[i])))
+             for i in range(n)]  # the names visheat.save_heatmaps gives
     check_distinct(paths)
     get = get_scheduler(scheduler)
     prepare_folder(folder, "directory")

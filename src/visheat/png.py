@@ -24,10 +24,11 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 
-__all__ = ["encode_png", "DEFAULT_COMPRESS_LEVEL"]
+__all__ = ["DEFAULT_COMPRESS_LEVEL", "batch_unfiltered", "encode_png", "unfiltered_wins"]
 
 #: zlib level of the PNG files visheat writes (see the module docstring).
 DEFAULT_COMPRESS_LEVEL = 1
@@ -57,6 +58,14 @@ def unfiltered_wins(picture: np.ndarray, level: int = DEFAULT_COMPRESS_LEVEL) ->
     band = rows[max(0, h // 2 - h // 8): max(1, h // 2 + h // 8)]
     return len(zlib.compress(_rows(band, False), level)) <= \
         len(zlib.compress(_rows(band, True), level))
+
+
+def batch_unfiltered(pictures: Any, level: int = DEFAULT_COMPRESS_LEVEL) -> bool | None:
+    """The PNG path for a batch of one pipeline's pictures ``(N, H, W, 3)``, asked of the
+    first (:func:`unfiltered_wins`); None when there is no uint8 picture to ask."""
+    if isinstance(pictures, np.ndarray) and pictures.dtype == np.uint8 and len(pictures):
+        return unfiltered_wins(pictures[0], level)
+    return None
 
 
 def encode_png(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL,

@@ -21,7 +21,7 @@ from .layout import parse_layout, to_numpy
 from .pipeline import as_pipeline
 from .twopass import pipeline_stats, resolve
 from .run import map_threads, resolve_threads
-from .png import DEFAULT_COMPRESS_LEVEL, unfiltered_wins
+from .png import DEFAULT_COMPRESS_LEVEL, batch_unfiltered
 from .results import (Heatmaps, check_distinct, file_name, png_bytes, prepare_folder,
                       remove_temporaries, safe_name, write_atomic)
 
@@ -126,7 +126,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
                   pattern: str = "{index:05d}.png", labels: Sequence[str] | None = None,
                   existing: str = "error", batch_size: int = 256, layout: str = "NCHW",
                   images: Any = None, progress: bool = False,
-                  compress_level: int = DEFAULT_COMPRESS_LEVEL, threads: int | None = None) -> list[Path]:
+                  compress_level: int = DEFAULT_COMPRESS_LEVEL, threads: int | None = None
+                  ) -> list[Path]:
     """Render ``x`` slice by slice straight to PNG files; return their paths.
 
     ``pattern`` is formatted with the sample's ``index`` (and ``label`` when
@@ -207,25 +208,19 @@ def _per_sample(pipe: Any, x: Any, images: Any, letters: str, n: int, size: int,
 
 
 def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
-                 paths: list[Path], todo: list[int], level: int = DEFAULT_COMPRESS_LEVEL, threads: int = 1) -> None:
+                 paths: list[Path], todo: list[int], level: int = DEFAULT_COMPRESS_LEVEL,
+                 threads: int = 1) -> None:
     part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
     pictures = _render(part, _images_slice(images, n, start, stop), as_pipeline(pipe), letters,
                        np.dtype(np.uint8), threads=threads, start=start).to_numpy()
 
-    unfiltered = _unfiltered(pictures, level)
+    unfiltered = batch_unfiltered(pictures, level)
 
     def write(i: int) -> None:
         write_atomic(paths[i], png_bytes(np.asarray(pictures[i - start]), level, unfiltered))
 
     map_threads(write, todo, threads)
     _release(x)
-
-
-def _unfiltered(pictures: Any, level: int) -> bool | None:
-    """The PNG path for a slice of one pipeline's pictures, asked of the first (see png.py)."""
-    if isinstance(pictures, np.ndarray) and pictures.dtype == np.uint8 and len(pictures):
-        return unfiltered_wins(pictures[0], level)
-    return None
 
 
 def _file_name(pattern: str, index: int, labels: Sequence[str] | None) -> str:
