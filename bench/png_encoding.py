@@ -81,7 +81,7 @@ def measure(batch: np.ndarray, repeats: int) -> dict[str, tuple[float, float]]:
 
 
 def table(kind: str, batch: np.ndarray, repeats: int) -> list[str]:
-    lines = [f"#### {kind}: {len(batch)} pictures {batch.shape[1]}×{batch.shape[2]}", "",
+    lines = [f"### {kind}: {len(batch)} pictures {batch.shape[1]}×{batch.shape[2]}", "",
              "| encoder | ms / picture | pictures / s | × faster than Pillow level 6 "
              "| KB / picture | size vs Pillow level 6 |", "|---|---:|---:|---:|---:|---:|"]
     found = measure(batch, repeats)
@@ -138,7 +138,7 @@ def end_to_end(count: int, repeats: int) -> list[str]:
                 times[name].append(time.perf_counter() - start)
                 sizes[name] = sum(p.stat().st_size for p in paths)
     before = "before: Pillow level 6"
-    lines = [f"#### End to end: {count} maps 3×224×224 (sample attributions), 'attribution', "
+    lines = [f"### End to end: {count} maps 3×224×224 (sample attributions), 'attribution', "
              f"to PNG files, {visheat.engine.default_threads()} threads (fastest of {repeats})", "",
              "| writer | seconds | maps / s | × before | MB written | size vs before |",
              "|---|---:|---:|---:|---:|---:|"]

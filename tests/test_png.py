@@ -26,9 +26,9 @@ def decode(data):
 pictures = hnp.arrays(np.uint8, st.tuples(st.integers(1, 40), st.integers(1, 40), st.just(3)))
 
 
-@given(pictures, st.integers(0, 9))
-def test_any_picture_round_trips_at_any_level(picture, level):
-    np.testing.assert_array_equal(decode(encode_png(picture, level)), picture)
+@given(pictures, st.integers(0, 9), st.sampled_from([None, True, False]))
+def test_any_picture_round_trips_at_any_level_on_either_path(picture, level, unfiltered):
+    np.testing.assert_array_equal(decode(encode_png(picture, level, unfiltered)), picture)
 
 
 @given(st.integers(1, 30), st.integers(1, 30), st.integers(1, 6), st.integers(0, 9))
@@ -57,7 +57,7 @@ def test_colormapped_maps_go_unfiltered_and_overlays_through_pillow():
         filters = np.frombuffer(rows, np.uint8).reshape(224, -1)[:, 0]
         assert (filters == 0).all()  # every scanline unfiltered
     for picture in overlays:
-        assert not unfiltered_wins(picture.reshape(224, -1), DEFAULT_COMPRESS_LEVEL)
+        assert not unfiltered_wins(picture, DEFAULT_COMPRESS_LEVEL)
         filters = np.frombuffer(idat(encode_png(picture)), np.uint8).reshape(224, -1)[:, 0]
         assert (filters != 0).any()  # Pillow's adaptive filters
 

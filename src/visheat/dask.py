@@ -30,7 +30,7 @@ from .batch import check_dtype
 from .heatmap import render_pictures, split_heatmap_args
 from .layout import parse_layout
 from .pipeline import Pipeline
-from .png import DEFAULT_COMPRESS_LEVEL
+from .png import DEFAULT_COMPRESS_LEVEL, batch_unfiltered
 from .presets import as_pipeline
 from .results import check_distinct, png_bytes, prepare_folder, remove_temporaries, write_atomic
 from .stores import HDF5Source, MemmapSource, layout_of_dims
@@ -303,8 +303,9 @@ def _save_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str, st
     if not todo:
         return 0
     pictures = _render_block(block, images, pipe, letters, np.dtype(np.uint8), start, shape)
+    unfiltered = batch_unfiltered(pictures, level)  # one pipeline's pictures take one PNG path
     for i in todo:
-        write_atomic(paths[i], png_bytes(pictures[i], level))
+        write_atomic(paths[i], png_bytes(pictures[i], level, unfiltered))
     return len(todo)
 
 

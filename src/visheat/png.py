@@ -24,10 +24,11 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 
-__all__ = ["encode_png", "DEFAULT_COMPRESS_LEVEL"]
+__all__ = ["DEFAULT_COMPRESS_LEVEL", "batch_unfiltered", "encode_png", "unfiltered_wins"]
 
 #: zlib level of the PNG files visheat writes (see the module docstring).
 DEFAULT_COMPRESS_LEVEL = 1
@@ -39,26 +40,41 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
         ">I", zlib.crc32(data, zlib.crc32(kind)) & 0xFFFFFFFF)
 
 
-def _rows(rows: np.ndarray, sub: bool) -> bytes:
+def _rows(rows: np.ndarray, sub: bool) -> np.ndarray:
     """Scanlines with their filter-type byte: 0 (None) or 1 (Sub: minus the pixel to the left)."""
     out = np.empty((rows.shape[0], rows.shape[1] + 1), np.uint8)
     out[:, 0] = 1 if sub else 0
     out[:, 1:] = rows
     if sub:
         np.subtract(rows[:, 3:], rows[:, :-3], out=out[:, 4:])  # wraps modulo 256, as PNG does
-    return out.tobytes()
+    return out
 
 
-def unfiltered_wins(rows: np.ndarray, level: int) -> bool:
-    """Whether a middle band of rows deflates smaller unfiltered than with the Sub filter."""
-    h = rows.shape[0]
+def unfiltered_wins(picture: np.ndarray, level: int = DEFAULT_COMPRESS_LEVEL) -> bool:
+    """Whether a middle band of an ``(H, W, 3)`` picture's rows deflates smaller unfiltered
+    than with the Sub filter (true of colormapped maps, false of photographs)."""
+    h = picture.shape[0]
+    rows = np.ascontiguousarray(picture).reshape(h, -1)
     band = rows[max(0, h // 2 - h // 8): max(1, h // 2 + h // 8)]
-    return len(zlib.compress(_rows(band, False), level)) <= \
-        len(zlib.compress(_rows(band, True), level))
+    return len(zlib.compress(_rows(band, False).tobytes(), level)) <= \
+        len(zlib.compress(_rows(band, True).tobytes(), level))
 
 
-def encode_png(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL) -> bytes:
+def batch_unfiltered(pictures: Any, level: int = DEFAULT_COMPRESS_LEVEL) -> bool | None:
+    """The PNG path for a batch of one pipeline's pictures ``(N, H, W, 3)``, asked of the
+    first (:func:`unfiltered_wins`); None when there is no uint8 picture to ask."""
+    if isinstance(pictures, np.ndarray) and pictures.dtype == np.uint8 and len(pictures):
+        return unfiltered_wins(pictures[0], level)
+    return None
+
+
+def encode_png(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL,
+               unfiltered: bool | None = None) -> bytes:
     """Encode an ``(H, W, 3)`` uint8 picture as PNG with zlib level ``compress_level`` (0-9).
+
+    ``unfiltered`` chooses the path: None asks :func:`unfiltered_wins` of this
+    picture; writers of many alike pictures (one pipeline's) ask once and pass
+    the answer on, which saves a third of the time of a small map.
 
     Examples
     --------
@@ -72,9 +88,11 @@ def encode_png(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL
     """
     h, w = picture.shape[:2]
     rows = np.ascontiguousarray(picture).reshape(h, w * 3)
-    if h and w and unfiltered_wins(rows, compress_level):
+    if unfiltered is None:
+        unfiltered = bool(h and w) and unfiltered_wins(picture, compress_level)
+    if unfiltered and h and w:
         header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-        idat = zlib.compress(_rows(rows, False), compress_level)
+        idat = zlib.compress(_rows(rows, False).tobytes(), compress_level)
         return SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
     from PIL import Image
 

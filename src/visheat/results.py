@@ -164,13 +164,14 @@ def check_distinct(paths: Sequence[Path], argument: str = "pattern") -> None:
 
 
 def png_bytes(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL,
-              argument: str = "picture") -> bytes:
-    """Encode an ``(H, W, 3)`` picture as PNG (see :mod:`visheat.png`).
+              unfiltered: bool | None = None, argument: str = "picture") -> bytes:
+    """Encode an ``(H, W, 3)`` picture as PNG (see :func:`visheat.png.encode_png`).
 
     ``compress_level`` is zlib's 0-9; the default, 1, writes colormapped maps
     5-8x faster than Pillow's default level 6, and smaller (measured in
-    ``bench/png_encoding.py``). A picture without pixels is refused, naming
-    ``argument``.
+    ``bench/png_encoding.py``). ``unfiltered`` chooses the rows' PNG filter (None:
+    :func:`visheat.png.encode_png` decides; a batch passes one choice for all its
+    pictures). A picture without pixels is refused, naming ``argument``.
 
     >>> png_bytes(np.zeros((0, 8, 3), np.uint8), argument="heatmaps[0]")
     Traceback (most recent call last):
@@ -179,7 +180,7 @@ def png_bytes(picture: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL,
     step that removes every row or column (a crop) leaves nothing to save.
     """
     check_not_empty(picture, argument)
-    return encode_png(to_uint8(picture), compress_level)
+    return encode_png(to_uint8(picture), compress_level, unfiltered)
 
 
 def check_not_empty(picture: Any, argument: str) -> None:

@@ -19,8 +19,8 @@ import numpy as np
 
 from ._errors import value_error
 
-__all__ = ["HDF5Source", "MemmapSource", "open_store", "layout_of_dims", "is_store_path",
-           "DIM_LETTERS"]
+__all__ = ["DIM_LETTERS", "HDF5Source", "MemmapSource", "is_store_path", "layout_of_dims",
+           "open_store"]
 
 #: Dimension names read as layout letters (lower case; single letters too).
 DIM_LETTERS = {

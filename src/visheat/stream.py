@@ -21,7 +21,7 @@ from .engine import map_threads, resolve_threads
 from .heatmap import render_pictures, split_heatmap_args
 from .images import ImageOptions, image_options, prepare_images
 from .layout import parse_layout, to_numpy
-from .png import DEFAULT_COMPRESS_LEVEL
+from .png import DEFAULT_COMPRESS_LEVEL, batch_unfiltered
 from .presets import as_pipeline
 from .results import (
     Heatmaps,
@@ -236,8 +236,10 @@ def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe:
     pictures = render_pictures(part, part_images, as_pipeline(pipe), letters,
                        np.dtype(np.uint8), threads=threads, start=start).to_numpy()
 
+    unfiltered = batch_unfiltered(pictures, level)
+
     def write(i: int) -> None:
-        write_atomic(paths[i], png_bytes(np.asarray(pictures[i - start]), level))
+        write_atomic(paths[i], png_bytes(np.asarray(pictures[i - start]), level, unfiltered))
 
     map_threads(write, todo, threads)
     _release(x)
