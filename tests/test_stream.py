@@ -134,3 +134,9 @@ def test_a_failing_write_is_raised_from_the_threads(tmp_path):
     (tmp_path / "00003.png").mkdir()  # a folder where a file must go
     with pytest.raises(OSError):
         save_heatmaps(X, directory=tmp_path, existing="overwrite", threads=2)
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_a_batch_wide_pipe_that_does_not_fit_the_input_is_refused_even_when_empty(n):
+    with pytest.raises(ValueError, match="pipe: expected a pipeline that ends in RGB pictures"):
+        list(heatmap_batches(X[:n], ExtremaColormap(scope="batch"), layout="NCHW"))
