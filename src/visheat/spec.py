@@ -8,6 +8,7 @@ the only arguments are literals. Anything else is a `ValueError` that says where
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 from collections.abc import Mapping
 from typing import Any
@@ -75,6 +76,12 @@ def _check_depth(step: ast.expr) -> None:
         todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
+@functools.lru_cache(maxsize=512)
+def _signature(cls: type) -> inspect.Signature:
+    """A class's call signature, read once: a pipeline text may repeat a step many times."""
+    return inspect.signature(cls)
+
+
 def _build_step(node: ast.expr, allowed: Mapping[str, type]) -> Any:
     if isinstance(node, ast.Name) and node.id in allowed:
         raise value_error("text", f"a call such as {node.id}()", node.id,
@@ -94,7 +101,7 @@ def _build_step(node: ast.expr, allowed: Mapping[str, type]) -> Any:
         kwargs[kw.arg] = _literal(kw.value, 0)
     cls = allowed[name]
     try:
-        inspect.signature(cls).bind(*args, **kwargs)
+        _signature(cls).bind(*args, **kwargs)
     except TypeError as err:  # wrong argument count or names
         reason = str(err).removeprefix("got ")
         raise type_error("text", f"arguments that {name} accepts", reason, described=True) from None

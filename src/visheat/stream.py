@@ -220,8 +220,9 @@ def _per_sample(pipe: Any, x: Any, images: Any, letters: str, n: int, size: int,
         return pipe
     # the pipeline must fit the input (stages, images) even when there is nothing to read:
     # render no samples, as heatmap() would refuse them
-    _render(_slice(x, letters, 0, 0 if "N" in letters else 1), _images_slice(images, n, 0, 0),
-            pipe, letters, dtype)
+    render_pictures(_slice(x, letters, 0, 0 if "N" in letters else 1),
+                    _images_slice(images, n, 0, 0),
+                    pipe, letters, dtype)
 
     def read(start: int, stop: int) -> tuple[Any, Any]:
         part = _slice(x, letters, start, stop)
