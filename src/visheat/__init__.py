@@ -10,7 +10,6 @@ to a whole batch of attributions, saliency maps or CAMs and returns pictures.
 """
 
 from . import (
-    compat,
     keypoints,
     sample_data,  # numpy and Pillow only: cheap to import
 )
@@ -20,10 +19,6 @@ from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
 from .clipping import CumulativeSumClip, PercentileClip, SignSelect
 from .colormaps import CenteredColormap, ExtremaColormap, LookupColormap
 from .detections import DrawDetections
-from .explorer import Explorer, write_explorer
-from .figure import figure
-from .folders import render_folder
-from .gallery import write_gallery
 from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
 from .heatmap import heatmap
 from .images import IMAGENET_MEAN, IMAGENET_STD
@@ -48,6 +43,27 @@ from .scaling import Resize, ResizeImageToHeatmap
 from .smoothing import GaussianSmooth
 from .stream import heatmap_batches, save_heatmaps
 from .version import VERSION
+
+# Pages, figures, folders and the peers' pictures load when first used: a notebook
+# that only calls heatmap() should not pay for them at import.
+_LAZY = {"Explorer": "explorer", "write_explorer": "explorer", "figure": "figure",
+         "render_folder": "folders", "write_gallery": "gallery", "compat": "compat"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'visheat' has no attribute {name!r}")
+    import importlib
+
+    found = importlib.import_module(f".{module}", __name__)
+    value = found if name == "compat" else getattr(found, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 __version__ = VERSION
 
