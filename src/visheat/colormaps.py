@@ -200,7 +200,7 @@ def table_scales_finite(lo: np.ndarray, hi: np.ndarray, entries: int) -> bool:
 
 
 def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple,
-                out: np.ndarray | None = None) -> np.ndarray:
+                out: np.ndarray | None = None, clamp: bool = True) -> np.ndarray:
     """8-bit colours ``(N, H, W, 3)`` of an ``(N, H, W)`` map through the fine lookup table.
 
     The position of a value on the table is :func:`positions` in the map's
@@ -219,8 +219,11 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple
         a, b = lo.astype(m.dtype).reshape(shape), hi.astype(m.dtype).reshape(shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = t(len(table) - 2) / (b - a)
-        f = np.minimum(np.maximum(m, a), b)
-        f -= a
+        # clamping is a no-op when the range holds every value (ranges from the data):
+        # ``clamp=False`` skips two passes then
+        f = np.minimum(np.maximum(m, a), b) if clamp else m - a
+        if clamp:
+            f -= a
         f *= scale
         f += t(0.5)
     else:  # a range float32 cannot place: the rescaled positions
@@ -228,8 +231,8 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple
         f += m.dtype.type(0.5) - m.dtype.type(1)
     index = f.astype(np.intp)
     if out is None or out.shape != m.shape + (3,) or out.dtype != np.uint8:
-        return table[index]
-    np.take(table, index, axis=0, out=out)
+        out = np.empty(m.shape + (3,), np.uint8)
+    np.take(table, index, axis=0, out=out)  # three times faster than table[index]
     return out
 
 
@@ -409,7 +412,8 @@ class RangeColormap(Transform):
         m = self.work_map(batch.data)
         lo, hi = self.value_range(m)
         if batch.fast:
-            rgb = colorize_u8(m, lo, hi, self.name, batch.out)
+            rgb = colorize_u8(m, lo, hi, self.name, batch.out,
+                              clamp=any(v is not None for v in self._limits()))
         else:
             rgb = colorize(m, lo, hi, self.stops)
         return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)

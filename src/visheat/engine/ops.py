@@ -48,8 +48,12 @@ def scratch(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
 def all_finite(data: np.ndarray) -> bool:
     """Whether every value of a float array is finite (one pass, no temporaries)."""
     k = kernels()
-    if k is None or data.dtype not in (np.float32, np.float64) or data.size == 0:
-        return bool(np.isfinite(data).all())
+    if data.size == 0:
+        return True
+    if k is None or data.dtype not in (np.float32, np.float64):
+        # NaN propagates through min and max, and an infinity is one of them:
+        # two reductions without the boolean temporary of isfinite(data).all()
+        return bool(np.isfinite(data.min()) and np.isfinite(data.max()))
     ints, mask = (np.uint32, 0x7F800000) if data.dtype == np.float32 else \
         (np.uint64, 0x7FF0000000000000)
     bits = k.as_rows(data).view(ints)
