@@ -6,8 +6,10 @@ from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/reference.py
 
+# "ci" (the default) is derandomized: every run tries the same examples, so the README's
+# test command gives the same verdict each time; "thorough" explores anew on each run.
 settings.register_profile(
-    "ci", max_examples=60, deadline=None,
+    "ci", max_examples=60, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
