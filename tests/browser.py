@@ -10,12 +10,14 @@ exceptions, evaluate an expression, take a screenshot.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import shutil
 import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,16 @@ def chromium_path() -> str | None:
     if Path(CHROMIUM).exists():
         return CHROMIUM
     return shutil.which("chromium")
+
+
+@contextlib.contextmanager
+def launched(timeout: float = 60.0) -> Iterator[Chromium]:
+    """A headless Chromium for one test or module; fails (never skips) without one."""
+    executable = chromium_path()
+    assert executable, ("Chromium is needed for this test: apt-get install chromium "
+                        "(.ci/run installs it)")
+    with Chromium(executable, timeout) as browser:
+        yield browser
 
 
 class Chromium:

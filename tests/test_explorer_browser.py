@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 import pytest
-from browser import Chromium, chromium_path
+from browser import launched
 
 from visheat import Explorer, Pipeline, heatmap, write_explorer
 from visheat.reductions import reduce_channels
@@ -43,10 +43,7 @@ VIEWS = [
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = chromium_path()
-    assert executable, ("Chromium is needed for this test: apt-get install chromium "
-                        "(.ci/run installs it)")
-    with Chromium(executable) as found:
+    with launched() as found:
         yield found
 
 

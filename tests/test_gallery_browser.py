@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 import pytest
-from browser import Chromium, chromium_path
+from browser import launched
 from PIL import Image
 
 from visheat import heatmap, write_gallery
@@ -37,10 +37,7 @@ STATE = """(() => {
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = chromium_path()
-    assert executable, ("Chromium is needed for this test: apt-get install chromium "
-                        "(.ci/run installs it)")
-    with Chromium(executable) as found:
+    with launched() as found:
         yield found
 
 

@@ -545,15 +545,13 @@ def test_small_maps_are_enlarged_in_the_notebook_grid_block_by_block():
 
 
 def test_grid_captions_are_no_wider_than_their_pictures_in_a_real_browser(tmp_path):
-    from browser import Chromium, chromium_path
+    from browser import launched
 
-    executable = chromium_path()
-    assert executable, "Chromium is needed: apt-get install chromium (.ci/run installs it)"
     h = heatmap(RNG.normal(size=(3, 3, 32, 32)) * 1e5, "attribution")
     page = tmp_path / "grid.html"
     page.write_text(f"<!DOCTYPE html><html><body>{h._repr_html_()}</body></html>",
                     encoding="utf-8")
-    with Chromium(executable) as browser:
+    with launched() as browser:
         browser.open(page.as_uri())
         sizes = browser.evaluate("""Array.from(document.querySelectorAll('figure')).map(f => ({
             img: f.querySelector('img').getBoundingClientRect().width,

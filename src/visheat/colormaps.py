@@ -205,6 +205,8 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple
 
     The position of a value on the table is :func:`positions` in the map's
     precision, rounded half up to an entry of :func:`lut_u8`.
+    ``clamp=False`` skips clamping values to ``[lo, hi]``, for ranges known to
+    hold every value (a sample's own extrema); it changes no picture then.
 
     Examples
     --------
@@ -219,11 +221,11 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str | tuple
         a, b = lo.astype(m.dtype).reshape(shape), hi.astype(m.dtype).reshape(shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = t(len(table) - 2) / (b - a)
-        # clamping is a no-op when the range holds every value (ranges from the data):
-        # ``clamp=False`` skips two passes then
-        f = np.minimum(np.maximum(m, a), b) if clamp else m - a
         if clamp:
+            f = np.minimum(np.maximum(m, a), b)
             f -= a
+        else:  # the range holds every value (it came from the data): two passes fewer
+            f = m - a
         f *= scale
         f += t(0.5)
     else:  # a range float32 cannot place: the rescaled positions

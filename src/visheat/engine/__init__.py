@@ -19,6 +19,8 @@ compare them). Transforms never import this package.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..batch import Batch, Stage
@@ -39,8 +41,8 @@ from .registry import apply_step, kernel_for, register_kernel
 from .threads import default_threads, map_threads, resolve_threads, usable_cpus
 
 
-def run(pipe: Transform, batch: Batch, *, threads: int = 1, check: object = None
-        ) -> Batch | Ragged:
+def run(pipe: Transform, batch: Batch, *, threads: int = 1,
+        check: Callable[[np.ndarray], None] | None = None) -> Batch | Ragged:
     """Run ``pipe`` on ``batch``: the same result as ``pipe.apply(batch)``, sooner.
 
     ``threads`` is a count (see :func:`resolve_threads`); ``check(chunk)`` runs
@@ -48,7 +50,7 @@ def run(pipe: Transform, batch: Batch, *, threads: int = 1, check: object = None
     first call starts loading the compiled kernels in the background.
     """
     jit.start(_warm_up)
-    return run_batch(pipe, batch, threads=threads, check=check)  # type: ignore[arg-type]
+    return run_batch(pipe, batch, threads=threads, check=check)
 
 
 def wait_for_kernels() -> bool:
