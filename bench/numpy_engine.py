@@ -27,7 +27,7 @@ from visheat import (  # noqa: E402
     SumReduction,
     heatmap,
 )
-from visheat.colormaps import lut_u8  # noqa: E402
+from visheat.transforms.colour import lut_u8
 
 N, SIZE, LOWER, UPPER = 64, 224, 0.001, 0.999
 

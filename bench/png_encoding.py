@@ -8,7 +8,7 @@ This script measures, on pictures visheat draws from real attribution maps
 * the encode time per picture and the file size of Pillow's encoder at zlib
   levels 0-9, with ``optimize=True``, and with the Z_RLE strategy
   (``compress_type=3``) at level 1, and of visheat's ``encode_png`` (unfiltered
-  rows where they deflate smaller, see ``visheat.png``), relative to Pillow's
+  rows where they deflate smaller, see ``visheat.io.png``), relative to Pillow's
   default (level 6), which visheat used before;
 * end to end, maps/s of ``save_heatmaps`` (new default) against the same loop
   writing with Pillow at level 6 (what ``save_heatmaps`` did before).
@@ -32,7 +32,7 @@ from PIL import Image
 
 import visheat
 from visheat import heatmap, save_heatmaps
-from visheat.png import DEFAULT_COMPRESS_LEVEL, encode_png
+from visheat.io.png import DEFAULT_COMPRESS_LEVEL, encode_png
 from visheat.sample_data import load_sample
 
 OPTIONS = [("level 0", {"compress_level": 0})] + [
@@ -100,7 +100,7 @@ def save_as_before(x: np.ndarray, directory: str) -> list:
     from pathlib import Path
 
     from visheat.engine import default_threads, map_threads
-    from visheat.results import write_atomic
+    from visheat.io.files import write_atomic
 
     folder = Path(directory)
     folder.mkdir(parents=True)
@@ -176,7 +176,7 @@ def main() -> None:
              f"one thread per encode, fastest of {repeats} passes, options taking turns. "
              "visheat's `encode_png` writes rows unfiltered where a band of them deflates "
              "smaller so (colormapped maps), else Pillow's adaptive filters with Z_RLE "
-             "(see `visheat.png`).", ""]
+             "(see `visheat.io.png`).", ""]
     for kind, batch in pictures(count).items():
         lines += table(kind, batch, repeats)
     lines += end_to_end(64 if args.quick else 256, 1 if args.quick else 3)

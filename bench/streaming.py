@@ -89,7 +89,7 @@ def split_costs(data: Path, count: int = SPLIT) -> tuple[float, float]:
     them, apart (warm; the encoder is the one ``save_heatmaps`` uses). Run in a second
     child after the streaming one, so it touches neither its memory nor its time."""
     import visheat
-    from visheat.results import png_bytes
+    from visheat.io.png import png_bytes
 
     source = np.load(data, mmap_mode="r")
     x = np.array(source[np.linspace(0, len(source) - 1, count).astype(int)])

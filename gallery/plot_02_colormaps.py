@@ -12,8 +12,8 @@ and a ``(K, 3)`` table of colours works too.
 from matplotlib.figure import Figure
 
 from visheat import CenteredColormap, ExtremaColormap, NormReduction, SumReduction, heatmap
-from visheat._colordata import kind_of, list_names
 from visheat.sample_data import load_sample
+from visheat.transforms.schemes import kind_of, list_names
 
 sample = load_sample()
 cat = sample.attributions[2:3]

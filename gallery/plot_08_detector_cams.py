@@ -9,7 +9,7 @@ image before it is resized.
 
 .. note::
 
-   A dedicated ``visheat.cam`` module (box renormalisation and letterbox removal) is
+   A dedicated ``visheat.cam.combine`` module (box renormalisation and letterbox removal) is
    being built. This example does both steps with numpy on the built-in Grad-CAM
    maps and draws with ``ResizeToImage`` and ``AlphaOverlay``; it will be rewritten
    with that API.

@@ -1,6 +1,6 @@
 """Write the peers' own pictures of real model attributions to ``tests/data/compat_vectors.npz``.
 
-``tests/test_compat_peers.py`` compares ``heatmap(..., visheat.compat.<function>(...))``
+``tests/transforms/test_peers.py`` compares ``heatmap(..., visheat.compat.<function>(...))``
 with what captum, zennit and pytorch-grad-cam themselves draw. This script makes
 the inputs (a tiny CNN with fixed random weights on two of visheat's sample
 photographs, 32 x 32 pixels: captum Integrated Gradients and Saliency, a

@@ -48,7 +48,7 @@ def cases() -> dict[str, Callable[[], np.ndarray]]:
         return np.asarray(h.to_numpy())  # type: ignore[attr-defined]
 
     for preset in vh.PRESETS:
-        overlay = preset in ("cam", "gradcam") or preset.startswith("cam")
+        overlay = preset in ("cam", "gradcam")
         if overlay:
             found[f"demo/{preset}"] = lambda p=preset: pictures(
                 vh.heatmap(sample.cams, sample.images, p, layout="NHW"))
@@ -78,7 +78,8 @@ def cases() -> dict[str, Callable[[], np.ndarray]]:
         "ranges": vh.NormReduction() | vh.ToUnitRange() | vh.Invert() | vh.ExtremaColormap(),
         "minmax": vh.NormReduction() | vh.MinMaxScale() | vh.ExtremaColormap("viridis"),
         "pad": vh.NormReduction() | vh.PadToAspectRatio(1.0) | vh.ExtremaColormap(),
-        "crop": vh.NormReduction() | vh.Crop(top=2, right=3, bottom=4, left=5) | vh.ExtremaColormap(),
+        "crop": vh.NormReduction() | vh.Crop(top=2, right=3, bottom=4, left=5)
+        | vh.ExtremaColormap(),
         "pool": vh.NormReduction() | vh.AvgPool(2) | vh.MaxPool(2) | vh.ExtremaColormap(),
         "resize": vh.NormReduction() | vh.Resize((17, 23), "lanczos3") | vh.ExtremaColormap(),
         "smooth": vh.SumReduction() | vh.GaussianSmooth(1.5) | vh.CenteredColormap(),

@@ -1,6 +1,6 @@
 """Write imgaug's ``draw_on_image`` pictures to ``tests/data/imgaug_draw_vectors.npz``.
 
-``tests/test_compat_peers.py`` compares ``compat.draw_on_image`` with what imgaug's own
+``tests/transforms/test_peers.py`` compares ``compat.draw_on_image`` with what imgaug's own
 ``HeatmapsOnImage.draw_on_image`` returns, for maps smaller than the image
 (imgaug enlarges them with OpenCV's nearest neighbour) and with
 ``resize="image"`` (OpenCV's cubic shrinks the image).

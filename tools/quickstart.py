@@ -1,6 +1,6 @@
 """Read the README's quick start: ``demo`` (line 1) or ``test`` (line 2).
 
-``tests/test_readme.py`` uses it to check the block's shape and that ``.ci/run``
+``tests/suites/test_readme.py`` uses it to check the block's shape and that ``.ci/run``
 holds the test command verbatim; ``python3 tools/quickstart.py demo`` prints one.
 """
 

@@ -7,144 +7,130 @@ to a whole batch of attributions, saliency maps or CAMs and returns pictures.
 >>> x = np.random.default_rng(1).normal(size=(4, 3, 32, 32)).astype(np.float32)
 >>> visheat.heatmap(x, "attribution").to_numpy().shape
 (4, 32, 32, 3)
+
+The folders are the layers; imports only point down the list:
+
+- :mod:`visheat.core`: Batch, Stage, Transform, Pipeline, the text spec, reading inputs,
+  errors, memory limits (numpy only);
+- :mod:`visheat.transforms`: one module per family of transforms, the colour arithmetic
+  and tables, presets, and the peers' pictures (:mod:`visheat.compat`);
+- :mod:`visheat.cam` and :mod:`visheat.keypoints`: detector CAMs; keypoint codecs;
+- :mod:`visheat.engine`: chunks, threads, fused passes and compiled kernels, reached
+  through a registry; it gives the same pixels as the transforms' numpy code;
+- :mod:`visheat.io`: arrays and stores in, PNG out, one policy for writing files;
+- :mod:`visheat.display`: :class:`Heatmaps`, figures, galleries, the explorer page;
+- :mod:`visheat.render`: the entry points: :func:`heatmap`, streaming, two-pass
+  statistics, Dask (:mod:`visheat.dask`), folders;
+- :mod:`visheat.cli`: the ``visheat`` command, a module per sub-command.
+
+:mod:`visheat.sample_data` and :mod:`visheat.testing` (a test kit for transforms) stand
+beside them.
 """
 
-from . import (
-    keypoints,
-    sample_data,  # numpy and Pillow only: cheap to import
+from typing import TYPE_CHECKING
+
+from . import keypoints, sample_data
+from .cam import (
+    BoxRenormalize,
+    CombineMaps,
+    DrawDetections,
+    Letterbox,
+    Unletterbox,
+    combine_cams,
+    letterbox,
+    letterbox_geometry,
+    unletterbox_boxes,
 )
-from .batch import Batch, Record, Stage
-from .cam import BoxRenormalize, CombineMaps, combine_cams
-from .cam_overlays import GradCamOverlay, HeatAlphaOverlay
-from .clipping import CumulativeSumClip, PercentileClip, SignSelect
-from .colormaps import CenteredColormap, ExtremaColormap, LookupColormap
-from .detections import DrawDetections
-from .geometry import DropDims, FlipImage, PermuteDims, ResizeToImage
-from .heatmap import heatmap
-from .images import IMAGENET_MEAN, IMAGENET_STD
+from .core import IMAGENET_MEAN, IMAGENET_STD, VERSION, Batch, Pipeline, Record, Stage, Transform
+from .core.lazy import attach
+from .display import Heatmaps
 from .keypoints import DrawKeypoints
-from .letterbox import Letterbox, Unletterbox, letterbox, letterbox_geometry, unletterbox_boxes
-from .overlay import AlphaOverlay, ChannelOrder, GrayOverlay, MaskImage
-from .padding import Crop, Pad, PadToAspectRatio, Unpad, pad_amounts
-from .pipeline import Pipeline, Transform
-from .pooling import AvgPool, MaxPool
-from .presets import PRESETS
-from .ranges import FromUnitRange, Invert, MinMaxScale, ToUnitRange
-from .reductions import (
+from .render import heatmap, heatmap_batches, save_heatmaps
+from .sample_data import load_sample
+from .transforms import (
+    PRESETS,
     AbsSumReduction,
+    AlphaOverlay,
+    AvgPool,
+    CenteredColormap,
+    ChannelOrder,
+    Crop,
+    CumulativeSumClip,
+    DropDims,
+    ExtremaColormap,
+    FlipImage,
+    FromUnitRange,
+    GaussianSmooth,
+    GradCamOverlay,
+    GrayOverlay,
+    HeatAlphaOverlay,
+    Invert,
+    LookupColormap,
+    MaskImage,
     MaxAbsReduction,
+    MaxPool,
+    MinMaxScale,
     NormReduction,
+    Pad,
+    PadToAspectRatio,
+    PercentileClip,
+    PermuteDims,
+    Resize,
+    ResizeImageToHeatmap,
+    ResizeToImage,
+    SignSelect,
     SumAbsReduction,
     SumReduction,
+    ToUnitRange,
+    Unpad,
+    pad_amounts,
 )
-from .results import Heatmaps
-from .sample_data import load_sample
-from .scaling import Resize, ResizeImageToHeatmap
-from .smoothing import GaussianSmooth
-from .stream import heatmap_batches, save_heatmaps
-from .version import VERSION
+
+if TYPE_CHECKING:  # what users' type checkers see of the names loaded on first use
+    from . import compat
+    from .display.explorer import Explorer, write_explorer
+    from .display.figures import figure
+    from .display.gallery import write_gallery
+    from .render.folders import render_folder
 
 # Pages, figures, folders and the peers' pictures load when first used: a notebook
 # that only calls heatmap() should not pay for them at import.
-_LAZY = {"Explorer": "explorer", "write_explorer": "explorer", "figure": "figure",
-         "render_folder": "folders", "write_gallery": "gallery", "compat": "compat"}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'visheat' has no attribute {name!r}")
-    import importlib
-
-    found = importlib.import_module(f".{module}", __name__)
-    value = found if name == "compat" else getattr(found, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = attach(__name__, {
+    "figure": "display.figures", "write_gallery": "display.gallery",
+    "Explorer": "display.explorer", "write_explorer": "display.explorer",
+    "render_folder": "render.folders", "compat": "compat"}, [])
 
 __version__ = VERSION
 
-
 __all__ = [
-    # applying pipelines
-    "heatmap",
-    "heatmap_batches",
-    "save_heatmaps",
-    "Heatmaps",
-    "PRESETS",
-    "IMAGENET_MEAN",
-    "IMAGENET_STD",
-    # sample data
-    "load_sample",
-    "sample_data",
-    # figures and galleries
-    "figure",
-    "write_gallery",
-    "write_explorer",
-    "Explorer",
-    # the algebra
-    "Transform",
-    "Pipeline",
-    "Batch",
-    "Stage",
-    "Record",
-    # reductions
-    "NormReduction",
-    "SumReduction",
-    "MaxAbsReduction",
-    "SumAbsReduction",
+    # render (applying pipelines)
+    "heatmap", "heatmap_batches", "save_heatmaps", "render_folder",
+    # display (the results)
+    "Heatmaps", "figure", "write_gallery", "Explorer", "write_explorer",
+    # core (the algebra)
+    "Transform", "Pipeline", "Batch", "Stage", "Record", "IMAGENET_MEAN", "IMAGENET_STD",
+    # transforms: presets and reductions
+    "PRESETS", "NormReduction", "SumReduction", "MaxAbsReduction", "SumAbsReduction",
     "AbsSumReduction",
-    # clipping
-    "PercentileClip",
-    # colormaps
-    "ExtremaColormap",
-    "CenteredColormap",
-    # geometry
-    "FlipImage",
-    "PermuteDims",
-    "DropDims",
-    "ResizeToImage",
-    # overlays
-    "AlphaOverlay",
-    # keypoints
-    "DrawKeypoints",
-    "keypoints",
-    # heatmap operations
-    "ToUnitRange",
-    "FromUnitRange",
-    "Invert",
-    "MinMaxScale",
-    "Pad",
-    "PadToAspectRatio",
-    "Crop",
-    "Unpad",
-    "pad_amounts",
-    "AvgPool",
-    "MaxPool",
-    "Resize",
-    "ResizeImageToHeatmap",
-    "GaussianSmooth",
-    # CAM workflow
-    "combine_cams",
-    "CombineMaps",
-    "BoxRenormalize",
-    "letterbox",
-    "letterbox_geometry",
-    "unletterbox_boxes",
-    "Letterbox",
-    "Unletterbox",
-    "DrawDetections",
-    "GradCamOverlay",
-    "ChannelOrder",
-    "GrayOverlay",
-    "MaskImage",
-    "CumulativeSumClip",
-    "SignSelect",
-    "LookupColormap",
-    "compat",
+    # transforms: clipping and value ranges
+    "PercentileClip", "CumulativeSumClip", "SignSelect", "ToUnitRange", "FromUnitRange",
+    "Invert", "MinMaxScale",
+    # transforms: colour
+    "ExtremaColormap", "CenteredColormap", "LookupColormap",
+    # transforms: geometry, resizing, padding, pooling, smoothing
+    "FlipImage", "PermuteDims", "DropDims", "ResizeToImage", "Resize",
+    "ResizeImageToHeatmap", "Pad", "PadToAspectRatio", "Crop", "Unpad", "pad_amounts",
+    "AvgPool", "MaxPool", "GaussianSmooth",
+    # transforms: overlays
+    "AlphaOverlay", "GrayOverlay", "MaskImage", "ChannelOrder", "GradCamOverlay",
     "HeatAlphaOverlay",
-    "render_folder",
+    # the peers' pictures as pipelines
+    "compat",
+    # cam (detector CAMs)
+    "combine_cams", "CombineMaps", "BoxRenormalize", "letterbox", "letterbox_geometry",
+    "unletterbox_boxes", "Letterbox", "Unletterbox", "DrawDetections",
+    # keypoints
+    "keypoints", "DrawKeypoints",
+    # sample data
+    "load_sample", "sample_data",
 ]

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .batch import Batch, Stage
-from .pipeline import Pipeline, Transform, apply_steps
+from .core.batch import Batch, Stage
+from .core.pipeline import Pipeline, Transform, apply_steps
 
 try:
     from hypothesis import strategies as st

@@ -1,4 +1,5 @@
-"""The engine: how visheat runs a pipeline over a batch, fast.
+"""The engine: how visheat runs a pipeline over a batch, fast. May import
+:mod:`visheat.core` and the transforms it accelerates; the transforms never import it.
 
 The transforms define what a picture is (their numpy ``apply``); the engine
 only decides how to compute it. It is reached from :func:`visheat.heatmap` and
@@ -23,14 +24,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..batch import Batch, Stage
-from ..clipping import PercentileClip
-from ..colormaps import CenteredColormap, ExtremaColormap
-from ..geometry import ResizeToImage
-from ..overlay import AlphaOverlay
-from ..pipeline import Transform
-from ..reductions import NormReduction, SumReduction
-from ..smoothing import GaussianSmooth
+from ..core.batch import Batch, Stage
+from ..core.pipeline import Transform
+from ..transforms.clipping import PercentileClip
+from ..transforms.colormaps import CenteredColormap, ExtremaColormap
+from ..transforms.overlay import AlphaOverlay
+from ..transforms.reductions import NormReduction, SumReduction
+from ..transforms.resize import ResizeToImage
+from ..transforms.smoothing import GaussianSmooth
 from . import (
     jit,
     step_kernels,  # noqa: F401 - registers the single-step kernels

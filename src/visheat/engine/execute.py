@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..batch import Batch, Record, Stage
-from ..pipeline import Transform
-from ..pipeline import apply_steps as apply_in_order
+from ..core.batch import Batch, Record, Stage
+from ..core.pipeline import Transform
+from ..core.pipeline import apply_steps as apply_in_order
 from . import fusion
 from .registry import apply_step
 from .threads import map_threads
@@ -27,7 +27,7 @@ from .threads import map_threads
 
 def apply_steps(steps: Sequence[Transform], batch: Batch, offset: int = 0,
                 total: int | None = None) -> Batch:
-    """:func:`visheat.pipeline.apply_steps` with the engine's kernels where it has them."""
+    """:func:`visheat.core.pipeline.apply_steps` with the engine's kernels where it has them."""
     return apply_in_order(steps, batch, offset, total, apply=apply_step)
 
 

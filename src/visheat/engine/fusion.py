@@ -32,20 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from ..batch import Batch, Record, Stage
-from ..clipping import PercentileClip, quantile_rank, sample_quantiles
-from ..colormaps import (
-    CenteredColormap,
-    ExtremaColormap,
-    fits,
-    lut_packed,
-    symmetric_range,
-    table_scales_finite,
-)
-from ..geometry import ResizeToImage
-from ..overlay import AlphaOverlay
-from ..reductions import ChannelReduction, underflow_limit
-from ..resize import check_resize, kernel_taps
+from ..core.batch import Batch, Record, Stage
+from ..transforms.clipping import PercentileClip, quantile_rank, sample_quantiles
+from ..transforms.colormaps import CenteredColormap, ExtremaColormap
+from ..transforms.colour import fits, lut_packed, symmetric_range, table_scales_finite
+from ..transforms.overlay import AlphaOverlay
+from ..transforms.reductions import ChannelReduction, underflow_limit
+from ..transforms.resampling import check_resize, kernel_taps
+from ..transforms.resize import ResizeToImage
 from . import ops
 from .jit import kernels
 
@@ -191,7 +185,7 @@ class FusedTail:
         """Whether a norm's squares may have underflowed in a sample flagged by ``suspect``.
 
         The compiled reduction squares values as they are; the numpy one rescales
-        samples whose norm is tiny (:func:`visheat.reductions.underflow_limit`), so
+        samples whose norm is tiny (:func:`visheat.transforms.reductions.underflow_limit`), so
         such samples (and constant maps, whose range hides how small they were)
         take the step-by-step path. Fixed ranges colour tiny maps alike either way.
         """

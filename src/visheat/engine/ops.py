@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..clipping import order_statistics as numpy_order_statistics
-from ..resize import kernel_taps
+from ..transforms.clipping import order_statistics as numpy_order_statistics
+from ..transforms.resampling import kernel_taps
 from .jit import kernels
 
 #: Largest scratch buffer a thread keeps between calls (bytes); larger ones are
@@ -61,7 +61,8 @@ def all_finite(data: np.ndarray) -> bool:
 
 
 def reduce_channels(values: np.ndarray, how: str) -> np.ndarray | None:
-    """:func:`visheat.reductions.reduce_channels` of ``(N, C, H, W)`` values (C >= 2), or None."""
+    """:func:`visheat.transforms.reductions.reduce_channels` of ``(N, C, H, W)`` values
+    (C >= 2), or None."""
     k = kernels()
     if k is None or values.dtype not in (np.float32, np.float64) or values.shape[1] < 2:
         return None
@@ -77,7 +78,8 @@ def reduce_channels(values: np.ndarray, how: str) -> np.ndarray | None:
 
 
 def order_statistics(rows: np.ndarray, ranks: list[int]) -> np.ndarray:
-    """:func:`visheat.clipping.order_statistics`, the tails selected by a compiled kernel.
+    """:func:`visheat.transforms.clipping.order_statistics`, the tails selected by a
+    compiled kernel.
 
     Rows the kernel does not resolve (a threshold that missed a rank, NaN) go
     to the numpy code, which gives the same values.
@@ -111,9 +113,9 @@ def clip_rows(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray | 
 
 def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, packed: np.ndarray,
                 out: np.ndarray | None = None) -> np.ndarray | None:
-    """:func:`visheat.colormaps.colorize_u8` of a float32 map, or None.
+    """:func:`visheat.transforms.colormaps.colorize_u8` of a float32 map, or None.
 
-    ``packed`` is :func:`visheat.colormaps.lut_packed` of the colormap; ranges
+    ``packed`` is :func:`visheat.transforms.colormaps.lut_packed` of the colormap; ranges
     float32 cannot place are the caller's (see ``table_scales_finite``).
     """
     k = kernels()
@@ -129,7 +131,7 @@ def colorize_u8(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, packed: np.ndarra
 
 def blend_u8(heat: np.ndarray, images: np.ndarray, alpha: Any,
              out: np.ndarray | None = None) -> np.ndarray | None:
-    """:func:`visheat.overlay.blend_u8` of uint8 pictures over uint8 images, or None."""
+    """:func:`visheat.transforms.overlay.blend_u8` of uint8 pictures over uint8 images, or None."""
     k = kernels()
     if k is None or heat.dtype != np.uint8 or images.dtype != np.uint8:
         return None

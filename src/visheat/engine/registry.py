@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..batch import Batch
-from ..pipeline import Transform
+from ..core.batch import Batch
+from ..core.pipeline import Transform
 
 Kernel = Callable[[Transform, Batch], "Batch | None"]
 # kernels may declare the transform type they serve, hence Callable[..., ...] here

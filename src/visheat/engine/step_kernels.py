@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batch import Batch, Stage, per_sample_rows
-from ..clipping import PercentileClip, sample_quantiles
-from ..colormaps import RangeColormap, lut_packed, table_scales_finite
-from ..geometry import ResizeToImage, common_image_size
-from ..overlay import AlphaOverlay, alpha_for
-from ..reductions import ChannelReduction, underflow_limit
-from ..resize import check_resize
-from ..scaling import Resize, target_size
+from ..core.batch import Batch, Stage, per_sample_rows
+from ..transforms.clipping import PercentileClip, sample_quantiles
+from ..transforms.colormaps import RangeColormap
+from ..transforms.colour import lut_packed, table_scales_finite
+from ..transforms.overlay import AlphaOverlay, alpha_for
+from ..transforms.reductions import ChannelReduction, underflow_limit
+from ..transforms.resampling import check_resize
+from ..transforms.resize import Resize, ResizeToImage, common_image_size, target_size
 from . import ops
 from .jit import kernels as compiled_kernels
 from .registry import register_kernel

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from .._errors import check_number, value_error
+from ..core.errors import check_number, value_error
 
 #: Most threads the shared pool ever holds (the caller's thread comes on top).
 MAX_THREADS = 64

@@ -1,4 +1,5 @@
-"""Keypoint heatmaps: targets, decoding, peaks, smoothing and drawing.
+"""Keypoint heatmaps: targets, decoding, peaks, smoothing and drawing. May import
+:mod:`visheat.core` and :mod:`visheat.transforms`.
 
 Pose and landmark models answer with one confidence map per keypoint, in
 visheat's NCHW layout: ``(N, K, H, W)``, channel = keypoint. This subpackage
@@ -23,7 +24,7 @@ from .conventions import (
     to_heatmap,
     to_image,
 )
-from .decode import METHODS, Decoded, decode
+from .decoding import METHODS, Decoded, decode
 from .draw import PALETTE, DrawKeypoints, keypoint_grid, palette
 from .peaks import LocalPeaks, find_global_peaks, find_local_peaks
 from .smoothing import gaussian_kernel, smooth

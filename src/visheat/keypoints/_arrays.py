@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import check_number, type_error, value_error
+from ..core.errors import check_number, type_error, value_error
 
 
 def as_points(points: Any, argument: str = "points") -> tuple[np.ndarray, bool]:

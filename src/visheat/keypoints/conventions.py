@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import raise_unknown_name, type_error, value_error
+from ..core.errors import raise_unknown_name, type_error, value_error
 
 _TARGETS = ("unbiased", "msra", "udp")
 _METHODS = ("argmax", "quarter", "dark", "topk", "integral")

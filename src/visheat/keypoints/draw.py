@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .._errors import check_number, type_error, value_error
-from ..batch import Batch, Stage
-from ..images import images_as_float
-from ..pipeline import Transform
+from ..core.batch import Batch, Stage
+from ..core.errors import check_number, type_error, value_error
+from ..core.images import images_as_float
+from ..core.pipeline import Transform
 from .conventions import to_image
 
 #: Categorical colours for keypoints (matplotlib's tab10, then tab20's light tones).

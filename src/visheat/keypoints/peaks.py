@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._errors import check_number, value_error
+from ..core.errors import check_number, value_error
 from . import refine as _refine
 from ._arrays import as_heatmaps, flat
 from .conventions import as_stride, get_convention, to_image
-from .decode import Decoded, peak_pixels
+from .decoding import Decoded, peak_pixels
 
 REFINEMENTS = (None, "local", "integral")
 

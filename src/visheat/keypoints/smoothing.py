@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import check_number, value_error
-from ..limits import check_allocation, check_sides
+from ..core.errors import check_number, value_error
+from ..core.limits import check_allocation, check_sides
 from ._arrays import as_heatmaps, check_sigma
 
 

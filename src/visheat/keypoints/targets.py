@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._errors import type_error, value_error
-from ..limits import check_allocation
+from ..core.errors import type_error, value_error
+from ..core.limits import check_allocation
 from ._arrays import as_points, as_size, as_visible, check_sigma
 from .conventions import Convention, get_convention, to_heatmap
 

@@ -8,18 +8,18 @@ The transform modules hold the numpy definition of each; :mod:`visheat.engine.op
 
 from .colour import blend_u8, blend_u8_planes, colorize_blend_u8, colorize_u8
 from .reduce import (
-                     ABSSUM,
-                     MAXABS,
-                     NORM,
-                     REDUCTIONS,
-                     SUM,
-                     SUMABS,
-                     as_rows,
-                     clip_rows,
-                     exponent_max,
-                     reduce_channels,
-                     reduce_extrema,
-                     row_extrema,
+    ABSSUM,
+    MAXABS,
+    NORM,
+    REDUCTIONS,
+    SUM,
+    SUMABS,
+    as_rows,
+    clip_rows,
+    exponent_max,
+    reduce_channels,
+    reduce_extrema,
+    row_extrema,
 )
 from .render import MAPS, RESIZE, VALUES, render
 from .resize import resize_maps, resize_pictures

@@ -6,8 +6,8 @@ finds its extrema on the way, takes the clip's quantiles, works out the colour
 range, and writes the colours (and the blend) straight into the output. The
 map never goes through memory and Python runs once per chunk, not per step.
 
-The range rules are those of :mod:`visheat.colormaps` and
-:mod:`visheat.clipping` for per-sample colormaps, in the same float32 and
+The range rules are those of :mod:`visheat.transforms.colormaps` and
+:mod:`visheat.transforms.clipping` for per-sample colormaps, in the same float32 and
 float64 arithmetic; the tests compare every picture and record with the step
 by step run. A sample that needs anything else (a NaN or an infinity, a range
 float32 cannot place on the table, ranks the tail selection did not resolve)

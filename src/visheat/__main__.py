@@ -1,0 +1,7 @@
+"""``python -m visheat`` runs the ``visheat`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,20 @@
+"""The core: the algebra every other layer builds on. Imports numpy only.
+
+- ``batch``: :class:`Batch`, the immutable record that flows through a pipeline, its
+  :class:`Stage` (values ``(N, C, H, W)`` -> map ``(N, H, W)`` -> rgb ``(N, H, W, 3)``)
+  and its :class:`Record` of provenance;
+- ``pipeline``: :class:`Transform`, :class:`Pipeline`, ``|`` and the stage checks;
+- ``spec``: the parser of a pipeline's text (``Pipeline.parse``), never ``eval``;
+- ``layout``, ``images`` and ``inputs``: reading ``x`` and the images at the boundary
+  (axis letters, frameworks' arrays, dtypes, finiteness) into one :class:`Batch`;
+- ``errors``: the one template of visheat's messages; ``limits``: memory limits;
+- ``lazy``: names loaded on first use; ``version``.
+"""
+
+from .batch import Batch, Record, Stage
+from .images import IMAGENET_MEAN, IMAGENET_STD
+from .pipeline import Pipeline, Transform, option
+from .version import VERSION
+
+__all__ = ["Batch", "Stage", "Record", "Transform", "Pipeline", "option",
+           "IMAGENET_MEAN", "IMAGENET_STD", "VERSION"]

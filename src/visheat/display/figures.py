@@ -1,0 +1,160 @@
+"""``figure()``: heatmaps as a matplotlib figure, with truthful colour bars.
+
+The figure is built with matplotlib's object-oriented API
+(:class:`matplotlib.figure.Figure`), never with ``pyplot``: it touches no global
+state and works with any backend (Agg included). Because pyplot never sees it, it
+carries its own PNG form (``_repr_png_``), so it shows in Jupyter without
+``%matplotlib inline``. :meth:`visheat.Heatmaps.plot` draws one picture with its
+colour bar into an Axes of your own layout. matplotlib is imported only when a
+figure is made.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import check_number, type_error, value_error
+from ..core.limits import check_allocation
+from .cards import check_alpha, panels, read_captions, read_images
+from .heatmaps import ColorbarInfo, Heatmaps
+from .plotting import draw_colorbar
+
+__all__ = ["figure"]
+
+#: Panels per row of the figure when ``ncols`` is not given.
+PANELS_PER_ROW = 6
+
+
+def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: int | None = None,
+           colorbar: bool = True, *, alpha: float | None = 0.5, panel_size: float = 2.0) -> Any:
+    """Draw a batch of heatmaps as a grid: image, heatmap and overlay per sample.
+
+    Each sample is one cell: its image (when ``images`` are given), its heatmap,
+    the heatmap blended over the image, a title, and a colour bar under the
+    heatmap. The colour bar spreads the colormap's stops over the value range the
+    picture was really scaled to, read from the pipeline's record (the clipped
+    range after :class:`~visheat.PercentileClip`, ``[-m, m]`` for a
+    :class:`~visheat.CenteredColormap`), and names the colormap.
+
+    Parameters
+    ----------
+    heatmaps : Heatmaps
+        The pictures, as :func:`visheat.heatmap` returns them.
+    images : array_like or list, optional
+        The images the heatmaps belong to, in any form :func:`visheat.heatmap`
+        accepts (one per sample, or one for all).
+    titles : list of str or dict, optional
+        One per sample: a string, or a dict with ``label``, ``score`` and
+        ``method``. Default: the sample's index, ``#i``.
+    ncols : int, optional
+        Samples per row (default: as many as fit six panels).
+    colorbar : bool
+        Draw a colour bar per sample (needs pictures made by a colormap step).
+    alpha : float or None
+        Opacity of the heatmap in the computed overlay; ``None`` leaves the
+        overlay out. Pictures that are overlays already (the pipeline ends in
+        :class:`~visheat.AlphaOverlay`) are shown as they are.
+    panel_size : float
+        Width of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Save it with ``fig.savefig(path)``; in Jupyter it shows itself (as the
+        last expression of a cell, or with ``display(fig)``), also without
+        ``%matplotlib inline``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from visheat import heatmap, figure
+    >>> x = np.random.default_rng(0).normal(size=(2, 3, 16, 16))
+    >>> fig = figure(heatmap(x, "attribution"), titles=["first", "second"])
+    >>> [ax.get_label() for ax in fig.get_axes() if ax.get_visible()]
+    ['heatmap 0', 'colorbar 0', 'heatmap 1', 'colorbar 1']
+    >>> [t.get_text() for t in fig.get_axes()[1].get_xticklabels()][1]
+    '0'
+    """
+    from ._notebook_figure import HeatmapFigure
+
+    if not isinstance(heatmaps, Heatmaps):
+        raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
+    n = len(heatmaps)
+    found_images = read_images(images, heatmaps)
+    captions = read_captions(titles, n, "titles")
+    alpha = check_alpha(alpha)
+    size = check_number("panel_size", panel_size, low=0, low_open=True)
+    if colorbar and n and not heatmaps.has_colorbar():
+        raise value_error("heatmaps", "pictures made by a colormap step for colour bars",
+                          "no colormap record", "Pass colorbar=False.", described=True)
+    cards = [panels(heatmaps, found_images, i, alpha) for i in range(n)]
+    k = len(cards[0]) if cards else 1
+    columns = _columns(ncols, n, k)
+    rows = max(1, math.ceil(n / columns))
+    height = size * (1.45 if colorbar else 1.2)
+    _check_canvas(columns * k * size, rows * height, size, ncols)
+    fig = HeatmapFigure(figsize=(columns * k * size, rows * height), layout="constrained")
+    if not n:
+        return fig
+    cells = fig.subfigures(rows, columns, squeeze=False)
+    for i, card in enumerate(cards):
+        info = heatmaps.colorbar_info(i) if colorbar else None
+        title = captions[i].text() or f"#{i}"
+        _draw_card(cells[i // columns][i % columns], card, title, info, i)
+    return fig
+
+
+#: Agg, matplotlib's raster backend, draws at most this many pixels on a side.
+MAX_PIXELS = 2**16
+
+
+def _check_canvas(width: float, height: float, size: float, ncols: int | None) -> None:
+    """Refuse a figure too large to draw, before matplotlib builds it."""
+    from matplotlib import rcParams
+
+    dpi = float(rcParams["figure.dpi"])
+    pixels = (math.ceil(height * dpi), math.ceil(width * dpi))
+    argument = ("panel_size" if size * dpi > MAX_PIXELS / 8 else
+                "ncols" if ncols is not None and pixels[1] >= MAX_PIXELS else "heatmaps")
+    if max(pixels) >= MAX_PIXELS:
+        raise value_error(argument, f"a figure under {MAX_PIXELS} pixels on each side at "
+                          f"{dpi:g} dpi", f"{pixels[1]} x {pixels[0]} pixels", "Draw fewer "
+                          "samples per figure, e.g. figure(h[:24]), or a smaller panel_size.",
+                          described=True)
+    check_allocation(argument, pixels + (4,), np.uint8, what="a figure canvas")
+
+
+def _columns(ncols: int | None, n: int, k: int) -> int:
+    if ncols is None:
+        return max(1, min(n, PANELS_PER_ROW // k))
+    return int(check_number("ncols", ncols, low=1, integer=True))
+
+
+def _draw_card(cell: Any, card: list[tuple[str, np.ndarray]], title: str,
+               info: ColorbarInfo | None, i: int) -> None:
+    cell.suptitle(title, fontsize="medium")
+    rows = 2 if info is not None else 1
+    ratios = [1.0, 0.07] if info is not None else [1.0]
+    axes = cell.subplots(rows, len(card), squeeze=False, height_ratios=ratios)
+    for j, (kind, picture) in enumerate(card):
+        ax = axes[0][j]
+        ax.imshow(picture)
+        ax.set_axis_off()
+        ax.set_label(f"{kind} {i}")
+        if len(card) > 1:
+            ax.set_title(kind, fontsize="small")
+    if info is None:
+        return
+    heat_column = next(j for j, (kind, _) in enumerate(card) if kind != "image")
+    for j in range(len(card)):
+        if j != heat_column:
+            axes[1][j].set_visible(False)
+    _draw_colorbar(axes[1][heat_column], info, i)
+
+
+def _draw_colorbar(ax: Any, info: ColorbarInfo, i: int) -> None:
+    """The colour stops over ``[lo, hi]``, ticks at the ends (and 0), the colormap's name."""
+    draw_colorbar(ax, info, label=f"colorbar {i}")

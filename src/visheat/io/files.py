@@ -1,0 +1,365 @@
+"""Writing files: names from patterns, atomic writes, temporaries.
+
+Every writer of visheat (pictures, galleries, explorer pages, the CLI) writes
+through here, so a file either holds everything or does not exist, and an
+interrupted write leaves nothing that a later run takes for a result.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import string
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import type_error, value_error
+
+
+def safe_name(text: str, limit: int = 80) -> str:
+    """A file-name-safe version of a user label.
+
+    >>> safe_name("../../etc/passwd <script>")
+    'etc_passwd_script'
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
+    return cleaned[:limit] or "item"
+
+
+_FIELDS = ("index", "label")
+
+
+def file_name(pattern: Any, index: int, label: str = "", argument: str = "pattern") -> str:
+    """``pattern`` filled in with ``index`` and ``label``: a plain file name, nothing else.
+
+    Only the fields ``{index}`` and ``{label}`` are allowed, with an optional format
+    spec such as ``{index:05d}``: no attribute or item access (``{index.__class__}``),
+    no nested fields, no widths beyond 255, and the result must be a plain file
+    name (no folder, not ``.`` or ``..``). ``label`` should be :func:`safe_name`'d.
+
+    Examples
+    --------
+    >>> file_name("{index:03d}_{label}.png", 7, "cat")
+    '007_cat.png'
+    >>> file_name("{index.__class__}.png", 7)
+    Traceback (most recent call last):
+    ...
+    ValueError: pattern: expected a file name pattern with the fields {index} and {label} only; got
+    '{index.__class__}.png' (str).
+    """
+    if not isinstance(pattern, str):
+        raise type_error(argument, "a file name pattern such as '{index:05d}.png'", pattern)
+    expected = "a file name pattern with the fields {index} and {label} only"
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(pattern)
+                  if name is not None]
+    except ValueError:  # unbalanced braces
+        raise value_error(argument, expected, pattern) from None
+    for name, spec in fields:
+        widths = [int(d) for d in re.findall(r"\d+", spec or "")]
+        if name not in _FIELDS or "{" in (spec or "") or any(w > 255 for w in widths):
+            raise value_error(argument, expected, pattern)
+    try:
+        name = pattern.format(index=index, label=label)
+    except (ValueError, TypeError) as err:  # a format spec that does not fit, e.g. {label:d}
+        raise value_error(argument, expected, pattern, str(err)) from None
+    if Path(name).name != name or name in ("", ".", "..") or "\\" in name or "\0" in name:
+        raise value_error(argument, "a plain file name (no folders)", name)
+    return name
+
+
+def prepare_folder(folder: str | os.PathLike, argument: str = "directory") -> Path:
+    """Create ``folder`` (and its parents) for output; a path that cannot be one is a ValueError.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as f:
+    ...     prepare_folder(f.name, "out_dir")
+    Traceback (most recent call last):
+    ...
+    ValueError: out_dir: expected a folder (created if missing); got ... (File exists).
+    """
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file in the way, no permission, a read-only file system
+        raise value_error(argument, "a folder (created if missing)",
+                          f"{path} ({err.strerror or err})", described=True) from None
+    return path
+
+
+def check_distinct(paths: Sequence[Path], argument: str = "pattern") -> None:
+    """Refuse output paths that repeat: a second picture would replace the first.
+
+    >>> check_distinct([Path("cat.png"), Path("cat.png")])
+    Traceback (most recent call last):
+    ...
+    ValueError: pattern: expected a different file name for every picture; got 'cat.png' for
+    pictures 0 and 1. Put {index} in the pattern.
+    """
+    seen: dict[Path, int] = {}
+    for i, path in enumerate(paths):
+        if path in seen:
+            raise value_error(argument, "a different file name for every picture",
+                              f"{path.name!r} for pictures {seen[path]} and {i}",
+                              "Put {index} in the pattern.", described=True)
+        seen[path] = i
+
+
+#: Suffix of :func:`write_atomic`'s temporary files (hidden: their names start with a dot).
+TEMPORARY_SUFFIX = ".tmp"
+
+
+_TEMPORARY = re.compile(r"\..+\.(?P<pid>[0-9a-f]{6})[0-9a-f]{6}\.tmp", re.DOTALL)  # fullmatch
+
+
+_IN_FLIGHT: set[str] = set()  # names of the temporaries this process is writing right now
+
+
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (in bytes) ``folder`` allows: ``PC_NAME_MAX``, else 255."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError, TypeError):  # no pathconf (Windows), no folder
+        return 255
+
+
+def temporary_path(path: Path) -> Path:
+    """A fresh hidden temporary name beside ``path``: ``.<name>.<pid><random>.tmp``.
+
+    Six hex digits of the process id and six random ones tell whose file it is
+    (see :func:`remove_temporaries`). ``<name>`` is shortened when needed, so the
+    temporary fits the file system's name limit whenever ``path``'s own name does.
+
+    >>> name = temporary_path(Path("out") / ("a" * 250 + ".png")).name
+    >>> len(name), name.startswith(".aaa"), name.endswith(".tmp")
+    (255, True, True)
+    """
+    tag = f"{os.getpid() & 0xFFFFFF:06x}{secrets.token_hex(3)}"
+    room = max(1, _name_max(path.parent) - len(f"..{tag}{TEMPORARY_SUFFIX}"))
+    name = path.name
+    while len(os.fsencode(name)) > room and len(name) > 1:
+        name = name[:-1]
+    return path.parent / f".{name}.{tag}{TEMPORARY_SUFFIX}"
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` through a temporary file and a rename.
+
+    An interrupted write never leaves a half-written ``path`` behind. The file
+    gets the usual permissions (``0o666`` less the umask), as ``open`` would give.
+    Any failure (a full disk, no permission, a name too long) is an ``OSError``
+    whose ``filename`` is ``path``, never the temporary name; the temporary file
+    is removed.
+    """
+    path = Path(path)
+    tmp = temporary_path(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+    except OSError as err:  # name the file the caller asked for, not the temporary one
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.add(tmp.name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except OSError as err:  # a full disk (ENOSPC), a file too large (EFBIG), ...
+        tmp.unlink(missing_ok=True)
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.discard(tmp.name)
+
+
+def _writer_alive(pid: int) -> bool:
+    """Whether the process that named a temporary file still runs (so it is not stale)."""
+    if pid == os.getpid() & 0xFFFFFF:
+        return False  # ours, and not in flight (checked by the caller): left by an error
+    if os.name != "posix" or pid <= 0:
+        return False  # no cheap check: the folder is taken to have one writer
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM): alive
+        return True
+    try:  # a killed writer that its parent has not reaped yet (a zombie) runs no more
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (macOS): alive
+        return True
+
+
+def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files an interrupted :func:`write_atomic` left in ``folder``.
+
+    A process killed between creating its temporary file and renaming it (SIGKILL,
+    power loss) leaves a hidden ``.<name>.<12 hex digits>.tmp``; nothing else is
+    touched. Writers that resume or overwrite call this first (``existing="skip"``
+    or ``"overwrite"``, ``--resume``, ``--overwrite``). A temporary file that a
+    running process (this one included) is still writing is kept: its name holds
+    the writer's process id. Processes on other machines sharing the folder cannot
+    be seen, so run one writer per folder.
+    """
+    found = []
+    directory = Path(folder)
+    if directory.is_dir():
+        with _IN_FLIGHT_LOCK:
+            ours = set(_IN_FLIGHT)
+        for entry in directory.iterdir():
+            match = _TEMPORARY.fullmatch(entry.name)  # any name, newlines too
+            if match is None or entry.name in ours or _writer_alive(int(match["pid"], 16)):
+                continue
+            if entry.is_file():
+                entry.unlink(missing_ok=True)
+                found.append(entry)
+    return found
+
+
+# -- the output policy: one answer for every writer ------------------------------------
+
+#: What a writer does with files that are already there: refuse (the default; files that
+#: hold exactly what it would write are not in the way, so a re-run succeeds), replace
+#: them, or keep them (resume an interrupted run).
+EXISTING = ("error", "overwrite", "skip")
+
+
+def check_existing(existing: Any, argument: str = "existing") -> str:
+    """The one check of ``existing=`` for every writer (the CLI's ``--existing`` too).
+
+    >>> check_existing("replace")
+    Traceback (most recent call last):
+    ...
+    ValueError: existing: expected 'error', 'overwrite' or 'skip'; got 'replace' (str).
+    """
+    if not isinstance(existing, str) or existing not in EXISTING:
+        raise value_error(argument, "'error', 'overwrite' or 'skip'", existing)
+    return existing
+
+
+class OutputPlan:
+    """Which of a writer's files to write, decided once, before anything is written.
+
+    Made by :func:`plan_outputs`; ``todo(i)`` says whether file ``i`` still needs writing
+    (not when ``existing="skip"`` keeps it, nor when it already holds what would be written)
+    and ``write(i, payload)`` writes it under the policy.
+    """
+
+    def __init__(self, folder: Path, paths: list[Path], existing: str, same: set[int],
+                 argument: str = "directory", option: str = "existing"):
+        self.folder, self.paths, self.existing, self._same = folder, paths, existing, same
+        self.argument, self.option = argument, option
+
+    def write(self, i: int, payload: bytes) -> bool:
+        """Write file ``i``; with ``existing="error"`` a file that appeared or was kept for a
+        later look (``defer=True``) is compared now: equal bytes stay, others are refused."""
+        if self.existing == "error":
+            return write_checked(self.paths[i], payload, "error", self.argument, self.option)
+        write_atomic(self.paths[i], payload)
+        return True
+
+    def todo(self, i: int) -> bool:
+        if i in self._same:
+            return False
+        return self.existing != "skip" or not self.paths[i].exists()
+
+    def all_done(self) -> bool:
+        return not any(self.todo(i) for i in range(len(self.paths)))
+
+
+def plan_outputs(folder: str | os.PathLike, paths: Sequence[Path], existing: Any, *,
+                 argument: str = "directory", holds: Any = None,
+                 option: str = "existing", defer: bool = False) -> OutputPlan:
+    """Check a writer's output files against ``existing=`` and prepare ``folder``.
+
+    Every writer of visheat calls this once before writing: ``existing`` is checked;
+    names must differ; with ``"error"``, a file already there refuses the whole write
+    (nothing is written) unless ``holds(i, path)`` says it holds exactly what file ``i``
+    would be; the folder is created; and with ``"overwrite"`` or ``"skip"`` the
+    temporaries of a killed run are removed (the folder is the writer's to replace).
+
+    ``option`` is how the caller spells the choice in its message (``"existing"`` in
+    Python, ``"--existing"`` on the command line). A writer that knows its files' content
+    only once it has rendered them passes ``defer=True``: files already there are then
+    compared when :meth:`OutputPlan.write` reaches them (a re-run writes nothing; a
+    different file stops the run there, after the files before it were written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "a.png"
+    ...     _ = path.write_bytes(b"old")
+    ...     plan_outputs(folder, [path], "error")
+    Traceback (most recent call last):
+    ...
+    ValueError: directory: expected no existing output files (or files holding the same
+    content); got .../a.png. Pass existing='overwrite' to replace them or existing='skip' to
+    keep them.
+    """
+    existing = check_existing(existing, option)
+    paths = [Path(p) for p in paths]
+    check_distinct(paths)
+    same: set[int] = set()
+    if existing == "error":
+        for i, path in enumerate(paths):
+            if not path.exists():
+                continue
+            if defer:
+                continue
+            if holds is None or not holds(i, path):
+                raise clash_error(path, argument, option)
+            same.add(i)
+    target = prepare_folder(folder, argument)
+    if existing != "error":
+        remove_temporaries(target)
+    return OutputPlan(target, paths, existing, same, argument, option)
+
+
+def clash_error(path: Path, argument: str = "directory", option: str = "existing"
+                ) -> ValueError:
+    """The one message for a file in the way of a writer (``existing="error"``)."""
+    if option.startswith("--"):
+        hint = f"Pass {option} overwrite to replace them or {option} skip to keep them."
+    else:
+        hint = f"Pass {option}='overwrite' to replace them or {option}='skip' to keep them."
+    return value_error(argument, "no existing output files (or files holding the same content)",
+                       str(path), hint, described=True)
+
+
+def write_checked(path: Path, payload: bytes, existing: str, argument: str = "directory",
+                  option: str = "existing") -> bool:
+    """Write ``payload`` atomically under the policy, deciding when the file is reached.
+
+    For writers whose content is known only as they go (a gallery's cards): a file that
+    already holds ``payload`` is left alone (a re-run); another file in the way is an
+    error with ``existing="error"``, kept with ``"skip"``, replaced with ``"overwrite"``.
+    Returns whether the file was written.
+    """
+    if path.exists() and existing != "overwrite":
+        if existing == "skip" or holds_bytes(payload, path):
+            return False
+        raise clash_error(path, argument, option)
+    write_atomic(path, payload)
+    return True
+
+
+def holds_bytes(payload: bytes, path: Path) -> bool:
+    """Whether the file at ``path`` holds exactly ``payload`` (read only if sizes agree)."""
+    try:
+        return path.is_file() and path.stat().st_size == len(payload) \
+            and path.read_bytes() == payload
+    except OSError:
+        return False

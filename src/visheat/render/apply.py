@@ -1,0 +1,183 @@
+"""``heatmap()``: from an attribution batch to pictures, and the ``Heatmaps`` result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+from ..core.batch import Batch, Stage, check_dtype
+from ..core.errors import type_error, value_error
+from ..core.images import ImageOptions, image_options
+from ..core.inputs import finite_check, read_inputs
+from ..core.limits import check_allocation
+from ..core.pipeline import Transform
+from ..display.heatmaps import Heatmaps
+from ..transforms.presets import as_pipeline
+
+CHANNELS = ("together", "separate")
+
+
+def split_heatmap_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
+    """``(images, pipe)`` from ``heatmap(x, *args, images=...)``'s positional arguments."""
+    if len(args) > 2:
+        raise TypeError(f"heatmap() takes x, [images,] [pipe]; got {len(args) + 1} positional "
+                        "arguments")
+    if len(args) == 2:
+        found_images, pipe = args
+    elif len(args) == 1 and (isinstance(args[0], (Transform, str))):
+        found_images, pipe = None, args[0]
+    elif len(args) == 1:
+        found_images, pipe = args[0], "sensitivity"
+    else:
+        found_images, pipe = None, "sensitivity"
+    if found_images is not None and images is not None:
+        raise type_error("images", "the images once", "them both positionally and as images=",
+                         described=True)
+    return (images if found_images is None else found_images), pipe
+
+
+def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
+            dtype: Any = np.uint8, threads: int | None = None,
+            channels: str = "together", image_layout: str | None = None,
+            image_mean: Any = None, image_std: Any = None) -> Heatmaps:
+    """Turn a batch of attributions, saliency maps or CAMs into pictures.
+
+    Call it as ``heatmap(x)``, ``heatmap(x, pipe)``, ``heatmap(x, image, pipe)`` or
+    ``heatmap(x, images, pipe)``, as in VisionHeatmaps.jl.
+
+    Parameters
+    ----------
+    x : array_like
+        The batch: a numpy array, nested lists, or anything with ``__array__`` or
+        ``__dlpack__`` (a torch tensor, also one that requires grad; a JAX array).
+        Never modified.
+    images : array_like or list, optional
+        The pictures to draw over: one ``(H, W, 3)`` or ``(H, W)`` image for every
+        sample, an ``(N, H, W, 3)`` batch, or a list of arrays / PIL images (sizes
+        may differ). uint8 or floats in [0, 1].
+    pipe : Pipeline, Transform or str, optional
+        The steps to apply, or a preset name: ``"sensitivity"`` (default),
+        ``"attribution"`` (signed), ``"attribution-julia"``, ``"cam"``, ``"gradcam"``
+        (raw CAMs scaled as pytorch-grad-cam does). See :mod:`visheat.transforms.presets`.
+    layout : str
+        Axis letters of ``x``: ``"NCHW"`` (default), ``"NHWC"``, ``"WHCN"`` (Julia),
+        ``"CHW"``, ``"HWC"``, ``"NHW"``, ``"HW"``, ``"WH"`` or any order of N, C, H, W.
+    dtype : {np.uint8, np.float32, np.float64}
+        ``uint8`` (default) takes the fast 8-bit path. A float dtype keeps the exact
+        colours in [0, 1] all the way through (``to_numpy()`` returns them).
+    threads : int, optional
+        Run chunks of the batch on this many threads. The default uses every CPU
+        the process may run on (or ``VISHEAT_THREADS``); batches under about a
+        megabyte run on the calling thread. Pictures are identical for any count.
+    channels : {"together", "separate"}
+        ``"separate"`` draws every channel of ``(N, C, H, W)`` values as its own
+        picture, as imgaug's ``draw()`` returns one image per heatmap channel:
+        the pipeline sees an ``(N * C, H, W)`` map, pictures come sample-major
+        (sample 0's channels first), each over its sample's image, and
+        ``result.to_grid()`` is ``(N, C, H, W, 3)``. Per-sample parameters of
+        the pipeline (alpha planes, boxes) then count pictures, not samples.
+    image_layout : {"HWC", "CHW", "NHWC", "NCHW"}, optional
+        Axis order of ``images`` when it is not channels-last, e.g. ``"NCHW"`` for
+        a torch image batch (tensors are read like ``x``).
+    image_mean, image_std : float or sequence of float, optional
+        Undo the normalisation the model's input had: images are read as
+        ``image * image_std + image_mean`` per channel, clipped to [0, 1]
+        (ImageNet's: ``visheat.IMAGENET_MEAN``, ``visheat.IMAGENET_STD``).
+
+    Returns
+    -------
+    Heatmaps
+        A sequence of pictures; ``h[i]`` is a ``PIL.Image``, ``h.to_numpy()`` an
+        ``(N, H, W, 3)`` array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from visheat import heatmap, SumReduction, CenteredColormap
+    >>> x = np.random.default_rng(0).normal(size=(2, 3, 8, 8)).astype(np.float32)
+    >>> h = heatmap(x, SumReduction() | CenteredColormap("bwr"))
+    >>> len(h), h.to_numpy().shape, h.to_numpy().dtype
+    (2, (2, 8, 8, 3), dtype('uint8'))
+    >>> heatmap(x[0])
+    Traceback (most recent call last):
+    ...
+    ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one
+    image use layout='CHW'; for a batch of maps, layout='NHW'.
+    """
+    found_images, pipe = split_heatmap_args(args, images)
+    options = image_options(image_layout, image_mean, image_std)
+    if not isinstance(channels, str) or channels not in CHANNELS:
+        raise value_error("channels", "'together' or 'separate'", channels)
+    threads = engine.resolve_threads(threads)
+    return render_pictures(x, found_images, as_pipeline(pipe), layout, check_dtype(dtype),
+                           threads, channels=channels, options=options)
+
+
+def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dtype,
+                    threads: int | None = None, start: int = 0, channels: str = "together",
+                    options: ImageOptions | None = None) -> Heatmaps:
+    """Read ``x`` (once: :func:`~visheat.core.inputs.read_inputs`), run the pipeline on
+    the engine, wrap the pictures.
+
+    The body of :func:`heatmap` with validated arguments; ``start`` offsets
+    per-sample parameters (the streaming functions render slices of a batch).
+    """
+    batch = read_inputs(x, images, layout, dtype, options, start)
+    check = finite_check(batch, engine.all_finite)
+    grid = None
+    if channels == "separate":
+        data, stage, imgs, grid = _split_channels(batch.data, batch.stage, batch.images)
+        batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
+    final_stage = (transform.output_stage(batch.stage)
+                   if batch.stage in transform.input_stages() else None)
+    if final_stage is not Stage.RGB:
+        raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
+                          transform, "Add ExtremaColormap() or CenteredColormap().")
+
+    # Steps check their results (a colormap refuses non-finite maps, naming the step),
+    # so numpy's floating-point warnings about an overflowing step would only be noise.
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
+                            check=check)
+    return _to_heatmaps(result, dtype, transform, grid)
+
+
+def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, ...]:
+    """``(N, C, H, W)`` values -> ``(N * C, H, W)`` maps, sample-major, images repeated."""
+    if stage is not Stage.VALUES:
+        raise value_error("channels", "channel values (N, C, H, W) to draw one picture per "
+                          "channel", "a map without a channel axis",
+                          "Use a layout with C, e.g. 'NCHW', or channels='together'.",
+                          described=True)
+    n, c = data.shape[:2]
+    maps = data.reshape((n * c,) + data.shape[2:])
+    if isinstance(images, np.ndarray) and images.strides[0]:
+        check_allocation("channels", (n * c,) + images.shape[1:], images.dtype,
+                         what="images repeated per channel")
+    if isinstance(images, tuple):
+        images = tuple(img for img in images for _ in range(c))
+    elif images is not None:
+        images = np.repeat(images, c, axis=0) if images.strides[0] else \
+            np.broadcast_to(images[:1], (n * c,) + images.shape[1:])
+    return maps, Stage.MAP, images, (n, c)
+
+
+def _to_heatmaps(result: Batch | engine.Ragged, dtype: np.dtype, pipe: Transform,
+                 grid: tuple[int, int] | None = None) -> Heatmaps:
+    if isinstance(result, engine.Ragged):
+        arrays: Sequence[np.ndarray] = [_final(a, dtype) for a in result.data]
+        return Heatmaps(list(arrays), result.records, pipe, grid_shape=grid)
+    return Heatmaps(_final(result.data, dtype), result.records, pipe, grid_shape=grid)
+
+
+def _final(data: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype == np.uint8:
+        if data.dtype == np.uint8:
+            return data
+        return np.rint(np.clip(data, 0, 1) * 255).astype(np.uint8)
+    if data.dtype == np.uint8:
+        return (data / 255.0).astype(dtype)
+    return data.astype(dtype, copy=False)

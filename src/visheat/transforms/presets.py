@@ -1,0 +1,79 @@
+"""Named pipelines, usable wherever a pipeline is: ``heatmap(x, "attribution")``.
+
+``"sensitivity"`` (default)
+    ``NormReduction() | ExtremaColormap("batlow")``
+``"attribution"``
+    ``SumReduction() | CenteredColormap("berlin")``
+``"attribution-julia"``
+    ``NormReduction() | CenteredColormap("berlin")``
+``"cam"``
+    ``SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)``
+``"gradcam"``
+    ``SumReduction() | MinMaxScale(1e-07, relu=True) | ResizeToImage("bilinear") |
+    MinMaxScale(1e-07, relu=True) | GradCamOverlay(0.5)``
+
+``"sensitivity"`` and ``"cam"`` are VisionHeatmaps.jl's presets. ``"attribution"``
+shows the sign: the channels are summed (a sum keeps the sign, as captum's
+``visualize_image_attr(..., sign="all")`` does) and coloured symmetrically around
+0, so positive evidence is one hue and negative evidence the other.
+VisionHeatmaps.jl's ``:attribution`` takes the norm instead, which is never
+negative: only the dark half of ``berlin`` is used and the colour bar shows a
+negative half that cannot occur. It stays available as ``"attribution-julia"``
+for pictures identical to Julia's.
+
+``"gradcam"`` draws raw CAMs the way pytorch-grad-cam does: ``max(cam, 0)``
+scaled per CAM to [0, 1] as ``scale_cam_image`` does (``(cam - min) / (1e-7 +
+max)``), resized bilinearly to the image (``cv2.resize``), scaled again (grad-cam
+scales the layers' mean once more), then drawn like ``show_cam_on_image(img, cam,
+use_rgb=True)`` (see :class:`~visheat.transforms.cam_overlays.GradCamOverlay`). CAMs that are
+in [0, 1] already and have a 0 and a 1 pass the scaling unchanged up to 1e-7.
+
+Examples
+--------
+>>> import numpy as np
+>>> x = np.array([[[[1.0, -1.0]], [[1.0, -2.0]]]])        # (1, 2, 1, 2): signed values
+>>> pictures = PRESETS["attribution"](x, dtype=np.float64)
+>>> red, blue = pictures[0, 0, :, 0], pictures[0, 0, :, 2]
+>>> red > blue                        # the positive sum is red, the negative one blue
+array([ True, False])
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from ..core.errors import raise_unknown_name, type_error
+from ..core.pipeline import Transform
+from .cam_overlays import GradCamOverlay
+from .colormaps import CenteredColormap, ExtremaColormap
+from .overlay import AlphaOverlay
+from .ranges import MinMaxScale
+from .reductions import NormReduction, SumReduction
+from .resize import ResizeToImage
+
+SENSITIVITY = NormReduction() | ExtremaColormap("batlow")
+ATTRIBUTION = SumReduction() | CenteredColormap("berlin")
+ATTRIBUTION_JULIA = NormReduction() | CenteredColormap("berlin")
+CAM = SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)
+#: grad-cam's ``scale_cam_image`` (eps 1e-7, after its ReLU), before and after the resize.
+GRADCAM_SCALE = MinMaxScale(1e-7, relu=True)
+GRADCAM = (SumReduction() | GRADCAM_SCALE | ResizeToImage("bilinear") | GRADCAM_SCALE
+           | GradCamOverlay(0.5))
+
+#: Read-only mapping of preset names to pipelines.
+PRESETS = MappingProxyType({"sensitivity": SENSITIVITY, "attribution": ATTRIBUTION,
+                            "attribution-julia": ATTRIBUTION_JULIA, "cam": CAM,
+                            "gradcam": GRADCAM})
+
+
+def as_pipeline(pipe: Any, argument: str = "pipe") -> Transform:
+    """Accept a transform, a pipeline or a preset name; return a transform."""
+    if isinstance(pipe, Transform):
+        return pipe
+    if isinstance(pipe, str):
+        if pipe in PRESETS:
+            return PRESETS[pipe]
+        raise_unknown_name(argument, pipe, PRESETS, "preset")
+    raise type_error(argument, "a Pipeline, a Transform or a preset name "
+                     f"({', '.join(map(repr, PRESETS))})", pipe)
