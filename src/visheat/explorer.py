@@ -19,14 +19,17 @@ What travels in the page, and why the pictures are visheat's:
   and the resize weights of :func:`visheat.resize.resize_weights` for maps of
   another size than their images.
 
-The page then follows the 8-bit path's arithmetic in float32 (``Math.fround``):
+The page then follows the 8-bit path's arithmetic (float32 through ``Math.fround``):
 the reduction, ``ResizeToImage()``, the quantiles of :class:`PercentileClip`
 (Julia's rank rule, exactly), the range of the colormap (per sample or per
 batch, with the degenerate-range rule) and the table position
 ``(v - lo) * (L - 1) / (hi - lo) + 0.5``, and the fixed-point blend of
 :class:`AlphaOverlay`. At every moment each column's view is a pipeline whose
 text the page shows; ``heatmap(x, images, Pipeline.parse(text))`` draws the
-same pictures (within one level: the page starts from float16 values).
+same pictures (within one level: the page starts from float16 values). It keeps
+each sample's power of two: reductions, resize and quantiles run on the scaled
+values, and only ranges and table positions on the values themselves (float64
+numbers, in the map's precision), so any magnitude draws the same picture.
 
 Page size: about ``8/3`` bytes per value (float16 in base64) plus 4 bytes per
 image pixel; see ``bench/explorer.py``.
@@ -264,7 +267,7 @@ class Explorer:
     def _method_meta(self, name: str, data: np.ndarray) -> dict[str, Any]:
         size = data.shape[2:]
         meta: dict[str, Any] = {"name": name, "channels": data.shape[1], "mh": size[0],
-                                "mw": size[1], "resize": None}
+                                "mw": size[1], "resize": None, "dtype": data.dtype.name}
         if self.images is not None and size != self.images.shape[1:3]:
             wy, wx = resize_weights(size, self.images.shape[1:3], RESIZE)
             meta["resize"] = {"method": RESIZE, "wy": _sparse_rows(wy), "wx": _sparse_rows(wx)}

@@ -1,6 +1,11 @@
 // visheat explorer: draws visheat's 8-bit pictures from the raw values in this page.
-// Arithmetic follows visheat's 8-bit path in float32 (Math.fround); the colour tables
+// Arithmetic follows visheat's 8-bit path (Math.fround for float32); the colour tables
 // and resize weights come from visheat (see visheat/explorer.py).
+// Magnitudes: a sample travels as float16 values v and an exponent k (the value is
+// v * 2**-k). The reductions, the resize and the quantiles work on v in float32, where
+// nothing under- or overflows, and are exact images of the same steps on the values
+// (scaling by a power of two commutes with them); only ranges and positions on the
+// colour table are computed on the values themselves, as plain numbers (float64).
 (() => {
   "use strict";  // ASCII only (\u escapes): the CSP hash holds whatever encoding a host page uses
   const meta = JSON.parse(document.getElementById("visheat-meta").textContent);
@@ -33,19 +38,19 @@
     }
     return el.textContent;
   }
-  function values(j, i) {
-    const bytes = b64(block(`vh-m${j}-${i}`));
-    const scale = 2 ** -meta.methods[j].exps[i], count = bytes.length >> 1;
-    const out = new Float32Array(count);
-    if (typeof Float16Array === "function") {  // native: twice as fast as the table
-      const half = new Float16Array(bytes.buffer, 0, count);
-      for (let p = 0; p < count; p++) out[p] = half[p] * scale;
-    } else {
-      const half = new Uint16Array(bytes.buffer, 0, count);
-      for (let p = 0; p < count; p++) out[p] = F16[half[p]] * scale;
-    }
+  function values(j, i) {  // sample i of method j, scaled by 2**k: v, as float32
+    const bytes = b64(block(`vh-m${j}-${i}`)), count = bytes.length >> 1;
+    if (typeof Float16Array === "function") return new Float32Array(new Float16Array(bytes.buffer, 0, count));
+    const half = new Uint16Array(bytes.buffer, 0, count), out = new Float32Array(count);
+    for (let p = 0; p < count; p++) out[p] = F16[half[p]];
     return out;
   }
+  const F32_MAX = 3.4028234663852886e38;
+  function pow2(e) { return [2 ** Math.trunc(e / 2), 2 ** (e - Math.trunc(e / 2))]; }  // 2**e in two exact factors
+  function unscale(v, k) { const [a, b] = pow2(-k); return v * a * b; }  // v * 2**-k, for any k
+  function saturate32(x) { const y = f32(x); return Number.isFinite(y) ? y : Math.sign(x) * F32_MAX; }
+  // a float32 method's values are float32: its float16 largest value may round up to 2**128
+  const precision = (j) => (meta.methods[j].dtype === "float32" ? saturate32 : (x) => x);
   const imageCache = new Map();
   function image(i) {
     if (!imageCache.has(i)) {
@@ -140,19 +145,38 @@
     const close = a === b || Math.abs(f32(a - b)) <= f32(TOL * Math.max(Math.abs(a), Math.abs(b)));
     return f32(close ? a + g * f32(b - a) : (1 - g) * a + g * b);
   }
-  function nextUp(x) {
-    const v = new DataView(new ArrayBuffer(4));
-    v.setFloat32(0, x);
-    const bits = v.getInt32(0);
-    if (x === 0) return 2 ** -149;
-    v.setInt32(0, x > 0 ? bits + 1 : bits - 1);
-    return v.getFloat32(0);
+  function nextUp(x, single) {  // the next float32 (single) or float64 above x
+    const v = new DataView(new ArrayBuffer(8));
+    if (x === 0) return single ? 2 ** -149 : Number.MIN_VALUE;
+    if (single) { v.setFloat32(0, x); v.setInt32(0, v.getInt32(0) + (x > 0 ? 1 : -1)); return v.getFloat32(0); }
+    v.setFloat64(0, x); v.setBigInt64(0, v.getBigInt64(0) + (x > 0 ? 1n : -1n)); return v.getFloat64(0);
   }
-  function fixDegenerate(lo, hi, centered) {  // colormaps._fix_degenerate
+  function fixDegenerate(lo, hi, centered, single) {  // colormaps._fix_degenerate, in the map's precision
     if (centered) { const top = hi > 0 ? hi : 1; return [-top, top]; }
-    let up = hi > lo ? hi : f32(lo + 1);
-    if (!(up > lo)) up = nextUp(lo);
-    return [lo, Number.isFinite(up) && up <= 3.4028234663852886e38 ? up : lo];
+    let up = hi > lo ? hi : single ? f32(lo + 1) : lo + 1;
+    if (!(up > lo)) up = nextUp(lo, single);
+    return [lo, Number.isFinite(up) && (!single || up <= F32_MAX) ? up : lo];
+  }
+  // The table position of a value c (clamped to [lo, hi]): colormaps.colorize_u8. Where
+  // float32 can place the range, (c - lo) * ((L - 1) / (hi - lo)) + 0.5 in the map's
+  // precision; else colormaps.positions: the same in float64 if it stays finite, or on
+  // values divided by the range's largest magnitude (_rescaled_positions).
+  function placement(lo, hi, L, single) {
+    const w32 = f32(f32(hi) - f32(lo)), s32 = f32(f32(L - 1) / w32);
+    if (Number.isFinite(w32) && Number.isFinite(s32)) {
+      if (single) { const a = f32(lo); return (c) => Math.floor(f32(f32(f32(c - a) * s32) + 0.5)); }
+      const s = (L - 1) / (hi - lo);
+      return (c) => Math.floor((c - lo) * s + 0.5);
+    }
+    const s = (L - 1) / (hi - lo);
+    if (!single && Number.isFinite(hi - lo) && Number.isFinite(s)) return (c) => Math.floor((c - lo) * s + 1 - 0.5);
+    const top = Math.max(Math.abs(lo), Math.abs(hi)) || 1, a = lo / top, b = hi / top, w = b - a;
+    return (c) => {
+      let t = 0;
+      if (w > 0) { const u = c / top; t = Math.min(Math.max(((u < a ? a : u > b ? b : u) - a) / w, 0), 1); }
+      const f = t * (L - 1) + 1;
+      return Math.floor(single ? f32(f32(f) - 0.5) : f - 0.5);
+    };
   }
 
   // ---- state and caches --------------------------------------------------------------
@@ -161,6 +185,7 @@
   let version = 0;
   const maps = new Map(), stats = new Map(), batch = new Map();
   const clipKey = () => (state.clip ? state.clip.join(",") : "none");
+  const colour = (j) => ({ colormap: state.colormap, centered: state.centered });  // method j's
   function entry(j, i) {
     const key = `${j}|${i}|${state.reduction}`;
     let found = maps.get(key);
@@ -168,7 +193,7 @@
     const md = meta.methods[j];
     let map = reduce(values(j, i), md.channels, md.mh * md.mw, state.reduction);
     if (md.resize) map = resize(map, md.mh, md.mw, md.resize);
-    found = { map, sorted: null };
+    found = { map, k: md.exps[i], sorted: null };  // the map is the reduced values times 2**k
     maps.set(key, found);
     while (maps.size > 48) maps.delete(maps.keys().next().value);
     return found;
@@ -177,7 +202,7 @@
   function clipped(j, i) {  // the clipped map's extrema: the quantiles, or min and max
     const key = `${j}|${i}|${state.reduction}|${clipKey()}`;
     if (!stats.has(key)) {
-      const e = entry(j, i);
+      const e = entry(j, i), real = precision(j);
       let lo = Infinity, hi = -Infinity;
       if (state.clip) {
         const work = e.sorted || new Float32Array(e.map);
@@ -187,17 +212,17 @@
         const m = e.map;
         for (let p = 0; p < m.length; p++) { const v = m[p]; if (v < lo) lo = v; if (v > hi) hi = v; }
       }
-      stats.set(key, [lo, hi]);
+      stats.set(key, [real(unscale(lo, e.k)), real(unscale(hi, e.k))]);  // the values' own units
     }
     return stats.get(key);
   }
   function sampleRange(j, i) {
     const [lo, hi] = clipped(j, i);
-    if (!state.centered) return [lo, hi];
+    if (!colour(j).centered) return [lo, hi];
     const m = Math.max(Math.abs(lo), Math.abs(hi));
     return [-m, m];
   }
-  const batchKey = (j) => `${j}|${state.reduction}|${clipKey()}|${state.centered}`;
+  const batchKey = (j) => `${j}|${state.reduction}|${clipKey()}|${colour(j).centered}`;
   const partial = new Map();
   function batchStep(j, budget) {  // extend method j's batch range for up to budget ms; done?
     const key = batchKey(j);
@@ -224,19 +249,21 @@
       batchStep(j, Infinity);
       [lo, hi] = batch.get(batchKey(j));
     } else [lo, hi] = sampleRange(j, i);
-    return fixDegenerate(lo, hi, state.centered);
+    return fixDegenerate(lo, hi, colour(j).centered, meta.methods[j].dtype === "float32");
   }
   function render(j, i) {  // RGBA of picture i of method j in the current view
-    const map = entry(j, i).map, [qlo, qhi] = clipped(j, i), [lo, hi] = range(j, i);
-    const table = cmaps[state.colormap].table, L = table.length / 3 - 1;
-    const width = f32(hi - lo), scale = f32(f32(L - 1) / width), ok = width > 0 && Number.isFinite(scale);
+    const e = entry(j, i), map = e.map, [qlo, qhi] = clipped(j, i), [lo, hi] = range(j, i);
+    const table = cmaps[colour(j).colormap].table, L = table.length / 3 - 1;
+    const single = meta.methods[j].dtype === "float32", place = placement(lo, hi, L, single);
+    const [ua, ub] = pow2(-e.k);  // v * ua * ub: the value, exactly (float32: rounded as stored)
     const out = new ImageData(W, H), px = out.data;
     const img = meta.images ? image(i) : null, w = Math.round(state.alpha * 65536), wb = 65536 - w;
     for (let p = 0; p < H * W; p++) {
-      let c = map[p];
+      let c = map[p] * ua * ub;
+      if (single) c = f32(c);  // an overflow to Infinity is clamped to the range below
       if (state.clip) c = c < qlo ? qlo : c > qhi ? qhi : c;
       c = c < lo ? lo : c > hi ? hi : c;
-      const t = 3 * (ok ? Math.floor(f32(f32(f32(c - lo) * scale) + 0.5)) : 0);
+      const t = 3 * place(c);
       for (let ch = 0; ch < 3; ch++) {
         const heat = table[t + ch];
         px[4 * p + ch] = img ? (img[3 * p + ch] * wb + heat * w + 32768) >>> 16 : heat;
@@ -267,9 +294,9 @@
     return i;
   }
   function percentileRank(j, i, v) {  // share of the map's pixels <= v, in percent
-    const s = sorted(entry(j, i));
+    const e = entry(j, i), s = sorted(e), real = precision(j);
     let a = 0, b = s.length;
-    while (a < b) { const mid = (a + b) >> 1; if (s[mid] <= v) a = mid + 1; else b = mid; }
+    while (a < b) { const mid = (a + b) >> 1; if (real(unscale(s[mid], e.k)) <= v) a = mid + 1; else b = mid; }
     return (100 * a) / s.length;
   }
   function valueAt(i, method, x, y) {
@@ -278,7 +305,8 @@
     if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= W || y >= H) {
       throw new RangeError(`x, y: expected integer pixel coordinates inside ${W} x ${H}; got ${x}, ${y}`);
     }
-    return entry(j, i).map[y * W + x];
+    const e = entry(j, i);
+    return precision(j)(unscale(e.map[y * W + x], e.k));
   }
 
   // ---- set(): the one way the view changes ------------------------------------------
