@@ -32,7 +32,9 @@ values, and only ranges and table positions on the values themselves (float64
 numbers, in the map's precision), so any magnitude draws the same picture.
 
 Page size: about ``8/3`` bytes per value (float16 in base64) plus 4 bytes per
-image pixel; see ``bench/explorer.py``.
+image pixel; see ``bench/explorer.py``. The page is written to disk a sample at a
+time (never whole in memory), and a page above :data:`MAX_BYTES` is refused unless
+``max_bytes=`` allows it: a browser reads the whole file and holds it.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -53,6 +57,7 @@ from ._errors import check_number, type_error, value_error
 from .colormaps import SCOPES, lut_u8
 from .images import images_as_uint8, to_images
 from .layout import read_batch
+from .limits import format_bytes
 from .resize import resize_weights
 from .version import VERSION
 
@@ -72,6 +77,9 @@ DEFAULT_VIEW = {"reduction": "sum", "clip": [0.001, 0.999], "colormap": "berlin"
                 "scope": "sample", "alpha": 0.5}
 VIEW_KEYS = ("reduction", "clip", "colormap", "scope", "alpha", "centered")
 FLOAT16_TOP = 15  # each sample is scaled so that max |x| <= 2**15 (float16 max: 65504)
+#: Largest page :meth:`Explorer.save` writes unless ``max_bytes=`` says more: 256 MiB.
+MAX_BYTES = 256 * 2**20
+_TAIL = b"</body>\n</html>\n"
 
 
 def _assets(name: str) -> str:
@@ -93,16 +101,20 @@ def encode_float16(values: np.ndarray) -> tuple[str, int]:
     >>> bool(np.allclose(decoded, [1e-6, -3e-6], rtol=2**-11))
     True
     """
-    payload, k = _float16_base64(values)
-    return payload.decode("ascii"), k
+    k = _exponent(values)
+    return _float16_base64(values, k).decode("ascii"), k
 
 
-def _float16_base64(values: np.ndarray) -> tuple[bytes, int]:
+def _exponent(values: np.ndarray) -> int:
+    """The power of two ``k`` that brings ``max |values|`` into ``[2**14, 2**15)``."""
     top = float(max(values.max(initial=0), -values.min(initial=0)))
-    k = FLOAT16_TOP - int(np.frexp(top)[1]) if top > 0 else 0
+    return FLOAT16_TOP - int(np.frexp(top)[1]) if top > 0 else 0
+
+
+def _float16_base64(values: np.ndarray, k: int) -> bytes:
     # in the values' own float dtype: exact, as k keeps the scaled values below 2**15
     scaled = np.ldexp(values, np.intc(k)).astype("<f2")
-    return base64.b64encode(scaled.tobytes()), k
+    return base64.b64encode(scaled.tobytes())
 
 
 def _read_methods(methods: Any, layout: Any) -> dict[str, np.ndarray]:
@@ -289,26 +301,39 @@ class Explorer:
                 "clips": [list(c) if c else None for c in CLIPS], "view": self.view,
                 "version": VERSION}
 
-    def _data_blocks(self) -> tuple[list[bytes], dict[str, list[int]]]:
-        blocks: list[bytes] = []
-        exponents: dict[str, list[int]] = {}
-        for i in range(self.n):  # sample by sample: the page draws the first rows while loading
+    @cached_property
+    def _exponents(self) -> dict[str, list[int]]:
+        """Each sample's power of two, per method (they travel in the page's head)."""
+        return {name: [_exponent(data[i]) for i in range(self.n)]
+                for name, data in self.methods.items()}
+
+    def _blocks(self) -> Iterator[bytes]:
+        """The data blocks, encoded one at a time, sample by sample: the page draws the
+        first rows while the rest loads, and the writer never holds the whole page."""
+        for i in range(self.n):
             for j, (name, data) in enumerate(self.methods.items()):
-                payload, k = _float16_base64(data[i])
-                exponents.setdefault(name, []).append(k)
-                blocks.append(_block(f"vh-m{j}-{i}", payload))
+                yield _block(f"vh-m{j}-{i}", _float16_base64(data[i], self._exponents[name][i]))
             if self.images is not None:
-                blocks.append(_block(f"vh-i{i}", base64.b64encode(self.images[i].tobytes())))
-        exponents = {name: exponents.get(name, []) for name in self.methods}
-        return blocks, exponents
+                yield _block(f"vh-i{i}", base64.b64encode(self.images[i].tobytes()))
+
+    @property
+    def nbytes(self) -> int:
+        """The size of the page in bytes, computed without encoding it."""
+        size = len(self._head()) + len(_TAIL)
+        for i in range(self.n):
+            for j, data in enumerate(self.methods.values()):
+                size += _block_size(f"vh-m{j}-{i}", 2 * data[i].size)
+            if self.images is not None:
+                size += _block_size(f"vh-i{i}", self.images[i].size)
+        return size
 
     def to_html(self) -> str:
         """The page as one HTML string."""
-        return self._page().decode("utf-8")
+        return b"".join([self._head(), *self._blocks(), _TAIL]).decode("utf-8")
 
-    def _page(self) -> bytes:
+    def _head(self) -> bytes:
+        """Everything before the data blocks: the style, the metadata and the script."""
         script, style = _assets("explorer.js"), _assets("explorer.css")
-        blocks, exponents = self._data_blocks()
         csp = (f"default-src 'none'; script-src {_csp_hash(script)}; "
                f"style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'")
         head = "".join([
@@ -319,13 +344,18 @@ class Explorer:
             f"<body>\n<h1>{_ascii_html(self.title)}</h1>\n",
             "<noscript>This page needs JavaScript to draw its pictures.</noscript>\n",
             "<script type=\"application/json\" id=\"visheat-meta\">",
-            _json_for_script(self._meta(exponents)), "</script>\n",
+            _json_for_script(self._meta(self._exponents)), "</script>\n",
             f"<script>{script}</script>\n"])  # before the data: draws while they load
-        return b"".join([head.encode("utf-8"), *blocks, b"</body>\n</html>\n"])
+        return head.encode("utf-8")
 
-    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write the page to ``path`` (an ``.html`` file); returns the path."""
-        from .results import prepare_folder, write_atomic
+    def save(self, path: str | os.PathLike, overwrite: bool = False, *,
+             max_bytes: int = MAX_BYTES) -> Path:
+        """Write the page to ``path`` (an ``.html`` file), a sample at a time; returns the path.
+
+        A page larger than ``max_bytes`` (default :data:`MAX_BYTES`, 256 MiB) is refused
+        before anything is written.
+        """
+        from .results import prepare_folder
 
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
@@ -333,9 +363,25 @@ class Explorer:
         if path.exists() and not overwrite:
             raise value_error("path", "a new file", f"{str(path)!r}, which exists already",
                               "Pass overwrite=True to replace it.", described=True)
+        self._check_size(check_number("max_bytes", max_bytes, low=1, integer=True))
         prepare_folder(path.parent, "path")
-        write_atomic(path, self._page())
+        _write_pieces(path, itertools.chain([self._head()], self._blocks(), [_TAIL]))
         return path
+
+    def _check_size(self, limit: float) -> None:
+        size = self.nbytes
+        if size <= limit:
+            return
+        wanted, allowed = format_bytes(size), format_bytes(int(limit))
+        if wanted == allowed:  # just past the limit: both would read the same when rounded
+            wanted, allowed = f"{size:,} bytes", f"{int(limit):,} bytes"
+        raise value_error(
+            "max_bytes", f"an explorer page of at most {allowed}",
+            f"a page of {wanted} ({self.n} samples x {len(self.methods)} methods)",
+            "A browser reads the whole page and holds it in memory: pass a larger max_bytes= "
+            "to write it anyway, or, for large datasets, use the live notebook widget "
+            "(visheat.Explorer in a notebook), which keeps the data in the kernel and sends "
+            "only the rows on screen.", described=True)
 
     def _repr_html_(self) -> str:
         """The page in an iframe (``srcdoc``): works offline, scripts sandboxed."""
@@ -346,14 +392,47 @@ class Explorer:
 
 def _block(ident: str, payload: bytes) -> bytes:
     """A data block (base64): never executed, not covered by script-src."""
-    return (f"<script type=\"application/octet-stream\" id=\"{ident}\">".encode("ascii")
-            + payload + b"</script>\n")
+    return _block_open(ident) + payload + b"</script>\n"
+
+
+def _block_open(ident: str) -> bytes:
+    return f"<script type=\"application/octet-stream\" id=\"{ident}\">".encode("ascii")
+
+
+def _block_size(ident: str, raw: int) -> int:
+    """The size of :func:`_block` for ``raw`` bytes of data (base64: 4 per 3, padded)."""
+    return len(_block_open(ident)) + 4 * -(-raw // 3) + len(b"</script>\n")
+
+
+def _write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
+    """``results.write_atomic`` for a payload that comes in pieces: each piece is written
+    as it comes, to the same temporary name, then renamed; an error removes the temporary
+    file and names ``path``."""
+    from .results import temporary_path
+
+    tmp = temporary_path(path)
+    try:
+        handle = open(tmp, "xb")  # closed below, before the rename
+    except OSError as err:  # name the file the caller asked for, not the temporary one
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+    try:
+        with handle:
+            for piece in pieces:
+                handle.write(piece)
+        os.replace(tmp, path)
+    except OSError as err:  # a full disk (ENOSPC), a file too large (EFBIG), ...
+        tmp.unlink(missing_ok=True)
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: Any = None, *,
                    layout: str | Mapping[str, str] = "NCHW", labels: Any = None,
                    scores: Any = None, title: str = "visheat explorer", view: Any = None,
-                   colormaps: Sequence[str] = COLORMAPS, overwrite: bool = False) -> Path:
+                   colormaps: Sequence[str] = COLORMAPS, overwrite: bool = False,
+                   max_bytes: int = MAX_BYTES) -> Path:
     """Write an offline HTML page that compares attribution methods per image.
 
     Parameters
@@ -385,6 +464,11 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
         The colour maps offered (default :data:`COLORMAPS`).
     overwrite : bool
         Replace an existing file.
+    max_bytes : int
+        The largest page written (default :data:`MAX_BYTES`, 256 MiB); a larger one
+        is refused with a ValueError before anything is written. A browser reads the
+        whole page and holds it in memory: for large datasets, the live notebook widget
+        (:class:`Explorer` in a notebook) keeps the data in the kernel.
 
     Returns
     -------
@@ -406,4 +490,4 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
     """
     explorer = Explorer(methods, images, layout=layout, labels=labels, scores=scores,
                         title=title, view=view, colormaps=colormaps)
-    return explorer.save(path, overwrite=overwrite)
+    return explorer.save(path, overwrite=overwrite, max_bytes=max_bytes)
