@@ -192,6 +192,39 @@ def test_notebook_display_runs_in_its_sandboxed_iframe(browser, tmp_path):
     assert browser.errors() == []
 
 
+@pytest.mark.parametrize("embed", ["repr", "iframe"])
+def test_notebook_does_not_scroll_to_the_explorer_when_it_loads(browser, tmp_path, embed):
+    # a notebook: cells above the output, the explorer below the window's bottom, shown by
+    # its own display (a sandboxed srcdoc) or as IPython.display.IFrame shows a written page
+    explorer = Explorer({"Saliency": SALIENCY[:2]}, SAMPLE.images[:2])
+    explorer.save(tmp_path / "explorer.html")
+    frame = explorer._repr_html_() if embed == "repr" else (
+        '<iframe width="100%" height="640" src="explorer.html" frameborder="0"></iframe>')
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body><script>window.messages = [];"
+                    "addEventListener('message', (e) => messages.push(e.data));</script>"
+                    "<div style='height: 3000px'>cells above</div>" + frame
+                    + "<div style='height: 3000px'>cells below</div></body></html>",
+                    encoding="utf-8")
+    browser.open(host.as_uri())
+    browser.evaluate("""new Promise((done) => { const wait = () =>
+        messages.length ? done(true) : setTimeout(wait, 20); wait(); })""")
+    # two frames later, for a scroll the start-up may have asked for
+    browser.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert browser.evaluate("[window.scrollX, window.scrollY]") == [0, 0]
+    assert browser.errors() == []
+
+
+def test_keyboard_focus_scrolls_the_focused_picture_into_view(loaded):
+    assert loaded.evaluate("window.scrollY") == 0
+    for _ in range(3):
+        press(loaded, "ArrowDown")
+    assert loaded.evaluate("window.visheat.focus()")["i"] == 3
+    top, bottom = loaded.evaluate("""(() => { const r = document.querySelector('.cell.focus')
+        .getBoundingClientRect(); return [r.top, r.bottom]; })()""")
+    assert loaded.evaluate("window.scrollY") > 0 and 0 <= top and bottom <= 900
+
+
 def test_click_enlarges_and_focuses(loaded):
     x, y = loaded.evaluate("""(() => { const r = document.querySelectorAll('.row')[2]
         .querySelectorAll('canvas')[1].getBoundingClientRect();

@@ -429,7 +429,7 @@
     rows.forEach((r) => observer.observe(r));
 
     let focus = { pos: 0, j: 0 }, order = [...Array(N).keys()], zoomed = null;
-    function applyOrder() {
+    function applyOrder(reveal = true) {
       const text = filter.value.trim().toLowerCase(), low = parseFloat(minScore.value);
       order = [...Array(N).keys()].filter((i) => (!text || (meta.labels && meta.labels[i].toLowerCase().includes(text)))
         && (!meta.scores || Number.isNaN(low) || meta.scores[i] >= low));
@@ -440,16 +440,18 @@
       rows.forEach((r, i) => r.classList.toggle("hidden", !shown.has(i)));
       grid.append(...order.map((i) => rows[i]));
       focus.pos = Math.min(focus.pos, Math.max(order.length - 1, 0));
-      showFocus();
+      showFocus(reveal);
     }
-    [sort, filter, minScore].forEach((c) => c.addEventListener("input", applyOrder));
-    function showFocus() {
+    [sort, filter, minScore].forEach((c) => c.addEventListener("input", () => applyOrder()));
+    // reveal: scroll the focused picture into view, after a person moved the focus; never on
+    // start-up, where scrollIntoView would also scroll a notebook around this page to it
+    function showFocus(reveal = true) {
       document.querySelectorAll(".cell.focus").forEach((c) => c.classList.remove("focus"));
       const i = order[focus.pos];
       if (i === undefined) return;
       const cell = canvases[i][focus.j].parentNode;
       cell.classList.add("focus");
-      cell.scrollIntoView({ block: "nearest" });
+      if (reveal) cell.scrollIntoView({ block: "nearest" });
       pipeText.textContent = pipeline(focus.j);
     }
     function openZoom(i, j) {
@@ -539,7 +541,7 @@
   const view = { ...meta.view };
   if (view.centered === undefined) view.centered = cmaps[view.colormap].kind === "diverging";
   set(view);
-  ui.applyOrder();
+  ui.applyOrder(false);
   window.visheat = Object.freeze({
     set, get: () => ({ ...state, clip: state.clip && [...state.clip] }), pipeline: (method) => pipeline(methodIndex(method)),
     pixels: (i, method) => Array.from(render(methodIndex(method), sampleIndex(i)).data),
