@@ -15,6 +15,7 @@ import pytest
 from browser import launched
 
 from visheat import Explorer, Pipeline, heatmap, write_explorer
+from visheat.colormaps import lut_u8
 from visheat.reductions import reduce_channels
 from visheat.resize import resize_array
 from visheat.sample_data import load_sample
@@ -30,7 +31,7 @@ METHODS = {"Integrated Gradients": (SAMPLE.attributions, "NCHW"), "Saliency": (S
 LABELS = [EVIL if i == 2 else label for i, label in enumerate(SAMPLE.labels)]
 SCORES = [0.3, 0.9, 0.1, 0.6]
 VIEWS = [
-    {},  # the first view: sum, 0.1 % clip, berlin centred, per sample, alpha 0.5
+    {},  # the first view: sum, 0.1 % clip, berlin centred or batlow per method, alpha 0.5
     {"reduction": "norm", "colormap": "jet", "clip": None, "alpha": 0.8},
     {"reduction": "maxabs", "colormap": "batlow", "clip": [0.02, 0.98], "scope": "batch",
      "alpha": 0.35},
@@ -92,6 +93,39 @@ def test_pictures_are_the_pipelines_pictures(loaded, view):
             off = np.abs(rgba[..., :3] - expected[i].astype(int)).max(axis=-1)
             assert (off <= 1).mean() >= 0.99, (text, i, (off <= 1).mean(), off.max())
     assert loaded.errors() == []
+
+
+def test_first_view_chooses_the_colour_map_per_method(loaded):
+    def colormaps():
+        return {name: loaded.evaluate(f"window.visheat.pipeline({js(name)})").split(" | ")[-2]
+                for name in METHODS}
+    signed, unsigned = "CenteredColormap('berlin')", "ExtremaColormap('batlow')"
+    # Flat holds -2.5 and 1e-3: signed; Saliency (|gradients|) and Grad-CAM are not
+    assert colormaps() == {"Integrated Gradients": signed, "Saliency": unsigned,
+                           "Grad-CAM": unsigned, "Flat": signed}
+    view = loaded.evaluate("window.visheat.get()")
+    assert view["colormap"] == "auto" and view["centered"] is None
+    assert loaded.evaluate("document.getElementById('centered').indeterminate") is True
+    loaded.evaluate("window.visheat.set({reduction: 'norm'})")  # magnitudes of 3 channels
+    assert colormaps() == {"Integrated Gradients": unsigned, "Saliency": unsigned,
+                           "Grad-CAM": unsigned, "Flat": signed}  # one channel: unchanged
+    loaded.evaluate("window.visheat.set({colormap: 'jet'})")
+    assert set(colormaps().values()) == {"ExtremaColormap('jet')"}
+    assert loaded.evaluate("window.visheat.get().centered") is False
+    loaded.evaluate("window.visheat.set({colormap: 'auto', reduction: 'sum', centered: true})")
+    assert colormaps()["Grad-CAM"] == "CenteredColormap('batlow')"
+    loaded.evaluate("window.visheat.set({centered: null})")
+    assert colormaps()["Grad-CAM"] == unsigned
+
+
+def test_first_view_spans_the_whole_colour_map_of_a_cam(loaded):
+    # centred on zero, a CAM (never negative) would use the upper half of the colours only
+    loaded.evaluate("window.visheat.set({alpha: 1})")  # the heat alone
+    table = {tuple(c) for c in lut_u8("batlow")}
+    for i in range(4):
+        colours = {tuple(p) for p in pixels(loaded, i, "Grad-CAM")[..., :3].reshape(-1, 3)}
+        assert colours <= table
+        assert tuple(lut_u8("batlow")[0]) in colours and tuple(lut_u8("batlow")[-1]) in colours
 
 
 def test_pipeline_text_follows_the_view(loaded):

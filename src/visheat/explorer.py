@@ -73,8 +73,14 @@ COLORMAPS = ("batlow", "berlin", "jet", "viridis", "magma", "inferno", "plasma",
 CLIPS = (None, (0.001, 0.999), (0.005, 0.995), (0.01, 0.99), (0.02, 0.98), (0.05, 0.95))
 #: The resize step the page uses for maps smaller or larger than their images.
 RESIZE = "lanczos1"
-DEFAULT_VIEW = {"reduction": "sum", "clip": [0.001, 0.999], "colormap": "berlin",
+#: The first view. ``"colormap": "auto"`` chooses per method (see :data:`AUTO_COLORMAPS`).
+DEFAULT_VIEW = {"reduction": "sum", "clip": [0.001, 0.999], "colormap": "auto",
                 "scope": "sample", "alpha": 0.5}
+#: The colour map ``"auto"`` gives a method whose reduced maps can be negative ("signed":
+#: centred on zero, diverging) and one whose maps never are ("unsigned": a CAM, a saliency
+#: map, or any method under a reduction of magnitudes: its own range, sequential), so that
+#: each uses the whole colour map. When a map is not offered, the first offered of its kind.
+AUTO_COLORMAPS = {"signed": ("berlin", "diverging"), "unsigned": ("batlow", "sequential")}
 VIEW_KEYS = ("reduction", "clip", "colormap", "scope", "alpha", "centered")
 FLOAT16_TOP = 15  # each sample is scaled so that max |x| <= 2**15 (float16 max: 65504)
 #: Largest page :meth:`Explorer.save` writes unless ``max_bytes=`` says more: 256 MiB.
@@ -171,12 +177,12 @@ def _check_view(view: Any, colormaps: Sequence[str]) -> dict[str, Any]:
     unknown = sorted(set(view) - set(VIEW_KEYS))
     if unknown:
         raise value_error("view", f"keys among {VIEW_KEYS}", f"{unknown}", described=True)
-    out = {**DEFAULT_VIEW, "colormap": colormaps[0] if "berlin" not in colormaps else "berlin",
-           **view}
+    out = {**DEFAULT_VIEW, **view}
     if out["reduction"] not in REDUCTIONS:
         raise value_error("view['reduction']", f"one of {tuple(REDUCTIONS)}", out["reduction"])
-    if out["colormap"] not in colormaps:
-        raise value_error("view['colormap']", f"one of the offered colormaps {tuple(colormaps)}",
+    if out["colormap"] != "auto" and out["colormap"] not in colormaps:
+        raise value_error("view['colormap']",
+                          f"'auto' or one of the offered colormaps {tuple(colormaps)}",
                           out["colormap"])
     if out["scope"] not in SCOPES:
         raise value_error("view['scope']", "'sample' or 'batch'", out["scope"])
@@ -203,6 +209,19 @@ def _check_colormaps(colormaps: Any) -> tuple[str, ...]:
         if "'" in name or "\\" in name:
             raise value_error("colormaps", "names without quotes or backslashes", name)
     return tuple(colormaps)
+
+
+def _auto_colormaps(colormaps: Sequence[str]) -> dict[str, str]:
+    """What ``"auto"`` means among the offered colour maps (see :data:`AUTO_COLORMAPS`).
+
+    >>> _auto_colormaps(("jet", "bwr", "viridis"))
+    {'signed': 'bwr', 'unsigned': 'jet'}
+    """
+    from ._colordata import kind_of
+
+    return {key: name if name in colormaps
+            else next((c for c in colormaps if kind_of(c) == kind), colormaps[0])
+            for key, (name, kind) in AUTO_COLORMAPS.items()}
 
 
 def _sparse_rows(weights: np.ndarray) -> list[list[Any]]:
@@ -279,7 +298,8 @@ class Explorer:
     def _method_meta(self, name: str, data: np.ndarray) -> dict[str, Any]:
         size = data.shape[2:]
         meta: dict[str, Any] = {"name": name, "channels": data.shape[1], "mh": size[0],
-                                "mw": size[1], "resize": None, "dtype": data.dtype.name}
+                                "mw": size[1], "resize": None, "dtype": data.dtype.name,
+                                "signed": bool(data.min(initial=0) < 0)}
         if self.images is not None and size != self.images.shape[1:3]:
             wy, wx = resize_weights(size, self.images.shape[1:3], RESIZE)
             meta["resize"] = {"method": RESIZE, "wy": _sparse_rows(wy), "wx": _sparse_rows(wx)}
@@ -299,7 +319,7 @@ class Explorer:
                 "images": self.images is not None, "methods": methods, "labels": self.labels,
                 "scores": self.scores, "colormaps": cmaps, "reductions": REDUCTIONS,
                 "clips": [list(c) if c else None for c in CLIPS], "view": self.view,
-                "version": VERSION}
+                "auto": _auto_colormaps(self.colormaps), "version": VERSION}
 
     @cached_property
     def _exponents(self) -> dict[str, list[int]]:
@@ -458,8 +478,11 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
     view : dict, optional
         The first view: ``reduction`` (``"sum"``, ``"norm"``, ``"maxabs"``,
         ``"sumabs"``, ``"abssum"``), ``clip`` (``[lower, upper]`` quantiles or
-        None), ``colormap``, ``scope`` (``"sample"`` or ``"batch"``), ``alpha``,
-        ``centered`` (default: True for diverging colour maps).
+        None), ``colormap`` (default ``"auto"``: per method, ``berlin`` centred on zero
+        for maps that can be negative and ``batlow`` over their range for maps that
+        never are, see :data:`AUTO_COLORMAPS`; a name applies to every method),
+        ``scope`` (``"sample"`` or ``"batch"``), ``alpha``, ``centered`` (default: True
+        for diverging colour maps).
     colormaps : sequence of str
         The colour maps offered (default :data:`COLORMAPS`).
     overwrite : bool

@@ -180,12 +180,19 @@
   }
 
   // ---- state and caches --------------------------------------------------------------
-  const state = { reduction: "sum", clip: null, colormap: meta.colormaps[0].name,
-    scope: "sample", alpha: 0.5, centered: false };
+  const state = { reduction: "sum", clip: null, colormap: "auto", scope: "sample", alpha: 0.5,
+    centered: null };  // colormap "auto" and centered null: each method's own (colour below)
   let version = 0;
   const maps = new Map(), stats = new Map(), batch = new Map();
   const clipKey = () => (state.clip ? state.clip.join(",") : "none");
-  const colour = (j) => ({ colormap: state.colormap, centered: state.centered });  // method j's
+  function colour(j) {  // method j's colour map and centring
+    // "auto": maps that can be negative get the signed default (centred on zero if it is a
+    // diverging map), maps that never are (a lone channel of non-negative values, or any
+    // reduction but the sum, which all take magnitudes) the unsigned one over their range
+    const md = meta.methods[j], signed = md.signed && (md.channels === 1 || state.reduction === "sum");
+    const colormap = state.colormap === "auto" ? meta.auto[signed ? "signed" : "unsigned"] : state.colormap;
+    return { colormap, centered: state.centered === null ? cmaps[colormap].kind === "diverging" : state.centered };
+  }
   function entry(j, i) {
     const key = `${j}|${i}|${state.reduction}`;
     let found = maps.get(key);
@@ -277,8 +284,8 @@
     const steps = [`${meta.reductions[state.reduction]}()`];
     if (meta.methods[j].resize) steps.push(`ResizeToImage('${meta.methods[j].resize.method}')`);
     if (state.clip) steps.push(`PercentileClip(${py(state.clip[0])}, ${py(state.clip[1])})`);
-    const cls = state.centered ? "CenteredColormap" : "ExtremaColormap";
-    steps.push(`${cls}('${state.colormap}'${state.scope === "batch" ? ", scope='batch'" : ""})`);
+    const { colormap, centered } = colour(j), cls = centered ? "CenteredColormap" : "ExtremaColormap";
+    steps.push(`${cls}('${colormap}'${state.scope === "batch" ? ", scope='batch'" : ""})`);
     if (meta.images) steps.push(`AlphaOverlay(${py(state.alpha)})`);
     return steps.join(" | ");
   }
@@ -317,16 +324,16 @@
     for (const [k, v] of Object.entries(view)) {
       if (!KEYS.includes(k)) throw new TypeError(`set: expected keys among ${KEYS.join(", ")}; got ${JSON.stringify(k)}`);
       if (k === "reduction" && !(v in meta.reductions)) throw new RangeError(`reduction: expected one of ${Object.keys(meta.reductions).join(", ")}; got ${JSON.stringify(v)}`);
-      if (k === "colormap" && !(v in cmaps)) throw new RangeError(`colormap: expected one of ${Object.keys(cmaps).join(", ")}; got ${JSON.stringify(v)}`);
+      if (k === "colormap" && v !== "auto" && !(v in cmaps)) throw new RangeError(`colormap: expected 'auto' or one of ${Object.keys(cmaps).join(", ")}; got ${JSON.stringify(v)}`);
       if (k === "scope" && v !== "sample" && v !== "batch") throw new RangeError(`scope: expected 'sample' or 'batch'; got ${JSON.stringify(v)}`);
       if (k === "alpha" && !(typeof v === "number" && v >= 0 && v <= 1)) throw new RangeError(`alpha: expected a number in [0, 1]; got ${JSON.stringify(v)}`);
       if (k === "clip" && v !== null && !(Array.isArray(v) && v.length === 2 && v.every((q) => typeof q === "number" && q >= 0 && q <= 1) && v[0] < v[1])) {
         throw new RangeError(`clip: expected [lower, upper] with 0 <= lower < upper <= 1, or null; got ${JSON.stringify(v)}`);
       }
-      if (k === "centered" && typeof v !== "boolean") throw new TypeError(`centered: expected true or false; got ${JSON.stringify(v)}`);
+      if (k === "centered" && typeof v !== "boolean" && v !== null) throw new TypeError(`centered: expected true, false or null (the colour map's own); got ${JSON.stringify(v)}`);
       next[k] = k === "clip" && v ? [v[0], v[1]] : v;
     }
-    if ("colormap" in view && !("centered" in view)) next.centered = cmaps[next.colormap].kind === "diverging";
+    if ("colormap" in view && !("centered" in view)) next.centered = next.colormap === "auto" ? null : cmaps[next.colormap].kind === "diverging";
     Object.assign(state, next);
     version++;
     ui.refresh();
@@ -342,7 +349,8 @@
     const controls = {
       reduction: select("reduction", Object.keys(meta.reductions).map((k) => [k, k])),
       clip: select("clip", clipOptions()),
-      colormap: select("colormap", meta.colormaps.map((c) => [c.name, `${c.name} (${c.kind})`])),
+      colormap: select("colormap", [["auto", `per method (${meta.auto.signed} if signed, else ${meta.auto.unsigned})`],
+        ...meta.colormaps.map((c) => [c.name, `${c.name} (${c.kind})`])]),
       scope: select("scope", [["sample", "per sample"], ["batch", "per method across the batch"]]),
       centered: el("input", { type: "checkbox", id: "centered" }),
       alpha: el("input", { type: "range", id: "alpha", min: 0, max: 1, step: 0.05 }),
@@ -465,7 +473,7 @@
       zoomCanvas.getContext("2d").putImageData(render(j, i), 0, 0);
       zoomTitle.textContent = `#${i}${meta.labels ? " " + meta.labels[i] : ""} \u00b7 ${names[j]}`;
       zoomPipe.textContent = pipeline(j);
-      const [lo, hi] = range(j, i), table = cmaps[state.colormap].table, L = table.length / 3 - 1;
+      const [lo, hi] = range(j, i), table = cmaps[colour(j).colormap].table, L = table.length / 3 - 1;
       const strip = new ImageData(256, 1);
       for (let k = 0; k < 256; k++) {
         const t = 3 * Math.round((k / 255) * (L - 1));
@@ -528,7 +536,8 @@
       }
       controls.clip.value = key;
       for (const k of ["reduction", "colormap", "scope"]) controls[k].value = state[k];
-      controls.centered.checked = state.centered;
+      controls.centered.checked = state.centered === true;
+      controls.centered.indeterminate = state.centered === null;  // each method's own
       controls.alpha.value = state.alpha;
       pipeText.textContent = pipeline(focus.j);
       visible.forEach(enqueue);
@@ -539,7 +548,7 @@
   })();
 
   const view = { ...meta.view };
-  if (view.centered === undefined) view.centered = cmaps[view.colormap].kind === "diverging";
+  if (view.centered === undefined) view.centered = view.colormap === "auto" ? null : cmaps[view.colormap].kind === "diverging";
   set(view);
   ui.applyOrder(false);
   window.visheat = Object.freeze({
