@@ -259,6 +259,25 @@ def test_keyboard_focus_scrolls_the_focused_picture_into_view(loaded):
     assert loaded.evaluate("window.scrollY") > 0 and 0 <= top and bottom <= 900
 
 
+# scores as models give them, and edges of the format (no exact ties of the 4th digit)
+TRICKY_SCORES = [0.9979360103607178, 1, 0.5, 2 / 3, 12345.678, 99999.5, 1e-7, -3.14159265, 0.0,
+                 -0.0, 1e21, 123456789, 0.0001234, 0.00012345678, 9.99999e-5, 9999.6, 5e-324,
+                 1.7976931348623157e308, *np.random.default_rng(4).lognormal(0, 8, 14).tolist()]
+
+
+def test_scores_show_four_significant_digits(browser, tmp_path):
+    n = len(TRICKY_SCORES)
+    path = write_explorer(tmp_path / "scores.html", {"A": SALIENCY[:1, :, :8, :8].repeat(n, 0)},
+                          scores=TRICKY_SCORES)
+    browser.open(path.as_uri())
+    shown = browser.evaluate(
+        "Array.from(document.querySelectorAll('.score'), e => [e.textContent, e.title])")
+    assert [text for text, _ in shown] == [f"score {s:.4g}" for s in TRICKY_SCORES]
+    assert shown[0][0] == "score 0.9979"
+    assert [float(title) for _, title in shown] == TRICKY_SCORES  # the exact score on hover
+    assert browser.errors() == []
+
+
 def test_click_enlarges_and_focuses(loaded):
     x, y = loaded.evaluate("""(() => { const r = document.querySelectorAll('.row')[2]
         .querySelectorAll('canvas')[1].getBoundingClientRect();

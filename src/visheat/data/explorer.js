@@ -280,6 +280,14 @@
     return out;
   }
   function py(x) { return Number.isInteger(x) ? x.toFixed(1) : String(x); }
+  function num(x, digits) {  // Python's format(x, f".{digits}g") for people: 0.9979, 1.235e+04
+    if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+    if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+    const [mantissa, power] = x.toExponential(digits - 1).split("e"), e = Number(power);
+    const trim = (t) => (t.includes(".") ? t.replace(/\.?0+$/, "") : t);
+    if (e < -4 || e >= digits) return `${trim(mantissa)}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+    return trim(x.toFixed(digits - 1 - e));
+  }
   function pipeline(j) {  // str(Pipeline) of the current view of method j
     const steps = [`${meta.reductions[state.reduction]}()`];
     if (meta.methods[j].resize) steps.push(`ResizeToImage('${meta.methods[j].resize.method}')`);
@@ -376,7 +384,7 @@
     for (let i = 0; i < N; i++) {
       const caption = el("div", { className: "caption" }, [el("div", { textContent: `#${i}` })]);
       if (meta.labels) caption.append(el("div", { className: "label", textContent: meta.labels[i] }));
-      if (meta.scores) caption.append(el("div", { className: "score", textContent: `score ${meta.scores[i]}` }));
+      if (meta.scores) caption.append(el("div", { className: "score", textContent: `score ${num(meta.scores[i], 4)}`, title: String(meta.scores[i]) }));
       const cells = names.map((_, j) => el("div", { className: "cell" }, [el("canvas", { width: W, height: H })]));
       cells.forEach((c, j) => { c.dataset.i = i; c.dataset.j = j; });
       const row = el("div", { className: "row" }, [caption, ...cells]);
@@ -480,8 +488,8 @@
         strip.data.set([table[t], table[t + 1], table[t + 2], 255], 4 * k);
       }
       ramp.getContext("2d").putImageData(strip, 0, 0);
-      lowText.textContent = lo.toPrecision(4);
-      highText.textContent = hi.toPrecision(4);
+      lowText.textContent = num(lo, 4);
+      highText.textContent = num(hi, 4);
     }
     function closeZoom() { zoomed = null; zoom.classList.add("hidden"); }
     zoom.addEventListener("click", (e) => { if (e.target === zoom) closeZoom(); });
@@ -491,7 +499,7 @@
       const y = Math.min(H - 1, Math.floor(((e.clientY - r.top) / r.height) * H));
       if (x < 0 || y < 0) return;
       const v = valueAt(i, j, x, y);
-      readout.textContent = `#${i} ${names[j]} (${x}, ${y}): value ${v.toPrecision(5)}, percentile rank ${percentileRank(j, i, v).toFixed(1)}%`;
+      readout.textContent = `#${i} ${names[j]} (${x}, ${y}): value ${num(v, 5)}, percentile rank ${percentileRank(j, i, v).toFixed(1)}%`;
     }
     grid.addEventListener("mousemove", (e) => {
       if (e.target.tagName !== "CANVAS") return;
