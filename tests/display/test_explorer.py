@@ -122,6 +122,25 @@ def test_values_images_and_tables_travel_in_the_page(page):
     assert [c["name"] for c in meta["colormaps"]] == list(COLORMAPS)
 
 
+def test_the_first_colour_map_is_chosen_per_method(page):
+    _, parsed = page
+    meta = json.loads(next(s[2] for s in parsed.scripts if s[1] == "visheat-meta"))
+    assert meta["view"]["colormap"] == "auto" and "centered" not in meta["view"]
+    assert meta["auto"] == {"signed": "berlin", "unsigned": "batlow"}
+    assert [m["signed"] for m in meta["methods"]] == [True, False]  # IG has negatives, CAM not
+
+
+@pytest.mark.parametrize("colormaps, auto", [
+    (("jet", "bwr", "gray"), {"signed": "bwr", "unsigned": "jet"}),  # the first of each kind
+    (("gray",), {"signed": "gray", "unsigned": "gray"}),              # no diverging map offered
+    (("berlin", "batlow"), {"signed": "berlin", "unsigned": "batlow"}),
+])
+def test_auto_colour_maps_come_from_the_offered_ones(colormaps, auto):
+    text = Explorer({"IG": X}, colormaps=colormaps).to_html()
+    meta = json.loads(next(s[2] for s in Page(text).scripts if s[1] == "visheat-meta"))
+    assert meta["auto"] == auto
+
+
 def test_resize_weights_rows_sum_to_one(page):
     _, parsed = page
     meta = json.loads(next(s[2] for s in parsed.scripts if s[1] == "visheat-meta"))
@@ -183,7 +202,7 @@ def test_notebook_display_is_the_page_in_a_sandboxed_iframe():
     ({"labels": ["a"]}, ValueError, "labels: expected 3 labels"),
     ({"scores": [1, 2, float("nan")]}, ValueError, r"scores\[2\]"),
     ({"view": {"colour": "jet"}}, ValueError, "view: expected keys among"),
-    ({"view": {"colormap": "cet_fire"}}, ValueError, r"view\['colormap'\]: expected one of"),
+    ({"view": {"colormap": "cet_fire"}}, ValueError, r"view\['colormap'\]: expected 'auto' or one of"),
     ({"view": {"reduction": "mean"}}, ValueError, r"view\['reduction'\]"),
     ({"view": {"scope": "all"}}, ValueError, r"view\['scope'\]"),
     ({"view": {"alpha": 2}}, ValueError, r"view\['alpha'\]"),

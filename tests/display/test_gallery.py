@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import visheat.display.gallery
 from visheat import (
     CenteredColormap,
     ExtremaColormap,

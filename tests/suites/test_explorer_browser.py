@@ -16,6 +16,7 @@ from browser import launched
 
 from visheat import Explorer, Pipeline, heatmap, write_explorer
 from visheat.sample_data import load_sample
+from visheat.transforms.colour import lut_u8
 from visheat.transforms.reductions import reduce_channels
 from visheat.transforms.resampling import resize_array
 
@@ -30,7 +31,7 @@ METHODS = {"Integrated Gradients": (SAMPLE.attributions, "NCHW"), "Saliency": (S
 LABELS = [EVIL if i == 2 else label for i, label in enumerate(SAMPLE.labels)]
 SCORES = [0.3, 0.9, 0.1, 0.6]
 VIEWS = [
-    {},  # the first view: sum, 0.1 % clip, berlin centred, per sample, alpha 0.5
+    {},  # the first view: sum, 0.1 % clip, berlin centred or batlow per method, alpha 0.5
     {"reduction": "norm", "colormap": "jet", "clip": None, "alpha": 0.8},
     {"reduction": "maxabs", "colormap": "batlow", "clip": [0.02, 0.98], "scope": "batch",
      "alpha": 0.35},
@@ -92,6 +93,39 @@ def test_pictures_are_the_pipelines_pictures(loaded, view):
             off = np.abs(rgba[..., :3] - expected[i].astype(int)).max(axis=-1)
             assert (off <= 1).mean() >= 0.99, (text, i, (off <= 1).mean(), off.max())
     assert loaded.errors() == []
+
+
+def test_first_view_chooses_the_colour_map_per_method(loaded):
+    def colormaps():
+        return {name: loaded.evaluate(f"window.visheat.pipeline({js(name)})").split(" | ")[-2]
+                for name in METHODS}
+    signed, unsigned = "CenteredColormap('berlin')", "ExtremaColormap('batlow')"
+    # Flat holds -2.5 and 1e-3: signed; Saliency (|gradients|) and Grad-CAM are not
+    assert colormaps() == {"Integrated Gradients": signed, "Saliency": unsigned,
+                           "Grad-CAM": unsigned, "Flat": signed}
+    view = loaded.evaluate("window.visheat.get()")
+    assert view["colormap"] == "auto" and view["centered"] is None
+    assert loaded.evaluate("document.getElementById('centered').indeterminate") is True
+    loaded.evaluate("window.visheat.set({reduction: 'norm'})")  # magnitudes of 3 channels
+    assert colormaps() == {"Integrated Gradients": unsigned, "Saliency": unsigned,
+                           "Grad-CAM": unsigned, "Flat": signed}  # one channel: unchanged
+    loaded.evaluate("window.visheat.set({colormap: 'jet'})")
+    assert set(colormaps().values()) == {"ExtremaColormap('jet')"}
+    assert loaded.evaluate("window.visheat.get().centered") is False
+    loaded.evaluate("window.visheat.set({colormap: 'auto', reduction: 'sum', centered: true})")
+    assert colormaps()["Grad-CAM"] == "CenteredColormap('batlow')"
+    loaded.evaluate("window.visheat.set({centered: null})")
+    assert colormaps()["Grad-CAM"] == unsigned
+
+
+def test_first_view_spans_the_whole_colour_map_of_a_cam(loaded):
+    # centred on zero, a CAM (never negative) would use the upper half of the colours only
+    loaded.evaluate("window.visheat.set({alpha: 1})")  # the heat alone
+    table = {tuple(c) for c in lut_u8("batlow")}
+    for i in range(4):
+        colours = {tuple(p) for p in pixels(loaded, i, "Grad-CAM")[..., :3].reshape(-1, 3)}
+        assert colours <= table
+        assert tuple(lut_u8("batlow")[0]) in colours and tuple(lut_u8("batlow")[-1]) in colours
 
 
 def test_pipeline_text_follows_the_view(loaded):
@@ -189,6 +223,58 @@ def test_notebook_display_runs_in_its_sandboxed_iframe(browser, tmp_path):
     found = browser.evaluate("""new Promise((done) => { const wait = () =>
         messages.length ? done(messages) : setTimeout(wait, 20); wait(); })""")
     assert found == [{"visheat": "ready", "n": 2, "methods": 1}]
+    assert browser.errors() == []
+
+
+@pytest.mark.parametrize("embed", ["repr", "iframe"])
+def test_notebook_does_not_scroll_to_the_explorer_when_it_loads(browser, tmp_path, embed):
+    # a notebook: cells above the output, the explorer below the window's bottom, shown by
+    # its own display (a sandboxed srcdoc) or as IPython.display.IFrame shows a written page
+    explorer = Explorer({"Saliency": SALIENCY[:2]}, SAMPLE.images[:2])
+    explorer.save(tmp_path / "explorer.html")
+    frame = explorer._repr_html_() if embed == "repr" else (
+        '<iframe width="100%" height="640" src="explorer.html" frameborder="0"></iframe>')
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body><script>window.messages = [];"
+                    "addEventListener('message', (e) => messages.push(e.data));</script>"
+                    "<div style='height: 3000px'>cells above</div>" + frame
+                    + "<div style='height: 3000px'>cells below</div></body></html>",
+                    encoding="utf-8")
+    browser.open(host.as_uri())
+    browser.evaluate("""new Promise((done) => { const wait = () =>
+        messages.length ? done(true) : setTimeout(wait, 20); wait(); })""")
+    # two frames later, for a scroll the start-up may have asked for
+    browser.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert browser.evaluate("[window.scrollX, window.scrollY]") == [0, 0]
+    assert browser.errors() == []
+
+
+def test_keyboard_focus_scrolls_the_focused_picture_into_view(loaded):
+    assert loaded.evaluate("window.scrollY") == 0
+    for _ in range(3):
+        press(loaded, "ArrowDown")
+    assert loaded.evaluate("window.visheat.focus()")["i"] == 3
+    top, bottom = loaded.evaluate("""(() => { const r = document.querySelector('.cell.focus')
+        .getBoundingClientRect(); return [r.top, r.bottom]; })()""")
+    assert loaded.evaluate("window.scrollY") > 0 and 0 <= top and bottom <= 900
+
+
+# scores as models give them, and edges of the format (no exact ties of the 4th digit)
+TRICKY_SCORES = [0.9979360103607178, 1, 0.5, 2 / 3, 12345.678, 99999.5, 1e-7, -3.14159265, 0.0,
+                 -0.0, 1e21, 123456789, 0.0001234, 0.00012345678, 9.99999e-5, 9999.6, 5e-324,
+                 1.7976931348623157e308, *np.random.default_rng(4).lognormal(0, 8, 14).tolist()]
+
+
+def test_scores_show_four_significant_digits(browser, tmp_path):
+    n = len(TRICKY_SCORES)
+    path = write_explorer(tmp_path / "scores.html", {"A": SALIENCY[:1, :, :8, :8].repeat(n, 0)},
+                          scores=TRICKY_SCORES)
+    browser.open(path.as_uri())
+    shown = browser.evaluate(
+        "Array.from(document.querySelectorAll('.score'), e => [e.textContent, e.title])")
+    assert [text for text, _ in shown] == [f"score {s:.4g}" for s in TRICKY_SCORES]
+    assert shown[0][0] == "score 0.9979"
+    assert [float(title) for _, title in shown] == TRICKY_SCORES  # the exact score on hover
     assert browser.errors() == []
 
 

@@ -1,6 +1,11 @@
 // visheat explorer: draws visheat's 8-bit pictures from the raw values in this page.
-// Arithmetic follows visheat's 8-bit path in float32 (Math.fround); the colour tables
+// Arithmetic follows visheat's 8-bit path (Math.fround for float32); the colour tables
 // and resize weights come from visheat (see visheat/explorer.py).
+// Magnitudes: a sample travels as float16 values v and an exponent k (the value is
+// v * 2**-k). The reductions, the resize and the quantiles work on v in float32, where
+// nothing under- or overflows, and are exact images of the same steps on the values
+// (scaling by a power of two commutes with them); only ranges and positions on the
+// colour table are computed on the values themselves, as plain numbers (float64).
 (() => {
   "use strict";  // ASCII only (\u escapes): the CSP hash holds whatever encoding a host page uses
   const meta = JSON.parse(document.getElementById("visheat-meta").textContent);
@@ -33,19 +38,19 @@
     }
     return el.textContent;
   }
-  function values(j, i) {
-    const bytes = b64(block(`vh-m${j}-${i}`));
-    const scale = 2 ** -meta.methods[j].exps[i], count = bytes.length >> 1;
-    const out = new Float32Array(count);
-    if (typeof Float16Array === "function") {  // native: twice as fast as the table
-      const half = new Float16Array(bytes.buffer, 0, count);
-      for (let p = 0; p < count; p++) out[p] = half[p] * scale;
-    } else {
-      const half = new Uint16Array(bytes.buffer, 0, count);
-      for (let p = 0; p < count; p++) out[p] = F16[half[p]] * scale;
-    }
+  function values(j, i) {  // sample i of method j, scaled by 2**k: v, as float32
+    const bytes = b64(block(`vh-m${j}-${i}`)), count = bytes.length >> 1;
+    if (typeof Float16Array === "function") return new Float32Array(new Float16Array(bytes.buffer, 0, count));
+    const half = new Uint16Array(bytes.buffer, 0, count), out = new Float32Array(count);
+    for (let p = 0; p < count; p++) out[p] = F16[half[p]];
     return out;
   }
+  const F32_MAX = 3.4028234663852886e38;
+  function pow2(e) { return [2 ** Math.trunc(e / 2), 2 ** (e - Math.trunc(e / 2))]; }  // 2**e in two exact factors
+  function unscale(v, k) { const [a, b] = pow2(-k); return v * a * b; }  // v * 2**-k, for any k
+  function saturate32(x) { const y = f32(x); return Number.isFinite(y) ? y : Math.sign(x) * F32_MAX; }
+  // a float32 method's values are float32: its float16 largest value may round up to 2**128
+  const precision = (j) => (meta.methods[j].dtype === "float32" ? saturate32 : (x) => x);
   const imageCache = new Map();
   function image(i) {
     if (!imageCache.has(i)) {
@@ -140,27 +145,54 @@
     const close = a === b || Math.abs(f32(a - b)) <= f32(TOL * Math.max(Math.abs(a), Math.abs(b)));
     return f32(close ? a + g * f32(b - a) : (1 - g) * a + g * b);
   }
-  function nextUp(x) {
-    const v = new DataView(new ArrayBuffer(4));
-    v.setFloat32(0, x);
-    const bits = v.getInt32(0);
-    if (x === 0) return 2 ** -149;
-    v.setInt32(0, x > 0 ? bits + 1 : bits - 1);
-    return v.getFloat32(0);
+  function nextUp(x, single) {  // the next float32 (single) or float64 above x
+    const v = new DataView(new ArrayBuffer(8));
+    if (x === 0) return single ? 2 ** -149 : Number.MIN_VALUE;
+    if (single) { v.setFloat32(0, x); v.setInt32(0, v.getInt32(0) + (x > 0 ? 1 : -1)); return v.getFloat32(0); }
+    v.setFloat64(0, x); v.setBigInt64(0, v.getBigInt64(0) + (x > 0 ? 1n : -1n)); return v.getFloat64(0);
   }
-  function fixDegenerate(lo, hi, centered) {  // colormaps._fix_degenerate
+  function fixDegenerate(lo, hi, centered, single) {  // colormaps._fix_degenerate, in the map's precision
     if (centered) { const top = hi > 0 ? hi : 1; return [-top, top]; }
-    let up = hi > lo ? hi : f32(lo + 1);
-    if (!(up > lo)) up = nextUp(lo);
-    return [lo, Number.isFinite(up) && up <= 3.4028234663852886e38 ? up : lo];
+    let up = hi > lo ? hi : single ? f32(lo + 1) : lo + 1;
+    if (!(up > lo)) up = nextUp(lo, single);
+    return [lo, Number.isFinite(up) && (!single || up <= F32_MAX) ? up : lo];
+  }
+  // The table position of a value c (clamped to [lo, hi]): colormaps.colorize_u8. Where
+  // float32 can place the range, (c - lo) * ((L - 1) / (hi - lo)) + 0.5 in the map's
+  // precision; else colormaps.positions: the same in float64 if it stays finite, or on
+  // values divided by the range's largest magnitude (_rescaled_positions).
+  function placement(lo, hi, L, single) {
+    const w32 = f32(f32(hi) - f32(lo)), s32 = f32(f32(L - 1) / w32);
+    if (Number.isFinite(w32) && Number.isFinite(s32)) {
+      if (single) { const a = f32(lo); return (c) => Math.floor(f32(f32(f32(c - a) * s32) + 0.5)); }
+      const s = (L - 1) / (hi - lo);
+      return (c) => Math.floor((c - lo) * s + 0.5);
+    }
+    const s = (L - 1) / (hi - lo);
+    if (!single && Number.isFinite(hi - lo) && Number.isFinite(s)) return (c) => Math.floor((c - lo) * s + 1 - 0.5);
+    const top = Math.max(Math.abs(lo), Math.abs(hi)) || 1, a = lo / top, b = hi / top, w = b - a;
+    return (c) => {
+      let t = 0;
+      if (w > 0) { const u = c / top; t = Math.min(Math.max(((u < a ? a : u > b ? b : u) - a) / w, 0), 1); }
+      const f = t * (L - 1) + 1;
+      return Math.floor(single ? f32(f32(f) - 0.5) : f - 0.5);
+    };
   }
 
   // ---- state and caches --------------------------------------------------------------
-  const state = { reduction: "sum", clip: null, colormap: meta.colormaps[0].name,
-    scope: "sample", alpha: 0.5, centered: false };
+  const state = { reduction: "sum", clip: null, colormap: "auto", scope: "sample", alpha: 0.5,
+    centered: null };  // colormap "auto" and centered null: each method's own (colour below)
   let version = 0;
   const maps = new Map(), stats = new Map(), batch = new Map();
   const clipKey = () => (state.clip ? state.clip.join(",") : "none");
+  function colour(j) {  // method j's colour map and centring
+    // "auto": maps that can be negative get the signed default (centred on zero if it is a
+    // diverging map), maps that never are (a lone channel of non-negative values, or any
+    // reduction but the sum, which all take magnitudes) the unsigned one over their range
+    const md = meta.methods[j], signed = md.signed && (md.channels === 1 || state.reduction === "sum");
+    const colormap = state.colormap === "auto" ? meta.auto[signed ? "signed" : "unsigned"] : state.colormap;
+    return { colormap, centered: state.centered === null ? cmaps[colormap].kind === "diverging" : state.centered };
+  }
   function entry(j, i) {
     const key = `${j}|${i}|${state.reduction}`;
     let found = maps.get(key);
@@ -168,7 +200,7 @@
     const md = meta.methods[j];
     let map = reduce(values(j, i), md.channels, md.mh * md.mw, state.reduction);
     if (md.resize) map = resize(map, md.mh, md.mw, md.resize);
-    found = { map, sorted: null };
+    found = { map, k: md.exps[i], sorted: null };  // the map is the reduced values times 2**k
     maps.set(key, found);
     while (maps.size > 48) maps.delete(maps.keys().next().value);
     return found;
@@ -177,7 +209,7 @@
   function clipped(j, i) {  // the clipped map's extrema: the quantiles, or min and max
     const key = `${j}|${i}|${state.reduction}|${clipKey()}`;
     if (!stats.has(key)) {
-      const e = entry(j, i);
+      const e = entry(j, i), real = precision(j);
       let lo = Infinity, hi = -Infinity;
       if (state.clip) {
         const work = e.sorted || new Float32Array(e.map);
@@ -187,17 +219,17 @@
         const m = e.map;
         for (let p = 0; p < m.length; p++) { const v = m[p]; if (v < lo) lo = v; if (v > hi) hi = v; }
       }
-      stats.set(key, [lo, hi]);
+      stats.set(key, [real(unscale(lo, e.k)), real(unscale(hi, e.k))]);  // the values' own units
     }
     return stats.get(key);
   }
   function sampleRange(j, i) {
     const [lo, hi] = clipped(j, i);
-    if (!state.centered) return [lo, hi];
+    if (!colour(j).centered) return [lo, hi];
     const m = Math.max(Math.abs(lo), Math.abs(hi));
     return [-m, m];
   }
-  const batchKey = (j) => `${j}|${state.reduction}|${clipKey()}|${state.centered}`;
+  const batchKey = (j) => `${j}|${state.reduction}|${clipKey()}|${colour(j).centered}`;
   const partial = new Map();
   function batchStep(j, budget) {  // extend method j's batch range for up to budget ms; done?
     const key = batchKey(j);
@@ -224,19 +256,21 @@
       batchStep(j, Infinity);
       [lo, hi] = batch.get(batchKey(j));
     } else [lo, hi] = sampleRange(j, i);
-    return fixDegenerate(lo, hi, state.centered);
+    return fixDegenerate(lo, hi, colour(j).centered, meta.methods[j].dtype === "float32");
   }
   function render(j, i) {  // RGBA of picture i of method j in the current view
-    const map = entry(j, i).map, [qlo, qhi] = clipped(j, i), [lo, hi] = range(j, i);
-    const table = cmaps[state.colormap].table, L = table.length / 3 - 1;
-    const width = f32(hi - lo), scale = f32(f32(L - 1) / width), ok = width > 0 && Number.isFinite(scale);
+    const e = entry(j, i), map = e.map, [qlo, qhi] = clipped(j, i), [lo, hi] = range(j, i);
+    const table = cmaps[colour(j).colormap].table, L = table.length / 3 - 1;
+    const single = meta.methods[j].dtype === "float32", place = placement(lo, hi, L, single);
+    const [ua, ub] = pow2(-e.k);  // v * ua * ub: the value, exactly (float32: rounded as stored)
     const out = new ImageData(W, H), px = out.data;
     const img = meta.images ? image(i) : null, w = Math.round(state.alpha * 65536), wb = 65536 - w;
     for (let p = 0; p < H * W; p++) {
-      let c = map[p];
+      let c = map[p] * ua * ub;
+      if (single) c = f32(c);  // an overflow to Infinity is clamped to the range below
       if (state.clip) c = c < qlo ? qlo : c > qhi ? qhi : c;
       c = c < lo ? lo : c > hi ? hi : c;
-      const t = 3 * (ok ? Math.floor(f32(f32(f32(c - lo) * scale) + 0.5)) : 0);
+      const t = 3 * place(c);
       for (let ch = 0; ch < 3; ch++) {
         const heat = table[t + ch];
         px[4 * p + ch] = img ? (img[3 * p + ch] * wb + heat * w + 32768) >>> 16 : heat;
@@ -246,12 +280,20 @@
     return out;
   }
   function py(x) { return Number.isInteger(x) ? x.toFixed(1) : String(x); }
+  function num(x, digits) {  // Python's format(x, f".{digits}g") for people: 0.9979, 1.235e+04
+    if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+    if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+    const [mantissa, power] = x.toExponential(digits - 1).split("e"), e = Number(power);
+    const trim = (t) => (t.includes(".") ? t.replace(/\.?0+$/, "") : t);
+    if (e < -4 || e >= digits) return `${trim(mantissa)}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+    return trim(x.toFixed(digits - 1 - e));
+  }
   function pipeline(j) {  // str(Pipeline) of the current view of method j
     const steps = [`${meta.reductions[state.reduction]}()`];
     if (meta.methods[j].resize) steps.push(`ResizeToImage('${meta.methods[j].resize.method}')`);
     if (state.clip) steps.push(`PercentileClip(${py(state.clip[0])}, ${py(state.clip[1])})`);
-    const cls = state.centered ? "CenteredColormap" : "ExtremaColormap";
-    steps.push(`${cls}('${state.colormap}'${state.scope === "batch" ? ", scope='batch'" : ""})`);
+    const { colormap, centered } = colour(j), cls = centered ? "CenteredColormap" : "ExtremaColormap";
+    steps.push(`${cls}('${colormap}'${state.scope === "batch" ? ", scope='batch'" : ""})`);
     if (meta.images) steps.push(`AlphaOverlay(${py(state.alpha)})`);
     return steps.join(" | ");
   }
@@ -267,9 +309,9 @@
     return i;
   }
   function percentileRank(j, i, v) {  // share of the map's pixels <= v, in percent
-    const s = sorted(entry(j, i));
+    const e = entry(j, i), s = sorted(e), real = precision(j);
     let a = 0, b = s.length;
-    while (a < b) { const mid = (a + b) >> 1; if (s[mid] <= v) a = mid + 1; else b = mid; }
+    while (a < b) { const mid = (a + b) >> 1; if (real(unscale(s[mid], e.k)) <= v) a = mid + 1; else b = mid; }
     return (100 * a) / s.length;
   }
   function valueAt(i, method, x, y) {
@@ -278,7 +320,8 @@
     if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= W || y >= H) {
       throw new RangeError(`x, y: expected integer pixel coordinates inside ${W} x ${H}; got ${x}, ${y}`);
     }
-    return entry(j, i).map[y * W + x];
+    const e = entry(j, i);
+    return precision(j)(unscale(e.map[y * W + x], e.k));
   }
 
   // ---- set(): the one way the view changes ------------------------------------------
@@ -289,16 +332,16 @@
     for (const [k, v] of Object.entries(view)) {
       if (!KEYS.includes(k)) throw new TypeError(`set: expected keys among ${KEYS.join(", ")}; got ${JSON.stringify(k)}`);
       if (k === "reduction" && !(v in meta.reductions)) throw new RangeError(`reduction: expected one of ${Object.keys(meta.reductions).join(", ")}; got ${JSON.stringify(v)}`);
-      if (k === "colormap" && !(v in cmaps)) throw new RangeError(`colormap: expected one of ${Object.keys(cmaps).join(", ")}; got ${JSON.stringify(v)}`);
+      if (k === "colormap" && v !== "auto" && !(v in cmaps)) throw new RangeError(`colormap: expected 'auto' or one of ${Object.keys(cmaps).join(", ")}; got ${JSON.stringify(v)}`);
       if (k === "scope" && v !== "sample" && v !== "batch") throw new RangeError(`scope: expected 'sample' or 'batch'; got ${JSON.stringify(v)}`);
       if (k === "alpha" && !(typeof v === "number" && v >= 0 && v <= 1)) throw new RangeError(`alpha: expected a number in [0, 1]; got ${JSON.stringify(v)}`);
       if (k === "clip" && v !== null && !(Array.isArray(v) && v.length === 2 && v.every((q) => typeof q === "number" && q >= 0 && q <= 1) && v[0] < v[1])) {
         throw new RangeError(`clip: expected [lower, upper] with 0 <= lower < upper <= 1, or null; got ${JSON.stringify(v)}`);
       }
-      if (k === "centered" && typeof v !== "boolean") throw new TypeError(`centered: expected true or false; got ${JSON.stringify(v)}`);
+      if (k === "centered" && typeof v !== "boolean" && v !== null) throw new TypeError(`centered: expected true, false or null (the colour map's own); got ${JSON.stringify(v)}`);
       next[k] = k === "clip" && v ? [v[0], v[1]] : v;
     }
-    if ("colormap" in view && !("centered" in view)) next.centered = cmaps[next.colormap].kind === "diverging";
+    if ("colormap" in view && !("centered" in view)) next.centered = next.colormap === "auto" ? null : cmaps[next.colormap].kind === "diverging";
     Object.assign(state, next);
     version++;
     ui.refresh();
@@ -314,7 +357,8 @@
     const controls = {
       reduction: select("reduction", Object.keys(meta.reductions).map((k) => [k, k])),
       clip: select("clip", clipOptions()),
-      colormap: select("colormap", meta.colormaps.map((c) => [c.name, `${c.name} (${c.kind})`])),
+      colormap: select("colormap", [["auto", `per method (${meta.auto.signed} if signed, else ${meta.auto.unsigned})`],
+        ...meta.colormaps.map((c) => [c.name, `${c.name} (${c.kind})`])]),
       scope: select("scope", [["sample", "per sample"], ["batch", "per method across the batch"]]),
       centered: el("input", { type: "checkbox", id: "centered" }),
       alpha: el("input", { type: "range", id: "alpha", min: 0, max: 1, step: 0.05 }),
@@ -340,7 +384,7 @@
     for (let i = 0; i < N; i++) {
       const caption = el("div", { className: "caption" }, [el("div", { textContent: `#${i}` })]);
       if (meta.labels) caption.append(el("div", { className: "label", textContent: meta.labels[i] }));
-      if (meta.scores) caption.append(el("div", { className: "score", textContent: `score ${meta.scores[i]}` }));
+      if (meta.scores) caption.append(el("div", { className: "score", textContent: `score ${num(meta.scores[i], 4)}`, title: String(meta.scores[i]) }));
       const cells = names.map((_, j) => el("div", { className: "cell" }, [el("canvas", { width: W, height: H })]));
       cells.forEach((c, j) => { c.dataset.i = i; c.dataset.j = j; });
       const row = el("div", { className: "row" }, [caption, ...cells]);
@@ -401,7 +445,7 @@
     rows.forEach((r) => observer.observe(r));
 
     let focus = { pos: 0, j: 0 }, order = [...Array(N).keys()], zoomed = null;
-    function applyOrder() {
+    function applyOrder(reveal = true) {
       const text = filter.value.trim().toLowerCase(), low = parseFloat(minScore.value);
       order = [...Array(N).keys()].filter((i) => (!text || (meta.labels && meta.labels[i].toLowerCase().includes(text)))
         && (!meta.scores || Number.isNaN(low) || meta.scores[i] >= low));
@@ -412,16 +456,18 @@
       rows.forEach((r, i) => r.classList.toggle("hidden", !shown.has(i)));
       grid.append(...order.map((i) => rows[i]));
       focus.pos = Math.min(focus.pos, Math.max(order.length - 1, 0));
-      showFocus();
+      showFocus(reveal);
     }
-    [sort, filter, minScore].forEach((c) => c.addEventListener("input", applyOrder));
-    function showFocus() {
+    [sort, filter, minScore].forEach((c) => c.addEventListener("input", () => applyOrder()));
+    // reveal: scroll the focused picture into view, after a person moved the focus; never on
+    // start-up, where scrollIntoView would also scroll a notebook around this page to it
+    function showFocus(reveal = true) {
       document.querySelectorAll(".cell.focus").forEach((c) => c.classList.remove("focus"));
       const i = order[focus.pos];
       if (i === undefined) return;
       const cell = canvases[i][focus.j].parentNode;
       cell.classList.add("focus");
-      cell.scrollIntoView({ block: "nearest" });
+      if (reveal) cell.scrollIntoView({ block: "nearest" });
       pipeText.textContent = pipeline(focus.j);
     }
     function openZoom(i, j) {
@@ -435,15 +481,15 @@
       zoomCanvas.getContext("2d").putImageData(render(j, i), 0, 0);
       zoomTitle.textContent = `#${i}${meta.labels ? " " + meta.labels[i] : ""} \u00b7 ${names[j]}`;
       zoomPipe.textContent = pipeline(j);
-      const [lo, hi] = range(j, i), table = cmaps[state.colormap].table, L = table.length / 3 - 1;
+      const [lo, hi] = range(j, i), table = cmaps[colour(j).colormap].table, L = table.length / 3 - 1;
       const strip = new ImageData(256, 1);
       for (let k = 0; k < 256; k++) {
         const t = 3 * Math.round((k / 255) * (L - 1));
         strip.data.set([table[t], table[t + 1], table[t + 2], 255], 4 * k);
       }
       ramp.getContext("2d").putImageData(strip, 0, 0);
-      lowText.textContent = lo.toPrecision(4);
-      highText.textContent = hi.toPrecision(4);
+      lowText.textContent = num(lo, 4);
+      highText.textContent = num(hi, 4);
     }
     function closeZoom() { zoomed = null; zoom.classList.add("hidden"); }
     zoom.addEventListener("click", (e) => { if (e.target === zoom) closeZoom(); });
@@ -453,7 +499,7 @@
       const y = Math.min(H - 1, Math.floor(((e.clientY - r.top) / r.height) * H));
       if (x < 0 || y < 0) return;
       const v = valueAt(i, j, x, y);
-      readout.textContent = `#${i} ${names[j]} (${x}, ${y}): value ${v.toPrecision(5)}, percentile rank ${percentileRank(j, i, v).toFixed(1)}%`;
+      readout.textContent = `#${i} ${names[j]} (${x}, ${y}): value ${num(v, 5)}, percentile rank ${percentileRank(j, i, v).toFixed(1)}%`;
     }
     grid.addEventListener("mousemove", (e) => {
       if (e.target.tagName !== "CANVAS") return;
@@ -498,7 +544,8 @@
       }
       controls.clip.value = key;
       for (const k of ["reduction", "colormap", "scope"]) controls[k].value = state[k];
-      controls.centered.checked = state.centered;
+      controls.centered.checked = state.centered === true;
+      controls.centered.indeterminate = state.centered === null;  // each method's own
       controls.alpha.value = state.alpha;
       pipeText.textContent = pipeline(focus.j);
       visible.forEach(enqueue);
@@ -509,9 +556,9 @@
   })();
 
   const view = { ...meta.view };
-  if (view.centered === undefined) view.centered = cmaps[view.colormap].kind === "diverging";
+  if (view.centered === undefined) view.centered = view.colormap === "auto" ? null : cmaps[view.colormap].kind === "diverging";
   set(view);
-  ui.applyOrder();
+  ui.applyOrder(false);
   window.visheat = Object.freeze({
     set, get: () => ({ ...state, clip: state.clip && [...state.clip] }), pipeline: (method) => pipeline(methodIndex(method)),
     pixels: (i, method) => Array.from(render(methodIndex(method), sampleIndex(i)).data),

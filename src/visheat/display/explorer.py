@@ -19,17 +19,22 @@ What travels in the page, and why the pictures are visheat's:
   and the resize weights of :func:`visheat.transforms.resampling.resize_weights` for maps of
   another size than their images.
 
-The page then follows the 8-bit path's arithmetic in float32 (``Math.fround``):
+The page then follows the 8-bit path's arithmetic (float32 through ``Math.fround``):
 the reduction, ``ResizeToImage()``, the quantiles of :class:`PercentileClip`
 (Julia's rank rule, exactly), the range of the colormap (per sample or per
 batch, with the degenerate-range rule) and the table position
 ``(v - lo) * (L - 1) / (hi - lo) + 0.5``, and the fixed-point blend of
 :class:`AlphaOverlay`. At every moment each column's view is a pipeline whose
 text the page shows; ``heatmap(x, images, Pipeline.parse(text))`` draws the
-same pictures (within one level: the page starts from float16 values).
+same pictures (within one level: the page starts from float16 values). It keeps
+each sample's power of two: reductions, resize and quantiles run on the scaled
+values, and only ranges and table positions on the values themselves (float64
+numbers, in the map's precision), so any magnitude draws the same picture.
 
 Page size: about ``8/3`` bytes per value (float16 in base64) plus 4 bytes per
-image pixel; see ``bench/explorer.py``.
+image pixel; see ``bench/explorer.py``. The page is written to disk a sample at a
+time (never whole in memory), and a page above :data:`MAX_BYTES` is refused unless
+``max_bytes=`` allows it: a browser reads the whole file and holds it.
 """
 
 from __future__ import annotations
@@ -37,9 +42,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,6 +56,7 @@ import numpy as np
 from ..core.errors import check_number, type_error, value_error
 from ..core.images import images_as_uint8, to_images
 from ..core.layout import read_batch
+from ..core.limits import format_bytes
 from ..core.version import VERSION
 from ..transforms.colour import SCOPES, lut_u8
 from ..transforms.resampling import resize_weights
@@ -65,10 +73,19 @@ COLORMAPS = ("batlow", "berlin", "jet", "viridis", "magma", "inferno", "plasma",
 CLIPS = (None, (0.001, 0.999), (0.005, 0.995), (0.01, 0.99), (0.02, 0.98), (0.05, 0.95))
 #: The resize step the page uses for maps smaller or larger than their images.
 RESIZE = "lanczos1"
-DEFAULT_VIEW = {"reduction": "sum", "clip": [0.001, 0.999], "colormap": "berlin",
+#: The first view. ``"colormap": "auto"`` chooses per method (see :data:`AUTO_COLORMAPS`).
+DEFAULT_VIEW = {"reduction": "sum", "clip": [0.001, 0.999], "colormap": "auto",
                 "scope": "sample", "alpha": 0.5}
+#: The colour map ``"auto"`` gives a method whose reduced maps can be negative ("signed":
+#: centred on zero, diverging) and one whose maps never are ("unsigned": a CAM, a saliency
+#: map, or any method under a reduction of magnitudes: its own range, sequential), so that
+#: each uses the whole colour map. When a map is not offered, the first offered of its kind.
+AUTO_COLORMAPS = {"signed": ("berlin", "diverging"), "unsigned": ("batlow", "sequential")}
 VIEW_KEYS = ("reduction", "clip", "colormap", "scope", "alpha", "centered")
 FLOAT16_TOP = 15  # each sample is scaled so that max |x| <= 2**15 (float16 max: 65504)
+#: Largest page :meth:`Explorer.save` writes unless ``max_bytes=`` says more: 256 MiB.
+MAX_BYTES = 256 * 2**20
+_TAIL = b"</body>\n</html>\n"
 
 
 def _assets(name: str) -> str:
@@ -90,16 +107,20 @@ def encode_float16(values: np.ndarray) -> tuple[str, int]:
     >>> bool(np.allclose(decoded, [1e-6, -3e-6], rtol=2**-11))
     True
     """
-    payload, k = _float16_base64(values)
-    return payload.decode("ascii"), k
+    k = _exponent(values)
+    return _float16_base64(values, k).decode("ascii"), k
 
 
-def _float16_base64(values: np.ndarray) -> tuple[bytes, int]:
+def _exponent(values: np.ndarray) -> int:
+    """The power of two ``k`` that brings ``max |values|`` into ``[2**14, 2**15)``."""
     top = float(max(values.max(initial=0), -values.min(initial=0)))
-    k = FLOAT16_TOP - int(np.frexp(top)[1]) if top > 0 else 0
+    return FLOAT16_TOP - int(np.frexp(top)[1]) if top > 0 else 0
+
+
+def _float16_base64(values: np.ndarray, k: int) -> bytes:
     # in the values' own float dtype: exact, as k keeps the scaled values below 2**15
     scaled = np.ldexp(values, np.intc(k)).astype("<f2")
-    return base64.b64encode(scaled.tobytes()), k
+    return base64.b64encode(scaled.tobytes())
 
 
 def _read_methods(methods: Any, layout: Any) -> dict[str, np.ndarray]:
@@ -156,12 +177,12 @@ def _check_view(view: Any, colormaps: Sequence[str]) -> dict[str, Any]:
     unknown = sorted(set(view) - set(VIEW_KEYS))
     if unknown:
         raise value_error("view", f"keys among {VIEW_KEYS}", f"{unknown}", described=True)
-    out = {**DEFAULT_VIEW, "colormap": colormaps[0] if "berlin" not in colormaps else "berlin",
-           **view}
+    out = {**DEFAULT_VIEW, **view}
     if out["reduction"] not in REDUCTIONS:
         raise value_error("view['reduction']", f"one of {tuple(REDUCTIONS)}", out["reduction"])
-    if out["colormap"] not in colormaps:
-        raise value_error("view['colormap']", f"one of the offered colormaps {tuple(colormaps)}",
+    if out["colormap"] != "auto" and out["colormap"] not in colormaps:
+        raise value_error("view['colormap']",
+                          f"'auto' or one of the offered colormaps {tuple(colormaps)}",
                           out["colormap"])
     if out["scope"] not in SCOPES:
         raise value_error("view['scope']", "'sample' or 'batch'", out["scope"])
@@ -188,6 +209,19 @@ def _check_colormaps(colormaps: Any) -> tuple[str, ...]:
         if "'" in name or "\\" in name:
             raise value_error("colormaps", "names without quotes or backslashes", name)
     return tuple(colormaps)
+
+
+def _auto_colormaps(colormaps: Sequence[str]) -> dict[str, str]:
+    """What ``"auto"`` means among the offered colour maps (see :data:`AUTO_COLORMAPS`).
+
+    >>> _auto_colormaps(("jet", "bwr", "viridis"))
+    {'signed': 'bwr', 'unsigned': 'jet'}
+    """
+    from ..transforms.schemes import kind_of
+
+    return {key: name if name in colormaps
+            else next((c for c in colormaps if kind_of(c) == kind), colormaps[0])
+            for key, (name, kind) in AUTO_COLORMAPS.items()}
 
 
 def _sparse_rows(weights: np.ndarray) -> list[list[Any]]:
@@ -264,7 +298,8 @@ class Explorer:
     def _method_meta(self, name: str, data: np.ndarray) -> dict[str, Any]:
         size = data.shape[2:]
         meta: dict[str, Any] = {"name": name, "channels": data.shape[1], "mh": size[0],
-                                "mw": size[1], "resize": None}
+                                "mw": size[1], "resize": None, "dtype": data.dtype.name,
+                                "signed": bool(data.min(initial=0) < 0)}
         if self.images is not None and size != self.images.shape[1:3]:
             wy, wx = resize_weights(size, self.images.shape[1:3], RESIZE)
             meta["resize"] = {"method": RESIZE, "wy": _sparse_rows(wy), "wx": _sparse_rows(wx)}
@@ -284,28 +319,41 @@ class Explorer:
                 "images": self.images is not None, "methods": methods, "labels": self.labels,
                 "scores": self.scores, "colormaps": cmaps, "reductions": REDUCTIONS,
                 "clips": [list(c) if c else None for c in CLIPS], "view": self.view,
-                "version": VERSION}
+                "auto": _auto_colormaps(self.colormaps), "version": VERSION}
 
-    def _data_blocks(self) -> tuple[list[bytes], dict[str, list[int]]]:
-        blocks: list[bytes] = []
-        exponents: dict[str, list[int]] = {}
-        for i in range(self.n):  # sample by sample: the page draws the first rows while loading
+    @cached_property
+    def _exponents(self) -> dict[str, list[int]]:
+        """Each sample's power of two, per method (they travel in the page's head)."""
+        return {name: [_exponent(data[i]) for i in range(self.n)]
+                for name, data in self.methods.items()}
+
+    def _blocks(self) -> Iterator[bytes]:
+        """The data blocks, encoded one at a time, sample by sample: the page draws the
+        first rows while the rest loads, and the writer never holds the whole page."""
+        for i in range(self.n):
             for j, (name, data) in enumerate(self.methods.items()):
-                payload, k = _float16_base64(data[i])
-                exponents.setdefault(name, []).append(k)
-                blocks.append(_block(f"vh-m{j}-{i}", payload))
+                yield _block(f"vh-m{j}-{i}", _float16_base64(data[i], self._exponents[name][i]))
             if self.images is not None:
-                blocks.append(_block(f"vh-i{i}", base64.b64encode(self.images[i].tobytes())))
-        exponents = {name: exponents.get(name, []) for name in self.methods}
-        return blocks, exponents
+                yield _block(f"vh-i{i}", base64.b64encode(self.images[i].tobytes()))
+
+    @property
+    def nbytes(self) -> int:
+        """The size of the page in bytes, computed without encoding it."""
+        size = len(self._head()) + len(_TAIL)
+        for i in range(self.n):
+            for j, data in enumerate(self.methods.values()):
+                size += _block_size(f"vh-m{j}-{i}", 2 * data[i].size)
+            if self.images is not None:
+                size += _block_size(f"vh-i{i}", self.images[i].size)
+        return size
 
     def to_html(self) -> str:
         """The page as one HTML string."""
-        return self._page().decode("utf-8")
+        return b"".join([self._head(), *self._blocks(), _TAIL]).decode("utf-8")
 
-    def _page(self) -> bytes:
+    def _head(self) -> bytes:
+        """Everything before the data blocks: the style, the metadata and the script."""
         script, style = _assets("explorer.js"), _assets("explorer.css")
-        blocks, exponents = self._data_blocks()
         csp = (f"default-src 'none'; script-src {_csp_hash(script)}; "
                f"style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'")
         head = "".join([
@@ -316,29 +364,58 @@ class Explorer:
             f"<body>\n<h1>{_ascii_html(self.title)}</h1>\n",
             "<noscript>This page needs JavaScript to draw its pictures.</noscript>\n",
             "<script type=\"application/json\" id=\"visheat-meta\">",
-            _json_for_script(self._meta(exponents)), "</script>\n",
+            _json_for_script(self._meta(self._exponents)), "</script>\n",
             f"<script>{script}</script>\n"])  # before the data: draws while they load
-        return b"".join([head.encode("utf-8"), *blocks, b"</body>\n</html>\n"])
+        return head.encode("utf-8")
 
-    def save(self, path: str | os.PathLike, existing: str = "error") -> Path:
-        """Write the page to ``path`` (an ``.html`` file); returns the path.
+    def save(self, path: str | os.PathLike, existing: str = "error", *,
+             max_bytes: int = MAX_BYTES) -> Path:
+        """Write the page to ``path`` (an ``.html`` file), a sample at a time; returns the path.
 
         ``existing`` is every writer's choice (:func:`visheat.io.files.plan_outputs`):
         ``"error"`` refuses a file in the way unless it holds this very page (a re-run),
-        ``"overwrite"`` replaces it, ``"skip"`` keeps it."""
-        from ..io.files import holds_bytes, plan_outputs, write_atomic
+        ``"overwrite"`` replaces it, ``"skip"`` keeps it. A page larger than ``max_bytes``
+        (default :data:`MAX_BYTES`, 256 MiB) is refused before anything is written.
+        """
+        from ..io.files import plan_outputs
 
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
             raise value_error("path", "an .html file name", str(path))
-        page = b""
-        if path.exists() and existing == "error":
-            page = self._page()  # the same page already there is not in the way
+        self._check_size(check_number("max_bytes", max_bytes, low=1, integer=True))
         plan = plan_outputs(path.parent, [path], existing, argument="path",
-                            holds=lambda i, p: holds_bytes(page, p))
+                            holds=lambda i, p: self._holds(p))
         if plan.todo(0):
-            write_atomic(path, page or self._page())
+            _write_pieces(path, self._pieces())
         return path
+
+    def _pieces(self) -> Iterator[bytes]:
+        return itertools.chain([self._head()], self._blocks(), [_TAIL])
+
+    def _holds(self, path: Path) -> bool:
+        """Whether ``path`` holds exactly this page (compared a piece at a time)."""
+        try:
+            if path.stat().st_size != self.nbytes:
+                return False
+            with path.open("rb") as file:
+                return all(file.read(len(piece)) == piece for piece in self._pieces())
+        except OSError:
+            return False
+
+    def _check_size(self, limit: float) -> None:
+        size = self.nbytes
+        if size <= limit:
+            return
+        wanted, allowed = format_bytes(size), format_bytes(int(limit))
+        if wanted == allowed:  # just past the limit: both would read the same when rounded
+            wanted, allowed = f"{size:,} bytes", f"{int(limit):,} bytes"
+        raise value_error(
+            "max_bytes", f"an explorer page of at most {allowed}",
+            f"a page of {wanted} ({self.n} samples x {len(self.methods)} methods)",
+            "A browser reads the whole page and holds it in memory: pass a larger max_bytes= "
+            "to write it anyway, or, for large datasets, use the live notebook widget "
+            "(visheat.Explorer in a notebook), which keeps the data in the kernel and sends "
+            "only the rows on screen.", described=True)
 
     def _repr_html_(self) -> str:
         """The page in an iframe (``srcdoc``): works offline, scripts sandboxed."""
@@ -349,14 +426,47 @@ class Explorer:
 
 def _block(ident: str, payload: bytes) -> bytes:
     """A data block (base64): never executed, not covered by script-src."""
-    return (f"<script type=\"application/octet-stream\" id=\"{ident}\">".encode("ascii")
-            + payload + b"</script>\n")
+    return _block_open(ident) + payload + b"</script>\n"
+
+
+def _block_open(ident: str) -> bytes:
+    return f"<script type=\"application/octet-stream\" id=\"{ident}\">".encode("ascii")
+
+
+def _block_size(ident: str, raw: int) -> int:
+    """The size of :func:`_block` for ``raw`` bytes of data (base64: 4 per 3, padded)."""
+    return len(_block_open(ident)) + 4 * -(-raw // 3) + len(b"</script>\n")
+
+
+def _write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
+    """``results.write_atomic`` for a payload that comes in pieces: each piece is written
+    as it comes, to the same temporary name, then renamed; an error removes the temporary
+    file and names ``path``."""
+    from ..io.files import temporary_path
+
+    tmp = temporary_path(path)
+    try:
+        handle = open(tmp, "xb")  # closed below, before the rename
+    except OSError as err:  # name the file the caller asked for, not the temporary one
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+    try:
+        with handle:
+            for piece in pieces:
+                handle.write(piece)
+        os.replace(tmp, path)
+    except OSError as err:  # a full disk (ENOSPC), a file too large (EFBIG), ...
+        tmp.unlink(missing_ok=True)
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: Any = None, *,
                    layout: str | Mapping[str, str] = "NCHW", labels: Any = None,
                    scores: Any = None, title: str = "visheat explorer", view: Any = None,
-                   colormaps: Sequence[str] = COLORMAPS, existing: str = "error") -> Path:
+                   colormaps: Sequence[str] = COLORMAPS, existing: str = "error",
+                   max_bytes: int = MAX_BYTES) -> Path:
     """Write an offline HTML page that compares attribution methods per image.
 
     Parameters
@@ -382,13 +492,21 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
     view : dict, optional
         The first view: ``reduction`` (``"sum"``, ``"norm"``, ``"maxabs"``,
         ``"sumabs"``, ``"abssum"``), ``clip`` (``[lower, upper]`` quantiles or
-        None), ``colormap``, ``scope`` (``"sample"`` or ``"batch"``), ``alpha``,
-        ``centered`` (default: True for diverging colour maps).
+        None), ``colormap`` (default ``"auto"``: per method, ``berlin`` centred on zero
+        for maps that can be negative and ``batlow`` over their range for maps that
+        never are, see :data:`AUTO_COLORMAPS`; a name applies to every method),
+        ``scope`` (``"sample"`` or ``"batch"``), ``alpha``, ``centered`` (default: True
+        for diverging colour maps).
     colormaps : sequence of str
         The colour maps offered (default :data:`COLORMAPS`).
     existing : {"error", "overwrite", "skip"}
         A file already at ``path``: refused (the default) unless it holds this very page,
         replaced, or kept; as for every writer of visheat.
+    max_bytes : int
+        The largest page written (default :data:`MAX_BYTES`, 256 MiB); a larger one
+        is refused with a ValueError before anything is written. A browser reads the
+        whole page and holds it in memory: for large datasets, the live notebook widget
+        (:class:`Explorer` in a notebook) keeps the data in the kernel.
 
     Returns
     -------
@@ -412,4 +530,4 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
     """
     explorer = Explorer(methods, images, layout=layout, labels=labels, scores=scores,
                         title=title, view=view, colormaps=colormaps)
-    return explorer.save(path, existing=existing)
+    return explorer.save(path, existing=existing, max_bytes=max_bytes)
