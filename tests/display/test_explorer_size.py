@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from visheat import Explorer, write_explorer
-from visheat.display.explorer import MAX_BYTES, _write_pieces
+from visheat.display.explorer import MAX_BYTES
+from visheat.io.files import write_atomic
 
 RNG = np.random.default_rng(2)
 X = RNG.normal(size=(12, 3, 10, 8)).astype(np.float32)
@@ -80,18 +81,18 @@ def failing(pieces):
 def test_an_interrupted_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
     path = tmp_path / "page.html"
     with pytest.raises(RuntimeError, match="interrupted"):
-        _write_pieces(path, failing([b"<html>", b"half"]))
+        write_atomic(path, failing([b"<html>", b"half"]))
     assert list(tmp_path.iterdir()) == []
     path.write_bytes(b"old page")
     with pytest.raises(RuntimeError, match="interrupted"):
-        _write_pieces(path, failing([b"<html>"]))
+        write_atomic(path, failing([b"<html>"]))
     assert list(tmp_path.iterdir()) == [path] and path.read_bytes() == b"old page"
-    _write_pieces(path, iter([b"new ", b"page"]))
+    write_atomic(path, iter([b"new ", b"page"]))
     assert list(tmp_path.iterdir()) == [path] and path.read_bytes() == b"new page"
 
 
 def test_a_write_that_fails_names_the_page_not_the_temporary_file(tmp_path):
     path = tmp_path / "missing folder" / "page.html"
     with pytest.raises(OSError) as caught:
-        _write_pieces(path, iter([b"x"]))
+        write_atomic(path, iter([b"x"]))
     assert caught.value.filename == str(path)

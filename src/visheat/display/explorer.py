@@ -45,7 +45,7 @@ import html
 import itertools
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -377,7 +377,7 @@ class Explorer:
         ``"overwrite"`` replaces it, ``"skip"`` keeps it. A page larger than ``max_bytes``
         (default :data:`MAX_BYTES`, 256 MiB) is refused before anything is written.
         """
-        from ..io.files import plan_outputs
+        from ..io.files import plan_outputs, write_atomic
 
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
@@ -386,7 +386,7 @@ class Explorer:
         plan = plan_outputs(path.parent, [path], existing, argument="path",
                             holds=lambda i, p: self._holds(p))
         if plan.todo(0):
-            _write_pieces(path, self._pieces())
+            write_atomic(path, self._pieces())
         return path
 
     def _pieces(self) -> Iterator[bytes]:
@@ -436,30 +436,6 @@ def _block_open(ident: str) -> bytes:
 def _block_size(ident: str, raw: int) -> int:
     """The size of :func:`_block` for ``raw`` bytes of data (base64: 4 per 3, padded)."""
     return len(_block_open(ident)) + 4 * -(-raw // 3) + len(b"</script>\n")
-
-
-def _write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
-    """``results.write_atomic`` for a payload that comes in pieces: each piece is written
-    as it comes, to the same temporary name, then renamed; an error removes the temporary
-    file and names ``path``."""
-    from ..io.files import temporary_path
-
-    tmp = temporary_path(path)
-    try:
-        handle = open(tmp, "xb")  # closed below, before the rename
-    except OSError as err:  # name the file the caller asked for, not the temporary one
-        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
-    try:
-        with handle:
-            for piece in pieces:
-                handle.write(piece)
-        os.replace(tmp, path)
-    except OSError as err:  # a full disk (ENOSPC), a file too large (EFBIG), ...
-        tmp.unlink(missing_ok=True)
-        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: Any = None, *,

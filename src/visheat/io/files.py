@@ -12,7 +12,7 @@ import re
 import secrets
 import string
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,8 +150,11 @@ def temporary_path(path: Path) -> Path:
     return path.parent / f".{name}.{tag}{TEMPORARY_SUFFIX}"
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes | Iterable[bytes]) -> None:
     """Write ``payload`` to ``path`` through a temporary file and a rename.
+
+    ``payload`` is bytes, or an iterable of byte pieces written as they come (a page
+    too large to build in memory, such as an explorer page).
 
     An interrupted write never leaves a half-written ``path`` behind. The file
     gets the usual permissions (``0o666`` less the umask), as ``open`` would give.
@@ -170,7 +173,11 @@ def write_atomic(path: Path, payload: bytes) -> None:
         _IN_FLIGHT.add(tmp.name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            if isinstance(payload, (bytes, bytearray, memoryview)):
+                handle.write(payload)
+            else:
+                for piece in payload:
+                    handle.write(piece)
         os.replace(tmp, path)
     except OSError as err:  # a full disk (ENOSPC), a file too large (EFBIG), ...
         tmp.unlink(missing_ok=True)
