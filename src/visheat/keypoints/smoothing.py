@@ -25,6 +25,7 @@ import numpy as np
 
 from ..core.errors import check_number, value_error
 from ..core.limits import check_allocation, check_sides
+from ..transforms.smoothing import smooth_axis
 from ._arrays import as_heatmaps, check_sigma
 
 
@@ -47,23 +48,10 @@ def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
 
 
 def convolve_separable(maps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Correlate the last two axes of ``maps`` with ``kernel`` on each, zero padded."""
-    h, w = maps.shape[-2:]
-    pad = [(0, 0)] * (maps.ndim - 2)
-    k = _within(kernel, w)  # taps that reach past the map only ever read the zero padding
-    r = len(k) // 2
-    padded = np.pad(maps, pad + [(0, 0), (r, r)])
-    rows = sum(k[j] * padded[..., :, j:j + w] for j in range(len(k)))
-    k = _within(kernel, h)
-    r = len(k) // 2
-    padded = np.pad(rows, pad + [(r, r), (0, 0)])
-    return sum(k[j] * padded[..., j:j + h, :] for j in range(len(k)))
-
-
-def _within(kernel: np.ndarray, n: int) -> np.ndarray:
-    """The central ``2 n - 1`` taps of an odd ``kernel`` (all of it when shorter)."""
-    r = len(kernel) // 2
-    return kernel if r < n else kernel[r - (n - 1):r + n]
+    """Correlate the last two axes of ``maps`` with ``kernel`` on each, zero padded
+    (visheat's one separable loop, :func:`visheat.transforms.smoothing.smooth_axis`)."""
+    rows = smooth_axis(maps, maps.ndim - 1, kernel, edges="zero")
+    return smooth_axis(rows, maps.ndim - 2, kernel, edges="zero")
 
 
 def smooth(heatmaps: Any, sigma: float, *, radius: int | None = None,

@@ -11,6 +11,7 @@ the edge rule are scipy's ``gaussian_filter`` defaults (weights ``exp(-x^2 /
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -43,24 +44,48 @@ def gaussian_weights(sigma: float, truncate: float = 4.0) -> np.ndarray:
     return w
 
 
-def smooth_axis(a: np.ndarray, axis: int, weights: np.ndarray) -> np.ndarray:
-    """Convolve ``a`` along ``axis`` with symmetric ``weights`` (edges mirrored), in float64.
+EDGES = ("mirror", "zero")
 
-    A kernel wider than twice the axis is first folded onto one period of the
-    mirrored signal (which repeats every ``2 n`` pixels): the same sum, with at
-    most ``2 n`` taps and no padding wider than the axis.
+
+def smooth_axis(a: np.ndarray, axis: int, weights: np.ndarray, edges: str = "mirror"
+                ) -> np.ndarray:
+    """Correlate ``a`` along ``axis`` with odd-length ``weights``: the one separable-filter
+    loop of visheat, for both conventions of the edges.
+
+    ``edges="mirror"`` (:class:`GaussianSmooth`, as Julia's ImageFiltering and
+    ``scipy.ndimage``'s ``reflect``): the signal is mirrored, computed in float64; a
+    kernel wider than twice the axis is first folded onto one period of the mirrored
+    signal (which repeats every ``2 n`` pixels): the same sum, with at most ``2 n`` taps.
+    ``edges="zero"`` (the keypoint codecs, as SLEAP's and mmpose's): outside the map
+    counts as 0, in the array's own precision; taps that reach past the map read only
+    zeros, so at most the central ``2 n - 1`` are used.
+
+    >>> smooth_axis(np.array([0.0, 1.0, 0.0]), 0, np.array([0.25, 0.5, 0.25]), "zero")
+    array([0.25, 0.5 , 0.25])
+    >>> smooth_axis(np.array([1.0, 0.0, 0.0]), 0, np.array([0.25, 0.5, 0.25]))
+    array([0.75, 0.25, 0.  ])
     """
-    radius = len(weights) // 2
     n = a.shape[axis]
-    if radius > n:
+    mirror = edges == "mirror"
+    if mirror and len(weights) // 2 > n:
         return _smooth_folded(a, axis, weights)
+    if not mirror:
+        weights = _within(weights, n)
+    radius = len(weights) // 2
     widths = [(0, 0)] * a.ndim
     widths[axis] = (radius, radius)
-    padded = np.pad(a.astype(np.float64, copy=False), widths, mode="symmetric")
-    out = np.zeros(a.shape, np.float64)
+    padded = (np.pad(a.astype(np.float64, copy=False), widths, mode="symmetric") if mirror
+              else np.pad(a, widths))
+    out: Any = 0
     for k, w in enumerate(weights):
-        out += w * padded.take(np.arange(k, k + n), axis=axis)
-    return out
+        out = out + w * padded.take(np.arange(k, k + n), axis=axis)
+    return np.asarray(out)
+
+
+def _within(weights: np.ndarray, n: int) -> np.ndarray:
+    """The central ``2 n - 1`` taps of odd ``weights`` (all of them when shorter)."""
+    r = len(weights) // 2
+    return weights if r < n else weights[r - (n - 1):r + n]
 
 
 def _smooth_folded(a: np.ndarray, axis: int, weights: np.ndarray) -> np.ndarray:
