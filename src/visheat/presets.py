@@ -3,7 +3,7 @@
 ``"sensitivity"`` (default)
     ``NormReduction() | ExtremaColormap("batlow")``
 ``"attribution"``
-    ``SumReduction() | CenteredColormap("berlin")``
+    ``SumReduction() | PercentileClip(0.01, 0.99) | CenteredColormap("vik")``
 ``"attribution-julia"``
     ``NormReduction() | CenteredColormap("berlin")``
 ``"cam"``
@@ -15,7 +15,24 @@
 ``"sensitivity"`` and ``"cam"`` are VisionHeatmaps.jl's presets. ``"attribution"``
 shows the sign: the channels are summed (a sum keeps the sign, as captum's
 ``visualize_image_attr(..., sign="all")`` does) and coloured symmetrically around
-0, so positive evidence is one hue and negative evidence the other.
+0, so positive evidence is red and negative evidence blue. Two choices make it
+read at a glance (docs/attribution-preset.md shows the candidates and their
+measured shares):
+
+- the 1 % tails at each end are clipped (:class:`~visheat.PercentileClip`): one
+  outlier no longer sets the colour range and leaves every other pixel at the
+  centre colour. At most 2 % of the pixels saturate (captum's ``outlier_perc=2``
+  clips 2 % of the magnitude mass instead), the colour bar stays in the map's own
+  units, and the clip is fused into the colour lookup;
+- ``vik`` (Crameri, like ``batlow`` and ``berlin``: perceptually uniform and
+  readable with colour-vision deficiencies) has a light centre, so small values
+  already move visibly away from it; ``berlin``'s centre is black, and so was most
+  of every picture.
+
+A map with 98 % or more exact zeros clips to zero everywhere (one colour): draw
+such maps with ``CumulativeSumClip(98)`` (captum's clip, by magnitude mass) in place
+of the percentile clip.
+
 VisionHeatmaps.jl's ``:attribution`` takes the norm instead, which is never
 negative: only the dark half of ``berlin`` is used and the colour bar shows a
 negative half that cannot occur. It stays available as ``"attribution-julia"``
@@ -36,6 +53,8 @@ Examples
 >>> red, blue = pictures[0, 0, :, 0], pictures[0, 0, :, 2]
 >>> red > blue                        # the positive sum is red, the negative one blue
 array([ True, False])
+>>> print(PRESETS["attribution"])
+SumReduction() | PercentileClip(0.01, 0.99) | CenteredColormap('vik')
 """
 
 from __future__ import annotations
@@ -45,6 +64,7 @@ from typing import Any
 
 from ._errors import raise_unknown_name, type_error
 from .cam_overlays import GradCamOverlay
+from .clipping import PercentileClip
 from .colormaps import CenteredColormap, ExtremaColormap
 from .geometry import ResizeToImage
 from .overlay import AlphaOverlay
@@ -53,7 +73,8 @@ from .ranges import MinMaxScale
 from .reductions import NormReduction, SumReduction
 
 SENSITIVITY = NormReduction() | ExtremaColormap("batlow")
-ATTRIBUTION = SumReduction() | CenteredColormap("berlin")
+#: signed, readable: the 1 % tails clipped, a light centre (docs/attribution-preset.md)
+ATTRIBUTION = SumReduction() | PercentileClip(0.01, 0.99) | CenteredColormap("vik")
 ATTRIBUTION_JULIA = NormReduction() | CenteredColormap("berlin")
 CAM = SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)
 #: grad-cam's ``scale_cam_image`` (eps 1e-7, after its ReLU), before and after the resize.
