@@ -29,9 +29,10 @@ measured shares):
   already move visibly away from it; ``berlin``'s centre is black, and so was most
   of every picture.
 
-A map with 98 % or more exact zeros clips to zero everywhere (one colour): draw
-such maps with ``CumulativeSumClip(98)`` (captum's clip, by magnitude mass) in place
-of the percentile clip.
+A map that is almost all exact zeros loses its detail to the clip (when 99 % of its
+values are at most 0 and 99 % at least 0, both percentiles are 0 and the picture is one
+colour): draw such maps with ``CumulativeSumClip(98)`` (captum's clip, by magnitude
+mass, blind to zeros) in place of the percentile clip.
 
 VisionHeatmaps.jl's ``:attribution`` takes the norm instead, which is never
 negative: only the dark half of ``berlin`` is used and the colour bar shows a
