@@ -7,9 +7,9 @@
 ``"attribution-julia"``
     ``NormReduction() | CenteredColormap("berlin")``
 ``"cam"``
-    ``SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)``
+    ``CamSumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)``
 ``"gradcam"``
-    ``SumReduction() | MinMaxScale(1e-07, relu=True) | ResizeToImage("bilinear") |
+    ``CamSumReduction() | MinMaxScale(1e-07, relu=True) | ResizeToImage("bilinear") |
     MinMaxScale(1e-07, relu=True) | GradCamOverlay(0.5)``
 
 ``"sensitivity"`` and ``"cam"`` are VisionHeatmaps.jl's presets. ``"attribution"``
@@ -38,6 +38,10 @@ VisionHeatmaps.jl's ``:attribution`` takes the norm instead, which is never
 negative: only the dark half of ``berlin`` is used and the colour bar shows a
 negative half that cannot occur. It stays available as ``"attribution-julia"``
 for pictures identical to Julia's.
+
+The CAM presets sum a CAM's channels with ``CamSumReduction()`` (visheat.reductions),
+the pictures of ``SumReduction()``, with a warning when a CAM has more than 4
+channels: the depth of a 3-D CAM or a stack of layers' CAMs read as channels.
 
 ``"gradcam"`` draws raw CAMs the way pytorch-grad-cam does: ``max(cam, 0)``
 scaled per CAM to [0, 1] as ``scale_cam_image`` does (``(cam - min) / (1e-7 +
@@ -71,16 +75,16 @@ from .geometry import ResizeToImage
 from .overlay import AlphaOverlay
 from .pipeline import Transform
 from .ranges import MinMaxScale
-from .reductions import NormReduction, SumReduction
+from .reductions import CamSumReduction, NormReduction, SumReduction
 
 SENSITIVITY = NormReduction() | ExtremaColormap("batlow")
 #: signed, readable: the 1 % tails clipped, a light centre (docs/attribution-preset.md)
 ATTRIBUTION = SumReduction() | PercentileClip(0.01, 0.99) | CenteredColormap("vik")
 ATTRIBUTION_JULIA = NormReduction() | CenteredColormap("berlin")
-CAM = SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)
+CAM = CamSumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverlay(0.6)
 #: grad-cam's ``scale_cam_image`` (eps 1e-7, after its ReLU), before and after the resize.
 GRADCAM_SCALE = MinMaxScale(1e-7, relu=True)
-GRADCAM = (SumReduction() | GRADCAM_SCALE | ResizeToImage("bilinear") | GRADCAM_SCALE
+GRADCAM = (CamSumReduction() | GRADCAM_SCALE | ResizeToImage("bilinear") | GRADCAM_SCALE
            | GradCamOverlay(0.5))
 
 #: Read-only mapping of preset names to pipelines.
