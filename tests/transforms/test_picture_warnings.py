@@ -14,8 +14,11 @@ from visheat import (
     PRESETS,
     AlphaOverlay,
     ExtremaColormap,
+    GradCamOverlay,
+    MinMaxScale,
     ResizeToImage,
     SumReduction,
+    compat,
     heatmap,
     load_sample,
 )
@@ -75,3 +78,52 @@ def test_attributions_with_many_channels_are_summed_quietly_outside_the_cam_pres
     heatmap(x, IMAGES, SumReduction() | ExtremaColormap("jet") | ResizeToImage()
             | AlphaOverlay(0.6))
     assert CamSumReduction() in PRESETS["cam"] and CamSumReduction() not in PRESETS["attribution"]
+
+
+# -- b. an overlay fed CAMs that are not in [0, 1] ------------------------------------------
+
+def _black(n: int, size: int = 7) -> np.ndarray:
+    return np.zeros((n, size, size, 3), np.uint8)
+
+
+def test_show_cam_on_image_warns_on_raw_cams_that_draw_one_flat_colour():
+    raw = load_sample().cams * np.float32(1e-4)  # (4, 7, 7), at most 2.4e-5: not scaled
+    with pytest.warns(UserWarning, match=(
+            r"x: expected CAMs in \[0, 1\] for GradCamOverlay\(0\.5\), as grad-cam's "
+            r"show_cam_on_image colours 255 \* cam; got values from 0 to 1\.6e-05 in CAM 0 "
+            r"\(and in 3 more\), a span under 1/16 of it: a few shades of one colour\. Raw "
+            r"CAMs need scaling first: use the 'gradcam' preset \(grad-cam's scale_cam_image\) "
+            r"or put MinMaxScale\(\) before the overlay\.")):
+        pictures = heatmap(raw, _black(4), compat.show_cam_on_image(), layout="NHW").to_numpy()
+    # what the warning says: each CAM is one flat colour over black images
+    assert all(len(np.unique(p.reshape(-1, 3), axis=0)) == 1 for p in pictures)
+
+
+@pytest.mark.parametrize("scale, shown", [(100.0, "0 to 16"), (-10.0, "-1.6 to 0")])
+def test_show_cam_on_image_warns_on_cams_far_outside_the_unit_range(scale, shown):
+    cams = load_sample().cams[:1] * np.float32(scale)  # the first CAM's maximum is 0.16
+    with pytest.warns(UserWarning, match=f"got values from {shown} in CAM 0, far outside it: "
+                                         "values above 1 are drawn as 1, below 0 as 0"):
+        heatmap(cams, _black(1), compat.show_cam_on_image(), layout="NHW")
+
+
+def test_the_warning_bounds_are_half_the_range_beyond_it_and_a_sixteenth_of_it():
+    cams = np.zeros((4, 2, 2))
+    cams[0, 0, 0], cams[1, 0, 0], cams[2, 0, 0] = 1.5, -0.5, 1 / 16   # at the bounds: quiet
+    heatmap(cams, _black(4, 2), GradCamOverlay(0.5), layout="NHW")  # and an all-zero CAM
+    for value, kind in ((1.5001, "far outside"), (-0.5001, "far outside"),
+                        (1 / 16 - 1e-4, "a span under 1/16")):
+        with pytest.warns(UserWarning, match=kind):
+            heatmap(np.array([[[0.0, value]]]), _black(1, 2)[:, :1], GradCamOverlay(0.5),
+                    layout="NHW")
+
+
+def test_scaled_cams_draw_quietly_over_their_images():
+    sample = load_sample()
+    scaled = MinMaxScale(1e-7, relu=True)(sample.cams)  # grad-cam's scale_cam_image
+    small = sample.images[:, ::32, ::32]
+    heatmap(scaled, small, compat.show_cam_on_image(), layout="NHW")
+    heatmap(sample.cams, sample.images, "gradcam", layout="NHW")  # raw CAMs, scaled first
+    heatmap(sample.cams, small, compat.show_cam_on_image(), layout="NHW")  # raw, 0 to 0.24
+    overshoot = np.clip(scaled, 0, 1) * 1.2 - 0.1  # a cubic resize's over- and undershoot
+    heatmap(overshoot, small, GradCamOverlay(0.5), layout="NHW")
