@@ -127,3 +127,32 @@ def test_scaled_cams_draw_quietly_over_their_images():
     heatmap(sample.cams, small, compat.show_cam_on_image(), layout="NHW")  # raw, 0 to 0.24
     overshoot = np.clip(scaled, 0, 1) * 1.2 - 0.1  # a cubic resize's over- and undershoot
     heatmap(overshoot, small, GradCamOverlay(0.5), layout="NHW")
+
+
+# -- c. a resize to the image without images ------------------------------------------------
+
+def test_the_cam_preset_without_images_warns_that_the_pictures_keep_the_maps_size():
+    with pytest.warns(UserWarning, match=(
+            r"images: expected images to resize to for ResizeToImage\('lanczos1'\); got none, "
+            r"so the pictures keep their own size, 7 x 7\. Pass them as heatmap\(x, images, "
+            r"pipe\) or heatmap\(x, pipe, images=images\); without images, leave "
+            r"ResizeToImage\(\) out, or use Resize\(\(height, width\)\) for a fixed size\.")):
+        pictures = heatmap(load_sample().cams, "cam", layout="NHW").to_numpy()
+    assert pictures.shape == (4, 7, 7, 3)  # what it says: the CAMs' own size
+
+
+def test_resize_to_image_without_images_names_the_size_of_any_stage():
+    with pytest.warns(UserWarning, match=r"ResizeToImage\('bilinear'\); got none, so the "
+                                         r"pictures keep their own size, 5 x 6\."):
+        out = heatmap(RNG.normal(size=(2, 3, 5, 6)), ResizeToImage("bilinear") | SumReduction()
+                      | ExtremaColormap(), dtype=np.float64).to_numpy()
+    assert out.shape == (2, 5, 6, 3)
+
+
+def test_resize_to_image_with_images_is_quiet():
+    cams = RNG.random((2, 7, 7))
+    assert heatmap(cams, IMAGES, "cam", layout="NHW").to_numpy().shape == (2, 32, 32, 3)
+    ragged = [np.zeros((14, 21, 3), np.uint8), np.zeros((28, 7, 3), np.uint8)]
+    assert [p.shape for p in heatmap(cams, ragged, "cam", layout="NHW").to_numpy()] == \
+        [(14, 21, 3), (28, 7, 3)]
+    assert heatmap(np.zeros((0, 8, 8)), [], "cam", layout="NHW").to_numpy().shape[0] == 0
