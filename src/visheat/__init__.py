@@ -52,6 +52,7 @@ from .transforms import (
     AbsSumReduction,
     AlphaOverlay,
     AvgPool,
+    CamSumReduction,
     CenteredColormap,
     ChannelOrder,
     Crop,
@@ -111,7 +112,7 @@ __all__ = [
     "Transform", "Pipeline", "Batch", "Stage", "Record", "IMAGENET_MEAN", "IMAGENET_STD",
     # transforms: presets and reductions
     "PRESETS", "NormReduction", "SumReduction", "MaxAbsReduction", "SumAbsReduction",
-    "AbsSumReduction",
+    "AbsSumReduction", "CamSumReduction",
     # transforms: clipping and value ranges
     "PercentileClip", "CumulativeSumClip", "SignSelect", "ToUnitRange", "FromUnitRange",
     "Invert", "MinMaxScale",

@@ -174,7 +174,7 @@ def test_resuming_keeps_complete_cards_and_writes_the_rest(tmp_path):
     assert np.array_equal(read_png((files / "00001_b_heatmap.png").read_bytes()),
                           second.to_numpy()[1])  # written again
     text = page.read_text(encoding="utf-8")
-    assert text.count('class="card"') == 3 and "berlin" in text and "batlow" in text
+    assert text.count('class="card"') == 3 and "vik" in text and "batlow" in text
 
 
 def test_an_interrupted_gallery_leaves_no_half_written_file(tmp_path, monkeypatch):
@@ -218,5 +218,6 @@ def test_the_page_has_no_colour_bars_when_asked_and_names_the_pipeline(tmp_path)
     page = write_gallery(tmp_path, heatmap(X, "attribution"), colorbar=False)
     text = page.read_text(encoding="utf-8")
     assert 'class="colorbar"' not in text
-    assert "SumReduction() | CenteredColormap(&#x27;berlin&#x27;)" in text
+    assert ("SumReduction() | PercentileClip(0.01, 0.99) | CenteredColormap(&#x27;vik&#x27;)"
+            in text)
     assert Path(page).name == "index.html"

@@ -31,7 +31,8 @@ def test_presets_are_visheatmaps_jl_presets():
     # Julia's :attribution takes the norm (never negative); visheat's "attribution" shows
     # the sign, and Julia's preset is kept by its own name
     assert str(PRESETS["attribution-julia"]) == "NormReduction() | CenteredColormap('berlin')"
-    assert str(PRESETS["cam"]) == ("SumReduction() | ExtremaColormap('jet') | "
+    # Julia's :cam; CamSumReduction sums as SumReduction does, and warns on a 3-D CAM's depth
+    assert str(PRESETS["cam"]) == ("CamSumReduction() | ExtremaColormap('jet') | "
                                   "ResizeToImage('lanczos1') | AlphaOverlay(0.6)")
 
 

@@ -19,6 +19,7 @@ import inspect
 import math
 import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -31,6 +32,7 @@ from visheat import (
     AlphaOverlay,
     AvgPool,
     BoxRenormalize,
+    CamSumReduction,
     CenteredColormap,
     ChannelOrder,
     CombineMaps,
@@ -119,6 +121,16 @@ def assert_names_an_argument(err: BaseException) -> None:
         return
     assert found.group("name") in ARGUMENTS, f"unknown argument in {message!r}"
     assert ": expected " in message, message
+
+
+def assert_warnings_name_an_argument(caught: list[warnings.WarningMessage]) -> None:
+    """visheat's warnings (a picture that may not show what was meant, issue 25) are
+    UserWarnings in the errors' template; any other warning still escapes."""
+    for w in caught:
+        assert issubclass(w.category, UserWarning), f"{w.category.__name__}: {w.message}"
+        found = ARGUMENT.match(str(w.message))
+        assert found and found.group("name") in ARGUMENTS, f"no argument named: {w.message}"
+        assert ": expected " in str(w.message), str(w.message)
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -232,7 +244,8 @@ BOXES = st.lists(st.lists(st.tuples(*[st.floats(-4, 16)] * 4).map(
 #: transform -> strategy of its keyword arguments (valid ones mostly, invalid ones too).
 PARAMETERS = {
     NormReduction: st.just({}), SumReduction: st.just({}), MaxAbsReduction: st.just({}),
-    SumAbsReduction: st.just({}), AbsSumReduction: st.just({}), FlipImage: st.just({}),
+    SumAbsReduction: st.just({}), AbsSumReduction: st.just({}), CamSumReduction: st.just({}),
+    FlipImage: st.just({}),
     Unpad: st.just({}),
     PercentileClip: st.fixed_dictionaries({"lower": floats(0, 0.4), "upper": floats(0.6, 1)}),
     ExtremaColormap: st.fixed_dictionaries({"name": NAMES}, optional={
@@ -500,8 +513,11 @@ def test_heatmap_answers_every_input_with_pictures_or_a_named_error(data):
     dtype = data.draw(st.sampled_from([np.uint8, np.uint8, np.float32, np.float64]))
     before_x, before_images = _snapshot(x), _snapshot(images)
     try:
-        result = heatmap(x, images, Pipeline(*steps), layout=layout, dtype=dtype,
-                         channels=channels)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = heatmap(x, images, Pipeline(*steps), layout=layout, dtype=dtype,
+                             channels=channels)
+        assert_warnings_name_an_argument(caught)
     except (ValueError, TypeError) as err:
         assert_names_an_argument(err)
         event(f"error: {str(err).split(':')[0][:30]}")
@@ -529,7 +545,10 @@ def test_transforms_called_on_arrays_answer_or_name_the_argument(data):
     image = data.draw(st.sampled_from([None, np.zeros((5, 6, 3), np.uint8),
                                        rng.random((2, 7, 4, 3))]))
     try:
-        out = t(x, image=image, stage=stage)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = t(x, image=image, stage=stage)
+        assert_warnings_name_an_argument(caught)
     except (ValueError, TypeError) as err:
         assert_names_an_argument(err)
     else:

@@ -81,7 +81,7 @@ def check_page(browser, url, captions):
     for shown, label in zip(state["captions"], labels):
         assert shown.startswith(label) and "score 0.9" in shown  # the label, as text
     assert len(state["colorbars"]) == 4 and all(c["loaded"] for c in state["colorbars"])
-    assert all("berlin" in c["text"] for c in state["colorbars"])
+    assert all("vik" in c["text"] for c in state["colorbars"])  # the "attribution" preset
     assert browser.errors() == []
     shot = np.asarray(Image.open(io.BytesIO(browser.screenshot())).convert("RGB"), np.float64)
     assert shot.shape[0] > 500 and shot.std() > 20  # pictures, not a blank page

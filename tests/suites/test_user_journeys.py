@@ -23,7 +23,8 @@ RNG = np.random.default_rng(16)
 # -- 1. the attribution preset shows the sign ----------------------------------------------
 
 def test_attribution_preset_sums_channels_and_centres_the_colours():
-    assert str(PRESETS["attribution"]) == "SumReduction() | CenteredColormap('berlin')"
+    assert str(PRESETS["attribution"]) == ("SumReduction() | PercentileClip(0.01, 0.99) | "
+                                           "CenteredColormap('vik')")
     assert str(PRESETS["attribution-julia"]) == "NormReduction() | CenteredColormap('berlin')"
 
 
@@ -34,21 +35,25 @@ def test_attribution_pictures_show_positive_and_negative_evidence_apart():
     h = heatmap(x, "attribution", dtype=np.float64)
     picture = h.to_numpy()[0]
     pos, neg, zero = picture[0, 0], picture[0, 1], picture[1, 0]
-    # berlin: red-ish above 0, blue-ish below, dark at 0; the two ends differ
+    # vik: red-ish above 0, blue-ish below, light at 0; the two ends differ
     assert pos[0] > pos[2] and neg[2] > neg[0]
-    assert zero.sum() < pos.sum() and zero.sum() < neg.sum()
+    assert zero.sum() > pos.sum() and zero.sum() > neg.sum()
     info = h.colorbar_info(0)
-    assert (info.lo, info.hi) == (-3.0, 3.0)  # the signed sum over 3 channels
+    # the signed sum over 3 channels, its 1 % tails clipped: numpy's linear quantiles
+    lo, hi = np.quantile([3.0, -3.0, 0.0, 0.0], [0.01, 0.99])
+    assert np.isclose(info.lo, lo) and np.isclose(info.hi, hi) and info.hi == -info.lo
 
 
 @given(values(max_n=3, max_side=5))
 def test_attribution_map_is_the_signed_channel_sum(x):
-    """The colour range is +-max|sum over channels| per sample (captum's sign="all" sum)."""
+    """The colour range is +-max|sum over channels| per sample (captum's sign="all" sum),
+    after the preset clips the sum's 1 % tails (numpy's linear quantiles)."""
     h = heatmap(x, "attribution", dtype=np.float64)
     if not len(h):
         return
     wide = x.astype(np.float64)
-    expected = np.abs(wide.sum(axis=1)).reshape(len(x), -1).max(axis=1)
+    tails = np.quantile(wide.sum(axis=1).reshape(len(x), -1), [0.01, 0.99], axis=1)
+    expected = np.abs(tails).max(axis=0)
     rounding = 1e-6 * np.abs(wide).reshape(len(x), -1).sum(axis=1)  # float32 sums
     ranges = h.value_ranges()
     shown = expected > 2 * rounding  # an all-zero sum is drawn on [-1, 1]
@@ -373,7 +378,7 @@ def test_plot_draws_one_picture_and_its_colour_bar_into_a_given_axes():
     assert bar.get_xlim() == (info.lo, info.hi) and info.lo == -info.hi
     colours = np.asarray(bar.images[0].get_array())[0]
     assert np.allclose(colours[0], info.stops[0]) and np.allclose(colours[-1], info.stops[-1])
-    assert bar.get_xlabel() == "berlin"
+    assert bar.get_xlabel() == "vik (clipped)"  # the preset clips the 1 % tails
     fig.canvas.draw()  # it renders: the bar sits under the picture, as wide
     pic, under = axes[1].get_window_extent(), bar.get_window_extent()
     assert under.y1 <= pic.y0 + 1 and abs(under.width - pic.width) < 2
@@ -401,7 +406,7 @@ def test_colorbar_info_repr_is_short():
     info = heatmap(RNG.normal(size=(1, 3, 4, 4)), "attribution").colorbar_info(0)
     text = repr(info)
     assert len(text) < 160 and "\n" not in text
-    assert text.startswith(f"ColorbarInfo(lo={info.lo!r}, hi={info.hi!r}, name='berlin', ")
+    assert text.startswith(f"ColorbarInfo(lo={info.lo!r}, hi={info.hi!r}, name='vik', ")
     assert "256 colour stops" in text
 
 

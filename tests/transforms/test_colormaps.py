@@ -117,7 +117,9 @@ def test_fast_path_share_of_identical_pixels_on_realistic_data():
         assert np.abs(fast - exact).max() <= 1
         # before rounding, the table's colours sit within TABLE_ERROR = 1/8 level of the
         # exact ones, so only values within 1/8 of a rounding boundary can round apart
-        assert (fast == exact).mean() > 0.98
+        # (97.6 % identical for "attribution": vik's channels change faster than the dark
+        # half of berlin, where its old pictures stayed)
+        assert (fast == exact).mean() > 0.97
 
 
 @settings(max_examples=60, deadline=None)

@@ -21,6 +21,7 @@ from .presets import PRESETS
 from .ranges import FromUnitRange, Invert, MinMaxScale, ToUnitRange
 from .reductions import (
     AbsSumReduction,
+    CamSumReduction,
     ChannelReduction,
     MaxAbsReduction,
     NormReduction,
@@ -33,7 +34,7 @@ from .smoothing import GaussianSmooth
 
 __all__ = [
     "NormReduction", "SumReduction", "MaxAbsReduction", "SumAbsReduction",
-    "AbsSumReduction", "ChannelReduction",
+    "AbsSumReduction", "CamSumReduction", "ChannelReduction",
     "PercentileClip", "CumulativeSumClip", "SignSelect",
     "ExtremaColormap", "CenteredColormap", "LookupColormap", "RangeColormap",
     "FlipImage", "PermuteDims", "DropDims",

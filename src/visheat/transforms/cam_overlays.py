@@ -26,6 +26,7 @@ colour range, so cold areas show the image and only the heat is painted over it.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -76,6 +77,47 @@ def _needs_images(batch: Batch, name: str) -> np.ndarray:
                           f"size {images.shape[1:3]}", f"Add ResizeToImage() before {name}.",
                           described=True)
     return images
+
+
+#: How far beyond [0, 1] a CAM may reach before GradCamOverlay warns: half the range. A
+#: resize of a CAM in [0, 1] (cubic, Lanczos) overshoots by a fifth at most; raw CAMs
+#: are on their network's own scale.
+CAM_RANGE_SLACK = 0.5
+#: The least share of [0, 1] a varying CAM should span. grad-cam's scaling (and the
+#: "gradcam" preset, BoxRenormalize) give every CAM all of [0, 1]; a sixteenth is 16 of
+#: the 256 colour levels, shades of one colour (dark blue in OpenCV's jet).
+CAM_LEAST_SPAN = 1 / 16
+
+
+def cam_range_message(step: Any, lo: np.ndarray, hi: np.ndarray) -> str | None:
+    """The warning for CAMs that ``GradCamOverlay`` cannot draw as meant, or None.
+
+    ``lo`` and ``hi`` are the CAMs' per-sample extrema. A CAM is suspect when it
+    reaches more than :data:`CAM_RANGE_SLACK` beyond [0, 1], or when it varies
+    but spans less than :data:`CAM_LEAST_SPAN` of it: a raw CAM of size 1e-4
+    draws as one flat colour.
+
+    Examples
+    --------
+    >>> print(cam_range_message(GradCamOverlay(), np.array([0.0]), np.array([1e-4])))
+    ... # doctest: +ELLIPSIS
+    x: expected CAMs in [0, 1] ...; got values from 0 to 0.0001 in CAM 0, a span under 1/16 ...
+    >>> cam_range_message(GradCamOverlay(), np.array([0.0, 0.0]), np.array([1.0, 0.0]))
+    """
+    far = (hi > 1 + CAM_RANGE_SLACK) | (lo < -CAM_RANGE_SLACK)
+    faint = (lo < hi) & (hi - lo < CAM_LEAST_SPAN)
+    bad = np.flatnonzero(far | faint)
+    if not bad.size:
+        return None
+    i = int(bad[0])
+    what = ("far outside it: values above 1 are drawn as 1, below 0 as 0" if far[i] else
+            "a span under 1/16 of it: a few shades of one colour")
+    more = f" (and in {bad.size - 1} more)" if bad.size > 1 else ""
+    low, high = lo[i] + 0, hi[i] + 0  # + 0: a -0.0 prints as 0
+    return (f"x: expected CAMs in [0, 1] for {step!r}, as grad-cam's show_cam_on_image "
+            f"colours 255 * cam; got values from {low:.3g} to {high:.3g} in CAM {i}{more}, "
+            f"{what}. Raw CAMs need scaling first: use the 'gradcam' preset (grad-cam's "
+            "scale_cam_image) or put MinMaxScale() before the overlay.")
 
 
 def gradcam_blend(masks: np.ndarray, images: np.ndarray, image_weight: float,
@@ -164,7 +206,11 @@ class GradCamOverlay(Transform):
         masks = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
         rows = per_sample_rows(masks)
         if rows.size:
-            check_finite_map(masks, rows.min(axis=1), rows.max(axis=1), self)
+            lo, hi = rows.min(axis=1), rows.max(axis=1)
+            check_finite_map(masks, lo, hi, self)
+            message = cam_range_message(self, lo, hi)
+            if message is not None:
+                warnings.warn(message, UserWarning, stacklevel=2)
         cam = gradcam_blend(masks, images, self.image_weight, self.colormap, self.channels)
         data = (np.float32(255) * cam).astype(np.uint8) if batch.fast else cam.astype(np.float64)
         unit = np.ones(batch.n)  # the mask's levels 0..255 span [0, 1]

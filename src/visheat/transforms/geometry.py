@@ -101,7 +101,3 @@ class DropDims(Transform):
             raise value_error("x", "a single channel (N, 1, H, W) to drop", batch.data,
                               "Use a reduction such as SumReduction() to merge channels.")
         return batch.replace(data=batch.data[:, 0], stage=Stage.MAP)
-
-
-
-

@@ -8,6 +8,8 @@ VisionHeatmaps.jl: a lone channel is not made absolute).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..core.batch import Batch, Stage, per_sample_rows
@@ -129,6 +131,58 @@ class SumReduction(ChannelReduction):
     """
 
     how = "sum"
+
+
+#: Channels a CAM preset sums without a word: 1 (a CAM), 3 or 4 (RGB- or RGBA-shaped maps,
+#: which VisionHeatmaps.jl's ``cam`` preset sums too). More are most likely another axis
+#: read as channels: the depth of a 3-D CAM, or the CAMs of several layers, stacked.
+CAM_CHANNELS = 4
+
+
+def cam_channels_message(step: ChannelReduction, shape: tuple[int, ...]) -> str:
+    """The warning of :class:`CamSumReduction` for per-sample values of ``shape`` (C, H, W)."""
+    c = shape[0]
+    size = " x ".join(map(str, shape[1:]))
+    return (f"x: expected a CAM of at most {CAM_CHANNELS} channels for {step!r} (the 'cam' and "
+            "'gradcam' presets), (N, 1, H, W), or (N, H, W) with layout='NHW'; got "
+            f"{c} channels of {size} per sample, summed as asked. If they are the depth of a "
+            "3-D CAM, draw it with layout='NDHW' (coming soon; until then one slice at a time, "
+            "x[:, d] with layout='NHW'); if they are the CAMs of several layers, combine them "
+            "first with visheat.combine_cams(...); SumReduction() sums channels without this "
+            "warning.")
+
+
+class CamSumReduction(ChannelReduction):
+    """Sum the channels of class-activation maps, and warn when there are too many.
+
+    The reduction of the ``"cam"`` and ``"gradcam"`` presets: ``Σ c``, the maps of
+    :class:`SumReduction`, with a ``UserWarning`` when a sample has more than
+    :data:`CAM_CHANNELS` (4) channels. A CAM has one channel, ``(N, 1, H, W)``,
+    or none, ``(N, H, W)`` with ``layout="NHW"``; more channels are most likely
+    another axis read as channels (the depth of a 3-D CAM, ``(N, D, H, W)``), and
+    their sum is a picture of none of them. Attributions with 3 channels are
+    summed quietly.
+
+    Examples
+    --------
+    >>> CamSumReduction()(np.ones((1, 3, 2, 2)))[0]
+    array([[3., 3.],
+           [3., 3.]])
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     depth = CamSumReduction()(np.ones((2, 8, 16, 16)))
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    x: expected a CAM of at most 4 channels ...; got 8 channels of 16 x 16 per sample, ...
+    """
+
+    how = "sum"
+
+    def apply(self, batch: Batch) -> Batch:  # its own apply: the engine's kernel would skip it
+        if batch.stage is Stage.VALUES and batch.data.shape[1] > CAM_CHANNELS:
+            warnings.warn(cam_channels_message(self, batch.data.shape[1:]), UserWarning,
+                          stacklevel=2)
+        return super().apply(batch)
 
 
 class NormReduction(ChannelReduction):

@@ -8,6 +8,7 @@ weights live in :mod:`visheat.transforms.resampling`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -174,7 +175,8 @@ class ResizeToImage(Transform):
     """Resize every sample to the size of its image (needed before an overlay).
 
     Works on any stage; in the ``"cam"`` preset it resizes the coloured picture,
-    as VisionHeatmaps.jl does. Without images the batch passes through unchanged.
+    as VisionHeatmaps.jl does. Without images the batch passes through unchanged,
+    with a ``UserWarning`` (a 7 x 7 CAM stays 7 x 7 pixels).
 
     Parameters
     ----------
@@ -186,6 +188,14 @@ class ResizeToImage(Transform):
     --------
     >>> ResizeToImage()(np.zeros((1, 7, 7)), image=np.zeros((14, 21, 3))).shape
     (1, 14, 21)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     ResizeToImage()(np.zeros((1, 7, 7))).shape
+    (1, 7, 7)
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    images: expected images to resize to for ResizeToImage('lanczos1'); got none, so the
+    pictures keep their own size, 7 x 7. Pass them as heatmap(x, images, pipe) ...
     """
 
     method: str = "lanczos1"
@@ -195,11 +205,20 @@ class ResizeToImage(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         if batch.images is None:
+            warnings.warn(self._no_images_message(batch), UserWarning, stacklevel=2)
             return batch
         size = common_image_size(batch)
         data = resize_array(batch.data, size, self.method, batch.stage.spatial_axis,
                             exact=not batch.fast, argument="images")
         return batch.replace(data=data)
+
+    def _no_images_message(self, batch: Batch) -> str:
+        h = batch.stage.spatial_axis
+        size = f"{batch.data.shape[h]} x {batch.data.shape[h + 1]}"
+        return (f"images: expected images to resize to for {self!r}; got none, so the "
+                f"pictures keep their own size, {size}. Pass them as heatmap(x, images, "
+                "pipe) or heatmap(x, pipe, images=images); without images, leave "
+                "ResizeToImage() out, or use Resize((height, width)) for a fixed size.")
 
 
 def common_image_size(batch: Batch) -> tuple[int, int]:
