@@ -210,15 +210,35 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     for index in batch_wide_steps(transform):
         # the first pass reads its own copies of the chunks: sharing the rendering pass's
         # would keep every chunk in memory until the statistics are known
-        from dask.graph_manipulation import clone
-
-        stat_blocks = list(clone(arr).to_delayed().ravel())
+        stat_blocks = list(_own_copy(arr, index).to_delayed().ravel())
         stat_images = image_args if not _is_dask(found_images) else \
-            _image_blocks(clone(found_images), n, sizes)[0]
+            _image_blocks(_own_copy(found_images, index), n, sizes)[0]
         parts = [dask.delayed(_block_stats)(b, i, resolved, index, letters, out_dtype, s)
                  for b, i, s in zip(stat_blocks, stat_images, starts)]
         resolved = dask.delayed(_resolve_step)(resolved, index, parts)
     return blocks, image_args, starts, sizes, resolved, letters, out_dtype, shape, n
+
+
+def _own_copy(arr: Any, seed: int) -> Any:
+    """``arr`` computed by tasks of its own: its whole graph under new keys.
+
+    (dask's ``graph_manipulation.clone`` keeps the tasks of materialised layers, such
+    as rechunking and slicing, on their old keys: its copy shares those reads with
+    ``arr``, or fails with "Cannot fuse tasks with multiple outputs".)
+    """
+    import dask.array as da
+    from dask._task_spec import convert_legacy_graph  # graphs of Task objects, dask >= 2024.12
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    graph = convert_legacy_graph(dict(arr.__dask_graph__()))
+    suffix = "-first-pass-" + tokenize(arr.name, seed)[:10]
+    keys = {k: (k[0] + suffix, *k[1:]) if isinstance(k, tuple) else f"{k}{suffix}"
+            for k in graph}
+    copied = {keys[k]: node.substitute(keys, key=keys[k]) for k, node in graph.items()}
+    name = arr.name + suffix
+    return da.Array(HighLevelGraph.from_collections(name, copied), name, chunks=arr.chunks,
+                    dtype=arr.dtype)
 
 
 def _picture_shape(arr: Any, letters: str, image: Any, pipe: Pipeline, dtype: np.dtype
