@@ -95,3 +95,15 @@ def test_the_first_pass_reads_its_own_copy_of_every_block(tmp_path, chunks, slic
     assert log.read_text().count("read") == 2 * blocks
     np.testing.assert_array_equal(out, heatmap(X[:, :, 1:] if sliced else X,
                                                PIPES["extrema"]).to_numpy())
+
+
+def test_the_first_pass_reads_its_own_copy_of_dask_images_in_a_data_array(tmp_path):
+    xr = pytest.importorskip("xarray")
+    log = tmp_path / "reads.txt"
+    meta = np.empty((0, 0, 0, 0), np.uint8)
+    images = da.from_array(CountingSource(IMAGES, log), chunks=(3, 12, 10, 3), asarray=True,
+                           meta=meta)
+    wrapped = xr.DataArray(images, dims=("sample", "y", "x", "rgb"))
+    out = vd.render(X, wrapped, PIPES["overlay"], chunks=4).compute(scheduler="sync")
+    assert log.read_text().count("read") == 2 * images.numblocks[0]
+    np.testing.assert_array_equal(out, heatmap(X, IMAGES, PIPES["overlay"]).to_numpy())

@@ -197,6 +197,8 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     import dask
 
     found_images, pipe = split_heatmap_args(args, images)
+    if type(found_images).__module__.startswith("xarray"):
+        found_images = found_images.data  # a dask array is read by each pass on its own
     transform = Pipeline(as_pipeline(pipe))
     out_dtype = check_dtype(dtype)
     arr, letters = as_dask_array(x, layout, chunks)
