@@ -8,6 +8,7 @@ compared with one in-process ``heatmap()`` call on the whole batch.
 
 import numpy as np
 import pytest
+from PIL import Image
 
 da = pytest.importorskip("dask.array")
 
@@ -107,3 +108,46 @@ def test_the_first_pass_reads_its_own_copy_of_dask_images_in_a_data_array(tmp_pa
     out = vd.render(X, wrapped, PIPES["overlay"], chunks=4).compute(scheduler="sync")
     assert log.read_text().count("read") == 2 * images.numblocks[0]
     np.testing.assert_array_equal(out, heatmap(X, IMAGES, PIPES["overlay"]).to_numpy())
+
+
+# -- the batch range, wherever the extremes are --------------------------------------
+
+CHUNKS_ALONG_N = (4, 4, 3)
+WHERE = {"first": 1, "middle": 6, "last": 9}  # a sample in each chunk of CHUNKS_ALONG_N
+
+
+def planted(low_at, high_at):
+    """X with the batch's lowest and highest summed values in the samples given."""
+    x = X.copy()
+    x[WHERE[low_at], :, 3, 4] = -40.0
+    x[WHERE[high_at], :, 7, 2] = 30.0
+    summed = x.sum(axis=1)
+    assert np.unravel_index(summed.argmin(), summed.shape)[0] == WHERE[low_at]
+    assert np.unravel_index(summed.argmax(), summed.shape)[0] == WHERE[high_at]
+    return x
+
+
+EXTREMES = [("last", "last"), ("first", "last"), ("middle", "last"), ("last", "middle"),
+            ("middle", "middle")]
+
+
+@pytest.mark.parametrize("low_at, high_at", EXTREMES)
+@pytest.mark.parametrize("name", ["extrema", "heat-alpha"])
+def test_the_batch_range_comes_from_every_chunk_not_the_first(low_at, high_at, name):
+    x = planted(low_at, high_at)
+    want = heatmap(x, *args_of(name, IMAGES)).to_numpy()
+    for chunks in ((CHUNKS_ALONG_N, 3, 12, 10), (CHUNKS_ALONG_N, 3, 5, 4)):
+        lazy = vd.render(da.from_array(x, chunks=chunks), *args_of(name, IMAGES))
+        np.testing.assert_array_equal(lazy.compute(scheduler="threads"), want)
+
+
+@pytest.mark.parametrize("low_at, high_at", [("last", "last"), ("middle", "last")])
+def test_files_from_the_workers_use_the_range_of_every_chunk(tmp_path, low_at, high_at):
+    x = planted(low_at, high_at)
+    paths = vd.save_heatmaps(da.from_array(x, chunks=(CHUNKS_ALONG_N, 3, 6, 5)),
+                             PIPES["extrema"], directory=tmp_path, scheduler="threads")
+    want = heatmap(x, PIPES["extrema"]).to_numpy()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in paths]
+    for path, picture in zip(paths, want):
+        with Image.open(path) as img:
+            np.testing.assert_array_equal(np.asarray(img.convert("RGB")), picture)
