@@ -82,7 +82,7 @@ def test_render_an_hdf5_dataset_by_name(stores, tmp_path):
      "tcp://127.0.0.1:9. Could not connect"),
     (["{stores}/x.zarr", "--scheduler", "many-threads"],
      "--scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or a "
-     "scheduler address; got 'many-threads'"),
+     "scheduler address tcp://host:port; got 'many-threads'"),
 ])
 def test_bad_inputs_end_with_one_clear_line(stores, tmp_path, capsys, monkeypatch, args,
                                             message):

@@ -25,6 +25,10 @@ def run(args: argparse.Namespace) -> int:
     )
     from ..io.png import png_bytes
 
+    if args.scheduler is not None:  # at once: before reading INPUT or connecting anywhere
+        from ..render.dask import check_scheduler
+
+        check_scheduler(args.scheduler, "--scheduler")
     inputs = Inputs(args)
     labels = inputs.labels
     pattern = args.pattern or ("{index:05d}_{label}.png" if labels else "{index:05d}.png")
@@ -116,7 +120,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     render.add_argument("--compress-level", type=int, choices=range(10), default=1,
                         metavar="0-9", help="zlib level of the PNG files (default 1: fast, "
                                             "and small for colormapped maps)")
-    render.add_argument("--scheduler", help="render on Dask: threads, processes, or the "
+    render.add_argument("--scheduler", help="render on Dask: threads, processes, sync, or the "
                                             "address of a distributed scheduler "
                                             "(tcp://host:8786); needs visheat[dask]")
     render.set_defaults(run=run)

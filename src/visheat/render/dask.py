@@ -18,7 +18,9 @@ chunk renders with it fixed. Inputs: dask arrays, zarr arrays, HDF5 datasets
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,13 +39,17 @@ from .apply import render_pictures, split_heatmap_args
 from .stream import sample_file_name
 from .twopass import batch_wide_steps, slice_stats
 
-__all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler"]
+__all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler", "check_scheduler"]
 
 #: Samples per chunk for inputs that have no chunks of their own (numpy arrays).
 DEFAULT_CHUNK = 256
 #: Seconds to wait for a distributed scheduler named by its address.
 CONNECT_TIMEOUT = 10.0
-SCHEDULERS = ("threads", "processes", "sync", "synchronous", "single-threaded")
+SCHEDULERS = ("threads", "processes", "sync")
+#: A distributed scheduler's address: tcp://, a host name, IPv4 or [IPv6], a port.
+ADDRESS = re.compile(r"tcp://(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
+EXPECTED_SCHEDULER = ("None, 'threads', 'processes', 'sync', a distributed.Client or a "
+                      "scheduler address tcp://host:port")
 
 
 # -- inputs ---------------------------------------------------------------------------
@@ -347,7 +353,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     files all exist are not rendered again). Every worker holds one chunk at a
     time. ``scheduler`` is passed to :func:`get_scheduler`: None uses the active
     one (a ``distributed.Client`` once created), or ``"threads"``,
-    ``"processes"``, a ``Client``, or a scheduler address.
+    ``"processes"``, ``"sync"``, a ``Client``, or an address ``tcp://host:port``;
+    anything else is refused before any connection.
 
     Examples
     --------
@@ -361,6 +368,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     import dask
 
     check_existing(existing)
+    check_scheduler(scheduler)
     level = int(check_number("compress_level", compress_level, low=0, high=9, integer=True))
     folder = Path(directory)
     blocks, image_args, starts, sizes, pipe, letters, _, shape, n = _plan(
@@ -380,16 +388,62 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     return paths
 
 
+def check_scheduler(scheduler: Any, argument: str = "scheduler") -> None:
+    """Refuse a ``scheduler=`` that :func:`get_scheduler` cannot use, without connecting.
+
+    Accepted: None, ``"threads"``, ``"processes"``, ``"sync"``, a
+    ``distributed.Client``, or the address of a distributed scheduler as
+    ``tcp://host:port``. Errors name ``argument``.
+
+    Examples
+    --------
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    >>> check_scheduler("tls://10.0.0.5:8786")
+    Traceback (most recent call last):
+    ...
+    ValueError: scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or
+    a scheduler address tcp://host:port; got 'tls://10.0.0.5:8786' (str). visheat connects to
+    tcp:// addresses only: for tls:// or another protocol, connect a distributed.Client
+    yourself and pass it.
+    """
+    if scheduler is None or _is_client(scheduler) or (
+            isinstance(scheduler, str) and scheduler in SCHEDULERS):
+        return
+    if not isinstance(scheduler, str):
+        raise type_error(argument, EXPECTED_SCHEDULER, scheduler)
+    found = ADDRESS.fullmatch(scheduler)
+    if found is None:
+        raise value_error(argument, EXPECTED_SCHEDULER, scheduler, _address_hint(scheduler))
+    if not 1 <= int(found["port"]) <= 65535:
+        raise value_error(argument, "a scheduler address tcp://host:port with a port from 1 "
+                          "to 65535", scheduler)
+
+
+def _is_client(scheduler: Any) -> bool:
+    return type(scheduler).__name__ == "Client" and hasattr(scheduler, "get")
+
+
+def _address_hint(text: str) -> str | None:
+    if text.startswith("tcp://"):
+        return "Write it as tcp://host:port, e.g. tcp://10.0.0.5:8786."
+    if "://" in text:
+        return ("visheat connects to tcp:// addresses only: for tls:// or another protocol, "
+                "connect a distributed.Client yourself and pass it.")
+    if ADDRESS.fullmatch(f"tcp://{text}"):
+        return f"Write the protocol too: 'tcp://{text}'."
+    close = difflib.get_close_matches(text, SCHEDULERS, n=1)
+    return f"Did you mean {close[0]!r}?" if close else None
+
+
 def get_scheduler(scheduler: Any = None, timeout: float | None = None,
                   argument: str = "scheduler") -> Any:
     """A ``scheduler=`` for :func:`dask.compute` from a name, a Client or an address.
 
     None keeps the active scheduler; ``"threads"``, ``"processes"`` and
     ``"sync"`` name dask's local schedulers; a ``distributed.Client`` is used as
-    it is; any other string is the address of a distributed scheduler
-    (``"tcp://10.0.0.5:8786"``), connected to within ``timeout`` seconds
-    (default :data:`CONNECT_TIMEOUT`).
-    Errors name ``argument``.
+    it is; an address ``tcp://host:port`` is connected to within ``timeout``
+    seconds (default :data:`CONNECT_TIMEOUT`). Anything else is refused by
+    :func:`check_scheduler` before any connection. Errors name ``argument``.
 
     Examples
     --------
@@ -399,17 +453,11 @@ def get_scheduler(scheduler: Any = None, timeout: float | None = None,
     Traceback (most recent call last):
     ...
     TypeError: scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or a
-    scheduler address; got 42 (int).
+    scheduler address tcp://host:port; got 42 (int).
     """
-    expected = "None, 'threads', 'processes', 'sync', a distributed.Client or a scheduler address"
-    if scheduler is None or (isinstance(scheduler, str) and scheduler in SCHEDULERS):
+    check_scheduler(scheduler, argument)
+    if not isinstance(scheduler, str) or scheduler in SCHEDULERS:
         return scheduler
-    if type(scheduler).__name__ == "Client" and hasattr(scheduler, "get"):
-        return scheduler
-    if not isinstance(scheduler, str):
-        raise type_error(argument, expected, scheduler)
-    if "://" not in scheduler and ":" not in scheduler:
-        raise value_error(argument, expected, scheduler)
     from distributed import Client
 
     try:
