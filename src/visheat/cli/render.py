@@ -67,15 +67,11 @@ def _render_on_dask(args: argparse.Namespace, inputs: Inputs, pattern: str) -> i
     except ImportError as err:  # pragma: no cover - the extra is part of the test install
         raise ValueError(f"--scheduler: expected dask installed (pip install 'visheat[dask]'); "
                          f"got {err}.") from None
-    scheduler = on_dask.get_scheduler(args.scheduler, argument="--scheduler")
-    try:
+    with on_dask.open_scheduler(args.scheduler, argument="--scheduler") as scheduler:
         paths = on_dask.save_heatmaps(
             inputs.x, inputs.images, inputs.pipe, directory=args.out, pattern=pattern,
             labels=inputs.labels, existing=existing_choice(args), layout=inputs.letters,
             compress_level=args.compress_level, chunks=inputs.batch_size, scheduler=scheduler)
-    finally:
-        if hasattr(scheduler, "close"):  # a distributed.Client connected for this run
-            scheduler.close()
     if not args.quiet:
         print(f"wrote {len(paths)} pictures to {args.out} (on dask: {args.scheduler})")
     return 0

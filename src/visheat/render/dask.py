@@ -21,7 +21,8 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ from .apply import render_pictures, split_heatmap_args
 from .stream import sample_file_name
 from .twopass import batch_wide_steps, slice_stats
 
-__all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler", "check_scheduler"]
+__all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler", "check_scheduler",
+           "open_scheduler"]
 
 #: Samples per chunk for inputs that have no chunks of their own (numpy arrays).
 DEFAULT_CHUNK = 256
@@ -351,10 +353,10 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     written atomically (a killed worker leaves no truncated file); ``existing``
     is ``"error"`` (default), ``"overwrite"`` or ``"skip"`` (resume: chunks whose
     files all exist are not rendered again). Every worker holds one chunk at a
-    time. ``scheduler`` is passed to :func:`get_scheduler`: None uses the active
-    one (a ``distributed.Client`` once created), or ``"threads"``,
-    ``"processes"``, ``"sync"``, a ``Client``, or an address ``tcp://host:port``;
-    anything else is refused before any connection.
+    time. ``scheduler``: None uses the active one (a ``distributed.Client`` once
+    created), or ``"threads"``, ``"processes"``, ``"sync"``, a ``Client`` (left
+    open), or an address ``tcp://host:port`` (connected to for this call and
+    closed after it); anything else is refused before any connection.
 
     Examples
     --------
@@ -377,14 +379,13 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
     paths = [folder / sample_file_name(pattern, i, labels) for i in range(n)]
     check_distinct(paths)
-    get = get_scheduler(scheduler)
-    plan = plan_outputs(folder, paths, existing, defer=True)
-    if plan.all_done():
-        return paths
-    tasks = [dask.delayed(_save_block)(b, i, pipe, letters, s, paths[s:s + size], existing,
-                                       level, shape)
-             for b, i, s, size in zip(blocks, image_args, starts, sizes)]
-    dask.compute(*tasks, scheduler=get)
+    with open_scheduler(scheduler) as get:  # a Client connected here is closed here
+        if plan_outputs(folder, paths, existing, defer=True).all_done():
+            return paths
+        tasks = [dask.delayed(_save_block)(b, i, pipe, letters, s, paths[s:s + size],
+                                           existing, level, shape)
+                 for b, i, s, size in zip(blocks, image_args, starts, sizes)]
+        dask.compute(*tasks, scheduler=get)
     return paths
 
 
@@ -442,8 +443,10 @@ def get_scheduler(scheduler: Any = None, timeout: float | None = None,
     None keeps the active scheduler; ``"threads"``, ``"processes"`` and
     ``"sync"`` name dask's local schedulers; a ``distributed.Client`` is used as
     it is; an address ``tcp://host:port`` is connected to within ``timeout``
-    seconds (default :data:`CONNECT_TIMEOUT`). Anything else is refused by
-    :func:`check_scheduler` before any connection. Errors name ``argument``.
+    seconds (default :data:`CONNECT_TIMEOUT`), and the new ``Client`` is the
+    caller's to close (:func:`open_scheduler` closes it). Anything else is
+    refused by :func:`check_scheduler` before any connection. Errors name
+    ``argument``.
 
     Examples
     --------
@@ -466,3 +469,25 @@ def get_scheduler(scheduler: Any = None, timeout: float | None = None,
     except (OSError, TimeoutError) as err:
         raise value_error(argument, "the address of a running distributed scheduler",
                           scheduler, f"Could not connect: {err}", described=True) from None
+
+
+@contextmanager
+def open_scheduler(scheduler: Any = None, timeout: float | None = None,
+                   argument: str = "scheduler") -> Iterator[Any]:
+    """:func:`get_scheduler` for the length of a ``with`` block.
+
+    A ``Client`` connected here from an address is closed when the block ends;
+    a ``Client`` passed in stays open (whoever opened a Client closes it).
+
+    Examples
+    --------
+    >>> with open_scheduler("sync") as scheduler:
+    ...     scheduler
+    'sync'
+    """
+    found = get_scheduler(scheduler, timeout, argument)
+    try:
+        yield found
+    finally:
+        if found is not scheduler:  # connected here, from an address
+            found.close()
