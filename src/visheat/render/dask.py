@@ -280,8 +280,9 @@ def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
     Parameters
     ----------
     x : dask array, zarr array, HDF5 dataset, xarray DataArray or array_like
-        The batch. An xarray ``DataArray``'s dimension names give the layout
-        (``sample``/``N``, ``channel``/``C``, ``y``/``H``, ``x``/``W``).
+        The batch, chunked along any axes (rechunked to whole samples). An xarray
+        ``DataArray``'s dimension names give the layout (``sample``/``N``,
+        ``channel``/``C``, ``y``/``H``, ``x``/``W``).
     images : dask array, array_like, list or folder path, optional
         An ``(N, H, W, 3)`` array aligned with ``x`` (a dask array is rechunked
         to ``x``'s chunks), one image for all, or a folder of N image files
