@@ -243,8 +243,8 @@ def _own_copy(arr: Any, seed: int) -> Any:
 
     graph = convert_legacy_graph(dict(arr.__dask_graph__()))
     suffix = "-first-pass-" + tokenize(arr.name, seed)[:10]
-    keys = {k: (k[0] + suffix, *k[1:]) if isinstance(k, tuple) else f"{k}{suffix}"
-            for k in graph}
+    keys: dict[Any, Any] = {
+        k: (k[0] + suffix, *k[1:]) if isinstance(k, tuple) else f"{k}{suffix}" for k in graph}
     copied = {keys[k]: node.substitute(keys, key=keys[k]) for k, node in graph.items()}
     name = arr.name + suffix
     return da.Array(HighLevelGraph.from_collections(name, copied), name, chunks=arr.chunks,
