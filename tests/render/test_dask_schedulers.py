@@ -149,7 +149,8 @@ def test_the_command_line_refuses_it_in_one_line_before_reading_input(no_connect
 
 @pytest.mark.parametrize("scheduler", [None, "threads", "processes", "sync",
                                        "tcp://127.0.0.1:8786", "tcp://[::1]:1",
-                                       "tcp://scheduler.example.org:65535"])
+                                       "tcp://scheduler.example.org:65535",
+                                       "tcp://dask_scheduler:8786"])
 def test_schedulers_visheat_can_use_pass_the_check(no_connection, scheduler):
     check_scheduler(scheduler)
 

@@ -49,7 +49,7 @@ DEFAULT_CHUNK = 256
 CONNECT_TIMEOUT = 10.0
 SCHEDULERS = ("threads", "processes", "sync")
 #: A distributed scheduler's address: tcp://, a host name, IPv4 or [IPv6], a port.
-ADDRESS = re.compile(r"tcp://(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
+ADDRESS = re.compile(r"tcp://(?:\w[\w.-]*|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})", re.ASCII)
 EXPECTED_SCHEDULER = ("None, 'threads', 'processes', 'sync', a distributed.Client or a "
                       "scheduler address tcp://host:port")
 
