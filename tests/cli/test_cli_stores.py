@@ -45,6 +45,23 @@ def test_render_a_zarr_store_with_a_batch_wide_pipe_in_slices(stores, tmp_path, 
     np.testing.assert_array_equal(pictures(tmp_path / "out", 13), expected)
 
 
+@pytest.mark.parametrize("extra", [[], ["--scheduler", "threads"]])
+@pytest.mark.parametrize("low, high", [(12, 12), (5, 12), (12, 5)])
+def test_the_batch_range_comes_from_every_slice(tmp_path, extra, low, high):
+    # slices of 4 (samples 0-3, ..., 12); the extremes in a middle slice or the last one,
+    # in a store chunked along H and W too
+    x = X.copy()
+    x[low, :, 1, 2], x[high, :, 8, 9] = -50.0, 60.0
+    z = zarr.open(str(tmp_path / "x.zarr"), mode="w", shape=x.shape, chunks=(4, 3, 5, 6),
+                  dtype="f4")
+    z[:] = x
+    code = main(["render", str(tmp_path / "x.zarr"), "--pipe", BATCH_WIDE, "--batch-size", "4",
+                 "--out", str(tmp_path / "out"), "--quiet", *extra])
+    assert code == 0
+    expected = heatmap(x, Pipeline.parse(BATCH_WIDE)).to_numpy()
+    np.testing.assert_array_equal(pictures(tmp_path / "out", 13), expected)
+
+
 def test_render_an_hdf5_dataset_by_name(stores, tmp_path):
     # "cam" without --images keeps the maps' size, and says so (issue 25)
     with pytest.warns(UserWarning, match="keep their own size, 10 x 12"):
@@ -67,7 +84,7 @@ def test_render_an_hdf5_dataset_by_name(stores, tmp_path):
      "tcp://127.0.0.1:9. Could not connect"),
     (["{stores}/x.zarr", "--scheduler", "many-threads"],
      "--scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or a "
-     "scheduler address; got 'many-threads'"),
+     "scheduler address tcp://host:port; got 'many-threads'"),
 ])
 def test_bad_inputs_end_with_one_clear_line(stores, tmp_path, capsys, monkeypatch, args,
                                             message):

@@ -83,6 +83,25 @@ def test_render_on_the_cluster_equals_heatmap(client, store, name):
     np.testing.assert_array_equal(lazy.compute(), expected(name))
 
 
+def test_a_store_chunked_along_h_and_w_renders_on_the_cluster(client, tmp_path):
+    # xr.open_zarr keeps the stored chunks: (5, 3, 8, 8) needs whole samples for both
+    # passes; the batch's extremes sit in the last chunk (samples 20 to 22)
+    x = X.copy()
+    x[21, :, 2, 3], x[22, :, 9, 9] = -30.0, 40.0
+    path = tmp_path / "spatial.zarr"
+    dims = ("sample", "channel", "y", "x")
+    xr.Dataset({"maps": (dims, x)}).to_zarr(path, encoding={"maps": {"chunks": (5, 3, 8, 8)}},
+                                            consolidated=False)
+    maps = xr.open_zarr(path, consolidated=False)["maps"]
+    assert maps.data.chunks[2:] == ((8, 8), (8, 8))
+    for name in ("batch-wide", "overlay"):
+        pipe = PIPES[name]
+        found = args_of(name)[:-1]
+        lazy = vd.render(maps, *found, pipe)
+        want = heatmap(x, *((IMAGES,) if found else ()), pipe).to_numpy()
+        np.testing.assert_array_equal(lazy.compute(), want)
+
+
 def test_save_heatmaps_on_the_cluster_writes_the_in_process_files(client, store, tmp_path):
     pipe, labels = PIPES["batch-wide"], [f"class {i % 4}/{i}" for i in range(N)]
     paths = vd.save_heatmaps(zarr.open(str(store), mode="r"), pipe, directory=tmp_path / "d",

@@ -13,6 +13,7 @@ from visheat import (
     PercentileClip,
     SumReduction,
     heatmap,
+    heatmap_batches,
 )
 from visheat.core.pipeline import Transform
 from visheat.render.twopass import batch_wide_steps, pipeline_stats, resolve
@@ -110,3 +111,24 @@ def test_a_batch_wide_step_without_the_protocol_is_refused_with_a_hint():
     with pytest.raises(ValueError, match=r"pipe: expected batch-wide steps that can run in "
                                          r"two passes.*step 2.*Use heatmap\(\)"):
         batch_wide_steps(NormReduction() | Whole())
+
+
+def extremes_in(sample_low, sample_high, n=10):
+    """Maps whose lowest and highest values are in the samples given, nowhere else."""
+    m = np.random.default_rng(3).random((n, 5, 6))
+    m[sample_low, 2, 3], m[sample_high, 4, 1] = -7.0, 9.0
+    return m
+
+
+@pytest.mark.parametrize("low, high", [(9, 9), (0, 9), (5, 9), (9, 5), (5, 5)])
+def test_the_batch_range_comes_from_every_slice_not_the_first(low, high):
+    # slices of 4: samples 0-3, 4-7 and 8-9; the extremes in the middle or last one
+    m = extremes_in(low, high)
+    pipe = ExtremaColormap("jet", scope="batch")
+    bounds = [(0, 4), (4, 8), (8, 10)]
+    stats_of = pipeline_stats(lambda a, b: (m[a:b], None), bounds, "NHW")
+    assert resolve(pipe, stats_of)[0] == ExtremaColormap("jet", vmin=-7.0, vmax=9.0)
+    expected = heatmap(m, pipe, layout="NHW").to_numpy()
+    np.testing.assert_array_equal(two_pass(m, pipe, "NHW", bounds), expected)
+    streamed = [h.to_numpy() for h in heatmap_batches(m, pipe, batch_size=4, layout="NHW")]
+    np.testing.assert_array_equal(np.concatenate(streamed), expected)

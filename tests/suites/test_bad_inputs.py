@@ -1308,3 +1308,87 @@ def test_every_row_has_a_test_and_every_test_a_row():
     for row_id in PICTURES:
         assert not ERROR.match(ROWS[row_id]) and not EXIT.match(ROWS[row_id]) or row_id in (
             "CLI-16", "CLI-25", "CLI-26", "CLI-32", "CLI-33"), f"{row_id} documents an error but tests a picture"
+
+
+# -- the third probe (issue 25): Dask -----------------------------------------------------------
+
+def dask_save(scheduler):
+    """``visheat.dask.save_heatmaps`` into the folder that must never be created."""
+    def run(x):
+        import visheat.dask as vd
+
+        return vd.save_heatmaps(x, directory=UNUSED, scheduler=scheduler)
+    return run
+
+
+DASK_ERRORS = {
+    "DASK-04": case(dask_save("tls://10.0.0.5:8786"), X),
+    "DASK-05": case(dask_save("tcp://10.0.0.5:99999"), X),
+    "DASK-06": case(dask_save("10.0.0.5:8786"), X),
+}
+ERRORS.update(DASK_ERRORS)
+DASK_CLI = {"DASK-07": ["render", "{files}/missing.npy", "--scheduler", "garbage:"]}
+CLI.update(DASK_CLI)
+
+
+@pytest.mark.parametrize("row", sorted(DASK_ERRORS))
+def test_dask_error_rows_raise_what_the_catalogue_says(row):
+    test_error_rows_raise_what_the_catalogue_says(row)
+
+
+@pytest.mark.parametrize("row", sorted(DASK_CLI))
+def test_dask_cli_rows_exit_2_with_the_catalogued_line(row, files, tmp_path, capsys):
+    test_cli_rows_exit_2_with_the_catalogued_line(row, files, tmp_path, capsys)
+
+
+DASK_X = np.random.default_rng(25).normal(size=(10, 3, 16, 16)).astype(np.float32)
+
+
+@row("DASK-01")
+@pytest.mark.parametrize("chunks", [(4, 3, 8, 8), (10, 1, 16, 16), ((3, 7), 3, (5, 11), 16)])
+def test_dask_arrays_chunked_along_any_axis_give_the_pictures_of_heatmap(chunks):
+    da = pytest.importorskip("dask.array")
+    import visheat.dask as vd
+
+    x = readonly(DASK_X)
+    pipe = SumReduction() | ExtremaColormap("jet", scope="batch")
+    for lazy in (da.from_array(x, chunks=chunks), da.from_array(x, chunks=chunks)[:, :, 1:]):
+        out = vd.render(lazy, pipe).compute(scheduler="sync")
+        np.testing.assert_array_equal(out, pictures(np.asarray(lazy), pipe, dtype=np.uint8))
+    assert same(x, DASK_X)
+
+
+@row("DASK-02")
+@pytest.mark.parametrize("low, high", [(9, 9), (5, 9), (9, 5)])
+def test_dask_batch_ranges_come_from_every_chunk(low, high):
+    da = pytest.importorskip("dask.array")
+    import visheat.dask as vd
+
+    x = DASK_X.copy()
+    x[low, :, 2, 3], x[high, :, 9, 9] = -30.0, 40.0  # chunks of 4: samples 0-3, 4-7, 8-9
+    x = readonly(x)
+    pipe = SumReduction() | ExtremaColormap("jet", scope="batch")
+    out = vd.render(da.from_array(x, chunks=(4, 3, 16, 16)), pipe).compute(scheduler="sync")
+    np.testing.assert_array_equal(out, pictures(x, pipe, dtype=np.uint8))
+
+
+@row("DASK-03")
+def test_dask_closes_the_clients_it_opens_and_only_those(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import visheat.dask as vd
+
+    def clients():
+        return len([c for c in cluster.scheduler.clients if c != "fire-and-forget"])
+
+    with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        for i in range(3):
+            vd.save_heatmaps(readonly(X), directory=tmp_path / str(i),
+                             scheduler=cluster.scheduler_address)
+        deadline = time.monotonic() + 60
+        while clients() and time.monotonic() < deadline:  # the scheduler hears of it soon
+            time.sleep(0.05)
+        assert clients() == 0
+        with distributed.Client(cluster, set_as_default=False) as client:
+            vd.save_heatmaps(X, directory=tmp_path / "mine", scheduler=client)
+            assert client.status == "running" and clients() == 1

@@ -25,6 +25,10 @@ def run(args: argparse.Namespace) -> int:
     )
     from ..io.png import png_bytes
 
+    if args.scheduler is not None:  # at once: before reading INPUT or connecting anywhere
+        from ..render.dask import check_scheduler
+
+        check_scheduler(args.scheduler, "--scheduler")
     inputs = Inputs(args)
     labels = inputs.labels
     pattern = args.pattern or ("{index:05d}_{label}.png" if labels else "{index:05d}.png")
@@ -63,15 +67,11 @@ def _render_on_dask(args: argparse.Namespace, inputs: Inputs, pattern: str) -> i
     except ImportError as err:  # pragma: no cover - the extra is part of the test install
         raise ValueError(f"--scheduler: expected dask installed (pip install 'visheat[dask]'); "
                          f"got {err}.") from None
-    scheduler = on_dask.get_scheduler(args.scheduler, argument="--scheduler")
-    try:
+    with on_dask.open_scheduler(args.scheduler, argument="--scheduler") as scheduler:
         paths = on_dask.save_heatmaps(
             inputs.x, inputs.images, inputs.pipe, directory=args.out, pattern=pattern,
             labels=inputs.labels, existing=existing_choice(args), layout=inputs.letters,
             compress_level=args.compress_level, chunks=inputs.batch_size, scheduler=scheduler)
-    finally:
-        if hasattr(scheduler, "close"):  # a distributed.Client connected for this run
-            scheduler.close()
     if not args.quiet:
         print(f"wrote {len(paths)} pictures to {args.out} (on dask: {args.scheduler})")
     return 0
@@ -116,7 +116,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     render.add_argument("--compress-level", type=int, choices=range(10), default=1,
                         metavar="0-9", help="zlib level of the PNG files (default 1: fast, "
                                             "and small for colormapped maps)")
-    render.add_argument("--scheduler", help="render on Dask: threads, processes, or the "
+    render.add_argument("--scheduler", help="render on Dask: threads, processes, sync, or the "
                                             "address of a distributed scheduler "
                                             "(tcp://host:8786); needs visheat[dask]")
     render.set_defaults(run=run)

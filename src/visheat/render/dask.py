@@ -18,8 +18,11 @@ chunk renders with it fixed. Inputs: dask arrays, zarr arrays, HDF5 datasets
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +40,18 @@ from .apply import render_pictures, split_heatmap_args
 from .stream import sample_file_name
 from .twopass import batch_wide_steps, slice_stats
 
-__all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler"]
+__all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler", "check_scheduler",
+           "open_scheduler"]
 
 #: Samples per chunk for inputs that have no chunks of their own (numpy arrays).
 DEFAULT_CHUNK = 256
 #: Seconds to wait for a distributed scheduler named by its address.
 CONNECT_TIMEOUT = 10.0
-SCHEDULERS = ("threads", "processes", "sync", "synchronous", "single-threaded")
+SCHEDULERS = ("threads", "processes", "sync")
+#: A distributed scheduler's address: tcp://, a host name, IPv4 or [IPv6], a port.
+ADDRESS = re.compile(r"tcp://(?:\w[\w.-]*|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})", re.ASCII)
+EXPECTED_SCHEDULER = ("None, 'threads', 'processes', 'sync', a distributed.Client or a "
+                      "scheduler address tcp://host:port")
 
 
 # -- inputs ---------------------------------------------------------------------------
@@ -197,6 +205,8 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     import dask
 
     found_images, pipe = split_heatmap_args(args, images)
+    if type(found_images).__module__.startswith("xarray"):
+        found_images = found_images.data  # a dask array is read by each pass on its own
     transform = Pipeline(as_pipeline(pipe))
     out_dtype = check_dtype(dtype)
     arr, letters = as_dask_array(x, layout, chunks)
@@ -210,15 +220,35 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     for index in batch_wide_steps(transform):
         # the first pass reads its own copies of the chunks: sharing the rendering pass's
         # would keep every chunk in memory until the statistics are known
-        from dask.graph_manipulation import clone
-
-        stat_blocks = list(clone(arr).to_delayed().ravel())
+        stat_blocks = list(_own_copy(arr, index).to_delayed().ravel())
         stat_images = image_args if not _is_dask(found_images) else \
-            _image_blocks(clone(found_images), n, sizes)[0]
+            _image_blocks(_own_copy(found_images, index), n, sizes)[0]
         parts = [dask.delayed(_block_stats)(b, i, resolved, index, letters, out_dtype, s)
                  for b, i, s in zip(stat_blocks, stat_images, starts)]
         resolved = dask.delayed(_resolve_step)(resolved, index, parts)
     return blocks, image_args, starts, sizes, resolved, letters, out_dtype, shape, n
+
+
+def _own_copy(arr: Any, seed: int) -> Any:
+    """``arr`` computed by tasks of its own: its whole graph under new keys.
+
+    (dask's ``graph_manipulation.clone`` keeps the tasks of materialised layers, such
+    as rechunking and slicing, on their old keys: its copy shares those reads with
+    ``arr``, or fails with "Cannot fuse tasks with multiple outputs".)
+    """
+    import dask.array as da
+    from dask._task_spec import convert_legacy_graph  # graphs of Task objects, dask >= 2024.12
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    graph = convert_legacy_graph(dict(arr.__dask_graph__()))
+    suffix = "-first-pass-" + tokenize(arr.name, seed)[:10]
+    keys: dict[Any, Any] = {
+        k: (k[0] + suffix, *k[1:]) if isinstance(k, tuple) else f"{k}{suffix}" for k in graph}
+    copied = {keys[k]: node.substitute(keys, key=keys[k]) for k, node in graph.items()}
+    name = arr.name + suffix
+    return da.Array(HighLevelGraph.from_collections(name, copied), name, chunks=arr.chunks,
+                    dtype=arr.dtype)
 
 
 def _picture_shape(arr: Any, letters: str, image: Any, pipe: Pipeline, dtype: np.dtype
@@ -250,8 +280,9 @@ def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
     Parameters
     ----------
     x : dask array, zarr array, HDF5 dataset, xarray DataArray or array_like
-        The batch. An xarray ``DataArray``'s dimension names give the layout
-        (``sample``/``N``, ``channel``/``C``, ``y``/``H``, ``x``/``W``).
+        The batch, chunked along any axes (rechunked to whole samples). An xarray
+        ``DataArray``'s dimension names give the layout (``sample``/``N``,
+        ``channel``/``C``, ``y``/``H``, ``x``/``W``).
     images : dask array, array_like, list or folder path, optional
         An ``(N, H, W, 3)`` array aligned with ``x`` (a dask array is rechunked
         to ``x``'s chunks), one image for all, or a folder of N image files
@@ -323,9 +354,10 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     written atomically (a killed worker leaves no truncated file); ``existing``
     is ``"error"`` (default), ``"overwrite"`` or ``"skip"`` (resume: chunks whose
     files all exist are not rendered again). Every worker holds one chunk at a
-    time. ``scheduler`` is passed to :func:`get_scheduler`: None uses the active
-    one (a ``distributed.Client`` once created), or ``"threads"``,
-    ``"processes"``, a ``Client``, or a scheduler address.
+    time. ``scheduler``: None uses the active one (a ``distributed.Client`` once
+    created), or ``"threads"``, ``"processes"``, ``"sync"``, a ``Client`` (left
+    open), or an address ``tcp://host:port`` (connected to for this call and
+    closed after it); anything else is refused before any connection.
 
     Examples
     --------
@@ -339,6 +371,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     import dask
 
     check_existing(existing)
+    check_scheduler(scheduler)
     level = int(check_number("compress_level", compress_level, low=0, high=9, integer=True))
     folder = Path(directory)
     blocks, image_args, starts, sizes, pipe, letters, _, shape, n = _plan(
@@ -347,15 +380,61 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
     paths = [folder / sample_file_name(pattern, i, labels) for i in range(n)]
     check_distinct(paths)
-    get = get_scheduler(scheduler)
-    plan = plan_outputs(folder, paths, existing, defer=True)
-    if plan.all_done():
-        return paths
-    tasks = [dask.delayed(_save_block)(b, i, pipe, letters, s, paths[s:s + size], existing,
-                                       level, shape)
-             for b, i, s, size in zip(blocks, image_args, starts, sizes)]
-    dask.compute(*tasks, scheduler=get)
+    with open_scheduler(scheduler) as get:  # a Client connected here is closed here
+        if plan_outputs(folder, paths, existing, defer=True).all_done():
+            return paths
+        tasks = [dask.delayed(_save_block)(b, i, pipe, letters, s, paths[s:s + size],
+                                           existing, level, shape)
+                 for b, i, s, size in zip(blocks, image_args, starts, sizes)]
+        dask.compute(*tasks, scheduler=get)
     return paths
+
+
+def check_scheduler(scheduler: Any, argument: str = "scheduler") -> None:
+    """Refuse a ``scheduler=`` that :func:`get_scheduler` cannot use, without connecting.
+
+    Accepted: None, ``"threads"``, ``"processes"``, ``"sync"``, a
+    ``distributed.Client``, or the address of a distributed scheduler as
+    ``tcp://host:port``. Errors name ``argument``.
+
+    Examples
+    --------
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    >>> check_scheduler("tls://10.0.0.5:8786")
+    Traceback (most recent call last):
+    ...
+    ValueError: scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or
+    a scheduler address tcp://host:port; got 'tls://10.0.0.5:8786' (str). visheat connects to
+    tcp:// addresses only: for tls:// or another protocol, connect a distributed.Client
+    yourself and pass it.
+    """
+    if scheduler is None or _is_client(scheduler) or (
+            isinstance(scheduler, str) and scheduler in SCHEDULERS):
+        return
+    if not isinstance(scheduler, str):
+        raise type_error(argument, EXPECTED_SCHEDULER, scheduler)
+    found = ADDRESS.fullmatch(scheduler)
+    if found is None:
+        raise value_error(argument, EXPECTED_SCHEDULER, scheduler, _address_hint(scheduler))
+    if not 1 <= int(found["port"]) <= 65535:
+        raise value_error(argument, "a scheduler address tcp://host:port with a port from 1 "
+                          "to 65535", scheduler)
+
+
+def _is_client(scheduler: Any) -> bool:
+    return type(scheduler).__name__ == "Client" and hasattr(scheduler, "get")
+
+
+def _address_hint(text: str) -> str | None:
+    if text.startswith("tcp://"):
+        return "Write it as tcp://host:port, e.g. tcp://10.0.0.5:8786."
+    if "://" in text:
+        return ("visheat connects to tcp:// addresses only: for tls:// or another protocol, "
+                "connect a distributed.Client yourself and pass it.")
+    if ADDRESS.fullmatch(f"tcp://{text}"):
+        return f"Write the protocol too: 'tcp://{text}'."
+    close = difflib.get_close_matches(text, SCHEDULERS, n=1)
+    return f"Did you mean {close[0]!r}?" if close else None
 
 
 def get_scheduler(scheduler: Any = None, timeout: float | None = None,
@@ -364,10 +443,11 @@ def get_scheduler(scheduler: Any = None, timeout: float | None = None,
 
     None keeps the active scheduler; ``"threads"``, ``"processes"`` and
     ``"sync"`` name dask's local schedulers; a ``distributed.Client`` is used as
-    it is; any other string is the address of a distributed scheduler
-    (``"tcp://10.0.0.5:8786"``), connected to within ``timeout`` seconds
-    (default :data:`CONNECT_TIMEOUT`).
-    Errors name ``argument``.
+    it is; an address ``tcp://host:port`` is connected to within ``timeout``
+    seconds (default :data:`CONNECT_TIMEOUT`), and the new ``Client`` is the
+    caller's to close (:func:`open_scheduler` closes it). Anything else is
+    refused by :func:`check_scheduler` before any connection. Errors name
+    ``argument``.
 
     Examples
     --------
@@ -377,17 +457,11 @@ def get_scheduler(scheduler: Any = None, timeout: float | None = None,
     Traceback (most recent call last):
     ...
     TypeError: scheduler: expected None, 'threads', 'processes', 'sync', a distributed.Client or a
-    scheduler address; got 42 (int).
+    scheduler address tcp://host:port; got 42 (int).
     """
-    expected = "None, 'threads', 'processes', 'sync', a distributed.Client or a scheduler address"
-    if scheduler is None or (isinstance(scheduler, str) and scheduler in SCHEDULERS):
+    check_scheduler(scheduler, argument)
+    if not isinstance(scheduler, str) or scheduler in SCHEDULERS:
         return scheduler
-    if type(scheduler).__name__ == "Client" and hasattr(scheduler, "get"):
-        return scheduler
-    if not isinstance(scheduler, str):
-        raise type_error(argument, expected, scheduler)
-    if "://" not in scheduler and ":" not in scheduler:
-        raise value_error(argument, expected, scheduler)
     from distributed import Client
 
     try:
@@ -396,3 +470,25 @@ def get_scheduler(scheduler: Any = None, timeout: float | None = None,
     except (OSError, TimeoutError) as err:
         raise value_error(argument, "the address of a running distributed scheduler",
                           scheduler, f"Could not connect: {err}", described=True) from None
+
+
+@contextmanager
+def open_scheduler(scheduler: Any = None, timeout: float | None = None,
+                   argument: str = "scheduler") -> Iterator[Any]:
+    """:func:`get_scheduler` for the length of a ``with`` block.
+
+    A ``Client`` connected here from an address is closed when the block ends;
+    a ``Client`` passed in stays open (whoever opened a Client closes it).
+
+    Examples
+    --------
+    >>> with open_scheduler("sync") as scheduler:
+    ...     scheduler
+    'sync'
+    """
+    found = get_scheduler(scheduler, timeout, argument)
+    try:
+        yield found
+    finally:
+        if found is not scheduler:  # connected here, from an address
+            found.close()
