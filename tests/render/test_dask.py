@@ -48,7 +48,7 @@ SRC = str(Path(vd.__file__).resolve().parents[1])
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as found:
             yield found
 

@@ -22,7 +22,7 @@ X = np.random.default_rng(31).normal(size=(5, 3, 8, 8)).astype(np.float32)
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
-                                  host="127.0.0.1", dashboard_address=None) as found:
+                                  host="127.0.0.1", dashboard_address=":0") as found:
         yield found
 
 

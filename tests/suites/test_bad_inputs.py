@@ -1381,7 +1381,7 @@ def test_dask_closes_the_clients_it_opens_and_only_those(tmp_path):
         return len([c for c in cluster.scheduler.clients if c != "fire-and-forget"])
 
     with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         for i in range(3):
             vd.save_heatmaps(readonly(X), directory=tmp_path / str(i),
                              scheduler=cluster.scheduler_address)

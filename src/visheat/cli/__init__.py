@@ -11,8 +11,9 @@
 
 INPUT is a ``.npy`` file (memory-mapped), a ``.npz`` archive (``--key`` names
 the array), a zarr store (``maps.zarr``) or an HDF5 dataset (``file.h5:dataset``);
-nothing is ever unpickled. ``render --scheduler threads|processes|ADDRESS`` renders
-on Dask (``visheat[dask]``), ADDRESS being a distributed scheduler's. Large inputs are
+nothing is ever unpickled. ``render --scheduler threads|processes|sync|tcp://HOST:PORT``
+renders on Dask (``pip install ".[dask]"``), the address being a distributed scheduler's.
+Large inputs are
 rendered a slice at a time (``--batch-size``) with a progress bar on stderr (``--quiet`` hides it).
 Every command that writes takes ``--existing {error,overwrite,skip}`` (``error``,
 the default: existing files are never overwritten; ``--overwrite`` and
