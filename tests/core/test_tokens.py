@@ -15,6 +15,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visheat import TokenGrid
 from visheat.core.layout import parse_layout, read_batch
@@ -370,3 +372,20 @@ def test_from_grid_thw_reads_qwen2_vl_merged_grids():
         TokenGrid.from_grid_thw([1.0, 28.0, 40.0], 2)
     with pytest.raises(ValueError, match=r"^merge_size: expected an integer in \[1, inf\]"):
         TokenGrid.from_grid_thw([1, 28, 40], 0)
+
+
+# -- properties ------------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(prefix=st.integers(0, 6), h=st.integers(1, 9), w=st.integers(1, 9), n=st.integers(0, 3),
+       c=st.integers(1, 4), order=st.permutations("NLC"), explicit=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_any_tokens_read_as_the_hand_reshaped_grid(prefix, h, w, n, c, order, explicit, seed):
+    layout = "".join(order)
+    nlc = np.random.default_rng(seed).normal(size=(n, prefix + h * w, c))
+    x = nlc.transpose(["NLC".index(ch) for ch in layout])
+    tokens = TokenGrid((h, w) if explicit else None, prefix)
+    images = np.zeros((h * 4, w * 4, 3), np.uint8)  # the aspect ratio of the grid
+    grid, _ = read_batch(x, layout, tokens=tokens, images=images)
+    assert np.array_equal(grid, hand_reshape(nlc, prefix, h, w))
+    assert np.shares_memory(grid, x) or x.size == 0  # a view, never a copy

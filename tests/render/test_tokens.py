@@ -80,6 +80,15 @@ def test_tokens_give_the_pictures_of_the_hand_reshaped_grid(case, pipe):
     assert got.shape == expected.shape and np.array_equal(got, expected)
 
 
+def test_a_batch_gives_the_pictures_of_its_samples_one_by_one():
+    x, images = random_case(1, 24, 32, 4, n=3)
+    tokens = TokenGrid(prefix=1)
+    whole = heatmap(x, images, PIPE, layout="NLC", tokens=tokens).to_numpy()
+    for i in range(3):
+        one = heatmap(x[i:i + 1], images[i], PIPE, layout="NLC", tokens=tokens).to_numpy()
+        assert np.array_equal(one[0], whole[i])
+
+
 def test_the_issue_counts():
     assert CASES["vit_b16"][0].token_grid(197) == (14, 14)
     assert CASES["dinov2_reg4_from_timm"][0] == TokenGrid(grid=(37, 37), prefix=5)
