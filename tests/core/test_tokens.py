@@ -160,6 +160,20 @@ def test_images_of_another_aspect_ratio_are_told_about_a_square_grid():
         TokenGrid().token_grid(197, [(384, 512)])
 
 
+def test_the_aspect_ratio_holds_within_half_a_token_along_the_longer_side():
+    tokens = TokenGrid(prefix=1)
+    assert tokens.token_grid(769, [(384, 522)]) == (24, 32)  # 384 / 522 * 32 = 23.54 rows
+    with pytest.raises(ValueError, match=r"768 tokens after prefix=1 are not a grid of the "
+                                         r"images' aspect ratio"):
+        tokens.token_grid(769, [(384, 560)])  # 384 / 560 * 32 = 21.9 rows
+
+
+def test_square_images_are_told_the_prefix_not_a_resize():
+    with pytest.raises(ValueError, match=r"; with a class token, prefix=1 leaves 196 = 14 × 14: "
+                                         r"pass tokens=TokenGrid\(prefix=1\)\.$"):
+        TokenGrid().token_grid(197, [(224, 224)])
+
+
 def test_at_most_one_grid_fits_an_aspect_ratio():
     from visheat.core.tokens import _fits
 
