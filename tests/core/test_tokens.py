@@ -242,6 +242,7 @@ def test_image_sizes_are_read_from_shapes():
     assert image_sizes(np.zeros((384, 512))) == [(384, 512)]
     assert image_sizes(np.zeros((2, 384, 512, 3))) == [(384, 512)]
     assert image_sizes([np.zeros((4, 5, 3)), Image.new("RGB", (7, 6))]) == [(4, 5), (6, 7)]
+    assert image_sizes([[[0, 0], [0]]]) == []  # ragged: to_images says what is wrong
 
 
 # -- layouts and their errors ----------------------------------------------------------------

@@ -309,7 +309,10 @@ def _size(img: Any, batch: bool) -> list[tuple[int, int]]:
     """``[(H, W)]`` of one image (or of a batch's images), ``[]`` for what is no image."""
     if hasattr(img, "convert") and hasattr(img, "size"):  # a PIL image: (W, H)
         return [(int(img.size[1]), int(img.size[0]))]
-    shape = tuple(getattr(img, "shape", None) or np.shape(img))
+    try:
+        shape = tuple(getattr(img, "shape", None) or np.shape(img))
+    except (TypeError, ValueError):  # ragged lists: reading the images says what is wrong
+        return []
     side = shape[1:3] if batch and len(shape) == 4 else shape[:2]
     return [(int(side[0]), int(side[1]))] if len(side) == 2 else []
 
