@@ -41,7 +41,17 @@ from .cam import (
     letterbox_geometry,
     unletterbox_boxes,
 )
-from .core import IMAGENET_MEAN, IMAGENET_STD, VERSION, Batch, Pipeline, Record, Stage, Transform
+from .core import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    VERSION,
+    Batch,
+    Pipeline,
+    Record,
+    Stage,
+    TokenGrid,
+    Transform,
+)
 from .core.lazy import attach
 from .display import Heatmaps
 from .keypoints import DrawKeypoints
@@ -110,6 +120,7 @@ __all__ = [
     "Heatmaps", "figure", "write_gallery", "Explorer", "write_explorer",
     # core (the algebra)
     "Transform", "Pipeline", "Batch", "Stage", "Record", "IMAGENET_MEAN", "IMAGENET_STD",
+    "TokenGrid",
     # transforms: presets and reductions
     "PRESETS", "NormReduction", "SumReduction", "MaxAbsReduction", "SumAbsReduction",
     "AbsSumReduction", "CamSumReduction",

@@ -1392,3 +1392,82 @@ def test_dask_closes_the_clients_it_opens_and_only_those(tmp_path):
         with distributed.Client(cluster, set_as_default=False) as client:
             vd.save_heatmaps(X, directory=tmp_path / "mine", scheduler=client)
             assert client.status == "running" and clients() == 1
+
+
+# -- transformer tokens (issue 22) -----------------------------------------------------------
+
+from visheat import TokenGrid  # noqa: E402  (this section is appended to the catalogue)
+
+TOKENS = RNG.normal(size=(2, 197, 8))  # (N, L, C): a class token and 14 x 14 patches
+
+TOKEN_ERRORS = {
+    "TOK-01": case(lambda x: heatmap(x, layout="NLC", tokens=TokenGrid()), TOKENS),
+    "TOK-02": case(lambda x: heatmap(x, layout="NLC", tokens=TokenGrid((15, 15), prefix=1)),
+                   TOKENS),
+    "TOK-03": case(lambda x, i: heatmap(x, i, layout="NLC", tokens=TokenGrid(prefix=1)),
+                   TOKENS, np.zeros((384, 512, 3), np.uint8)),
+    "TOK-04": case(lambda x: heatmap(x, layout="NLC", tokens=TokenGrid(prefix=197)), TOKENS),
+    "TOK-05": case(lambda: TokenGrid(grid=(27, 40), merge=2)),
+    "TOK-06": case(lambda: TokenGrid.from_grid_thw([1, 27, 40], merge_size=2)),
+    "TOK-07": case(lambda x, a, b: heatmap(x, [a, b], layout="NLC", tokens=TokenGrid()),
+                   RNG.normal(size=(2, 768, 4)), np.zeros((384, 512, 3), np.uint8),
+                   np.zeros((512, 384, 3), np.uint8)),
+    "TOK-08": case(lambda: TokenGrid.from_grid_thw([[1, 28, 40], [1, 30, 40]], 2)),
+    "TOK-09": case(lambda: TokenGrid.from_grid_thw([2, 28, 40], 2)),
+    "TOK-10": case(lambda x: heatmap(x, layout="NLC"), TOKENS),
+    "TOK-11": case(lambda x: heatmap(x, tokens=TokenGrid(prefix=1)), X),
+    "TOK-12": case(lambda x: heatmap(x, layout="NLHW", tokens=TokenGrid(prefix=1)), X),
+    "TOK-13": case(heatmap, np.zeros((4, 197, 768), np.float32)),
+    "TOK-14": case(heatmap, np.zeros((4, 196), np.float32)),
+    "TOK-15": case(lambda x: heatmap(x, layout="NLC", tokens=(14, 14)), TOKENS),
+    "TOK-16": case(lambda: TokenGrid.parse("__import__('os').system('true')")),
+}
+ERRORS.update(TOKEN_ERRORS)
+
+
+@pytest.mark.parametrize("row", sorted(TOKEN_ERRORS))
+def test_token_error_rows_raise_what_the_catalogue_says(row):
+    test_error_rows_raise_what_the_catalogue_says(row)
+
+
+@row("TOK-17")
+@pytest.mark.parametrize("layout", ["NLC", "LNC", "NCL", "CLN"])
+def test_read_only_tokens_in_any_order_give_the_hand_reshaped_pictures(layout):
+    x = TOKENS.transpose(["NLC".index(c) for c in layout])
+    images = RNG.integers(0, 256, (2, 56, 56, 3), dtype=np.uint8)
+    pipe = SumReduction() | ResizeToImage("nearest") | CenteredColormap() | AlphaOverlay(0.5)
+    grid = TOKENS[:, 1:].reshape(2, 14, 14, 8).transpose(0, 3, 1, 2)
+    got = pictures(x, images, pipe, layout=layout, tokens=TokenGrid(prefix=1))
+    assert np.array_equal(got, pictures(grid, images, pipe))
+
+
+@row("TOK-18")
+def test_nearest_resizing_gives_each_token_its_patch():
+    images = np.zeros((2, 14 * 16, 14 * 16, 3), np.uint8)
+    got = pictures(TOKENS, images, SumReduction() | ResizeToImage("nearest") | ExtremaColormap(),
+                   layout="NLC", tokens=TokenGrid(prefix=1))
+    patches = got.reshape(2, 14, 16, 14, 16, 3)
+    assert (patches == patches[:, :, :1, :, :1]).all()
+
+
+TOKEN_CLI = {
+    "TOK-19": ["render", "{files}/tokens.npy", "--layout", "NLC"],
+    "TOK-20": ["render", "{files}/tokens.npy"],
+}
+CLI.update(TOKEN_CLI)
+
+
+@pytest.fixture(scope="module")
+def token_files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("token-files")
+    np.save(root / "tokens.npy", TOKENS)
+    return root
+
+
+@pytest.mark.parametrize("row", sorted(TOKEN_CLI))
+def test_token_cli_rows_exit_2_with_the_catalogued_line(row, token_files, tmp_path, capsys):
+    expected = documented(row, EXIT)["message"]
+    code, err = cli(TOKEN_CLI[row], token_files, tmp_path / "out", capsys)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert message_pattern(expected).match(err), (row, err)
+    assert not (tmp_path / "out").exists()

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .token_options import add_token_options, token_layout_hint, token_option
+
 # -- shared input handling ------------------------------------------------------------
 
 def parse_pipe(text: str) -> Any:
@@ -61,7 +63,9 @@ class Inputs:
         if self.x.ndim != len(self.letters):
             raise ValueError(f"--layout: expected an array with {len(self.letters)} axes for "
                              f"layout {self.letters!r}; got shape {self.x.shape}. Name one "
-                             "letter per axis, e.g. NCHW for attributions, NHW for CAMs.")
+                             "letter per axis, e.g. NCHW for attributions, NHW for CAMs."
+                             + token_layout_hint(self.x.shape))
+        self.tokens = token_option(args, self.letters)  # --tokens or --grid/--prefix/--merge
         self.probable = probable_layout(self.x.shape, self.letters)
         if self.probable is not None and not getattr(args, "quiet", False):
             print(f"visheat {args.command}: warning: INPUT of shape {self.x.shape} looks like "
@@ -138,7 +142,7 @@ class Inputs:
             return pipe
         bounds = [(a, min(self.n, a + self.batch_size)) for a in range(0, self.n, self.batch_size)]
         read = lambda a, b: (self.slice(a, b), self.images_for(a, b))  # noqa: E731
-        return resolve(pipe, pipeline_stats(read, bounds, self.letters))
+        return resolve(pipe, pipeline_stats(read, bounds, self.letters, tokens=self.tokens))
 
     def render(self, pipe: Any, done: Any, quiet: bool, command: str
                ) -> Iterator[tuple[int, int, Any]]:
@@ -159,7 +163,8 @@ class Inputs:
                                                 UserWarning)
                         pictures = render_pictures(self.slice(start, stop),
                                                    self.images_for(start, stop), pipe,
-                                                   self.letters, np.dtype(np.uint8), start=start)
+                                                   self.letters, np.dtype(np.uint8), start=start,
+                                                   tokens=self.tokens)
                     yield start, stop, pictures
                 bar.update(stop - start)
         finally:
@@ -193,7 +198,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
                              "zarr store (maps.zarr) or an HDF5 dataset (file.h5:dataset)")
     parser.add_argument("--key", help="name of the array to read from an .npz archive")
     parser.add_argument("--layout", default="NCHW",
-                        help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...")
+                        help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...; "
+                             "NLC, NL or NCL for transformer tokens (with --tokens)")
+    add_token_options(parser)
     parser.add_argument("--pipe", default="sensitivity",
                         help=f"a preset ({preset_names()}) or pipeline text such as "
                              "\"SumReduction() | CenteredColormap('bwr')\"")

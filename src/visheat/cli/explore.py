@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from .common import add_existing_options, alpha_fraction, existing_choice, naming_option
+from .token_options import add_token_options, token_option
 
 # -- visheat explore: an offline page comparing methods -------------------------------
 
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--names: expected one distinct name per input; got {names}. "
                          "Pass --names 'IG,Saliency'.")
     layouts = _split_list("--layout", args.layout, len(args.inputs), ["NCHW"] * len(args.inputs))
+    tokens = token_option(args, next((t.upper() for t in layouts if "L" in t.upper()),
+                                     layouts[0].upper()))
     methods = {}
     for name, path in zip(names, args.inputs):
         with naming_option(path):
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     options = {} if args.colormaps is None else {"colormaps": args.colormaps.split(",")}
     explorer = Explorer(methods, images, layout=dict(zip(names, layouts)), labels=labels,
-                        scores=scores, title=args.title, view=view, **options)
+                        scores=scores, title=args.title, view=view, tokens=tokens, **options)
     explorer.save(out, existing=existing_choice(args))
     if not args.quiet:
         print(f"{explorer.n} samples x {len(names)} methods -> {out} "
@@ -77,6 +80,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                          "(default: the file names)")
     explore.add_argument("--layout", help="axis letters, one for all INPUTs or comma-separated "
                          "per INPUT, e.g. NCHW,NCHW,NHW (default NCHW)")
+    add_token_options(explore)
     explore.add_argument("--images", help="images to draw over: a folder (sorted by file name) "
                          "or a .npy array (N, H, W, 3)")
     explore.add_argument("--labels", help="text file with one label per sample (default: the "

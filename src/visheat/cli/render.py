@@ -71,7 +71,8 @@ def _render_on_dask(args: argparse.Namespace, inputs: Inputs, pattern: str) -> i
         paths = on_dask.save_heatmaps(
             inputs.x, inputs.images, inputs.pipe, directory=args.out, pattern=pattern,
             labels=inputs.labels, existing=existing_choice(args), layout=inputs.letters,
-            compress_level=args.compress_level, chunks=inputs.batch_size, scheduler=scheduler)
+            compress_level=args.compress_level, chunks=inputs.batch_size, scheduler=scheduler,
+            tokens=inputs.tokens)
     if not args.quiet:
         print(f"wrote {len(paths)} pictures to {args.out} (on dask: {args.scheduler})")
     return 0

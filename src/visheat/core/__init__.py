@@ -7,6 +7,8 @@
 - ``spec``: the parser of a pipeline's text (``Pipeline.parse``), never ``eval``;
 - ``layout``, ``images`` and ``inputs``: reading ``x`` and the images at the boundary
   (axis letters, frameworks' arrays, dtypes, finiteness) into one :class:`Batch`;
+- ``tokens``: :class:`TokenGrid`, how transformer tokens (the layout letter L) lie on
+  the image, and reading them into a patch grid;
 - ``errors``: the one template of visheat's messages; ``limits``: memory limits;
 - ``lazy``: names loaded on first use; ``version``.
 """
@@ -14,7 +16,8 @@
 from .batch import Batch, Record, Stage
 from .images import IMAGENET_MEAN, IMAGENET_STD
 from .pipeline import Pipeline, Transform, option
+from .tokens import TokenGrid
 from .version import VERSION
 
-__all__ = ["Batch", "Stage", "Record", "Transform", "Pipeline", "option",
+__all__ = ["Batch", "Stage", "Record", "Transform", "Pipeline", "option", "TokenGrid",
            "IMAGENET_MEAN", "IMAGENET_STD", "VERSION"]

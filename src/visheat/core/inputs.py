@@ -24,9 +24,11 @@ _UINT8 = np.dtype(np.uint8)
 
 def read_inputs(x: Any, images: Any = None, layout: str = "NCHW",
                 dtype: np.dtype = _UINT8, options: ImageOptions | None = None,
-                start: int = 0) -> Batch:
+                start: int = 0, tokens: Any = None) -> Batch:
     """``x`` read in ``layout`` with its images (``options`` from
     :func:`~visheat.core.images.image_options`, applied when given), as one :class:`Batch`.
+    A layout with L reads transformer tokens with ``tokens``, a
+    :class:`~visheat.core.tokens.TokenGrid` (its grid may follow the images' aspect ratio).
 
     >>> batch = read_inputs(np.zeros((2, 5, 4)), np.zeros((2, 5, 4, 3), np.uint8), "NHW")
     >>> batch.data.shape, batch.stage.name, batch.images.shape
@@ -36,10 +38,10 @@ def read_inputs(x: Any, images: Any = None, layout: str = "NCHW",
     ...
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (2, 5, 4). ...
     """
-    data, stage = read_batch(x, layout)
-    check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
     if options is not None:
         images = prepare_images(images, options)
+    data, stage = read_batch(x, layout, tokens=tokens, images=images)
+    check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
     found = None if images is None else to_images(images, data.shape[0])
     if isinstance(found, tuple) and not found:  # an empty batch with an empty list of
         found = np.zeros((0,) + data.shape[-2:] + (3,), np.uint8)  # images: no other size

@@ -9,6 +9,10 @@ from the shape: a shape that does not fit the layout is an error.
 Without a C axis the input is a map (one value per pixel); with one it is
 channel values. ``"WHCN"`` transposes width and height, so data saved from Julia
 comes out upright without ``FlipImage()``.
+
+The letter L stands in place of H and W for a sequence of transformer tokens
+(``"NLC"``, ``"NL"``, ``"NCL"``): a :class:`~visheat.core.tokens.TokenGrid` passed as
+``tokens=`` reads it into a patch grid (:mod:`.tokens`).
 """
 
 from __future__ import annotations
@@ -21,17 +25,25 @@ import numpy as np
 from .batch import Stage
 from .errors import describe, type_error, value_error
 from .limits import check_allocation
+from .tokens import check_tokens, token_hint, tokens_to_grid
 
-LETTERS = "NCHW"
+LETTERS = "NCHWL"
+#: The order of the axes after reading (L, tokens, is read into H and W).
+ORDER = "NCLHW"
 
 
 def parse_layout(layout: Any) -> str:
     """Validate a layout string and return it in upper case.
 
+    The letters are N, C, H and W, or N, C and L for transformer tokens (L in place of
+    H and W, read with a :class:`~visheat.core.tokens.TokenGrid`).
+
     Examples
     --------
     >>> parse_layout("nhwc")
     'NHWC'
+    >>> parse_layout("nlc")
+    'NLC'
     >>> parse_layout("NCHX")
     Traceback (most recent call last):
     ...
@@ -48,8 +60,12 @@ def parse_layout(layout: Any) -> str:
     repeated = sorted({c for c in text if text.count(c) > 1})
     if repeated:
         raise value_error("layout", expected, layout, f"Repeated letter {repeated[0]!r}.")
-    if "H" not in text or "W" not in text:
-        raise value_error("layout", expected, layout, "Both H and W are needed.")
+    if "L" in text and ("H" in text or "W" in text):
+        raise value_error("layout", expected, layout, "L (a token sequence) stands in place of "
+                          "H and W: use one or the other, e.g. 'NLC' or 'NCHW'.")
+    if "L" not in text and ("H" not in text or "W" not in text):
+        raise value_error("layout", expected, layout, "Both H and W are needed. For "
+                          "transformer tokens, L stands in their place (e.g. 'NLC').")
     return text
 
 
@@ -178,16 +194,23 @@ def as_float(arr: np.ndarray, argument: str = "x") -> np.ndarray:
     raise type_error(argument, "real numbers (float, int or bool dtype)", arr, hint)
 
 
-def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.ndarray, Stage]:
+def read_batch(x: Any, layout: str = "NCHW", argument: str = "x", *, tokens: Any = None,
+               images: Any = None) -> tuple[np.ndarray, Stage]:
     """Read ``x`` in ``layout`` into ``(N, C, H, W)`` values or an ``(N, H, W)`` map.
 
-    Returns the array (a view when no conversion was needed) and its stage.
+    Returns the array (a view when no conversion was needed) and its stage. A layout
+    with L (transformer tokens) needs ``tokens=``, a
+    :class:`~visheat.core.tokens.TokenGrid`, which reads the tokens into a patch grid
+    (also a view); ``images`` (channels last, as given) choose a grid it leaves open.
 
     Examples
     --------
     >>> arr, stage = read_batch(np.zeros((224, 224, 3, 2)), "WHCN")
     >>> arr.shape, stage.value
     ((2, 3, 224, 224), 'values')
+    >>> from visheat.core.tokens import TokenGrid
+    >>> read_batch(np.zeros((2, 197, 768)), "NLC", tokens=TokenGrid(prefix=1))[0].shape
+    (2, 768, 14, 14)
     >>> read_batch(np.zeros((3, 224, 224)), "NCHW")
     Traceback (most recent call last):
     ...
@@ -195,12 +218,13 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.nd
     image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
     letters = parse_layout(layout)
+    check_tokens(letters, tokens, layout)
     arr = as_float(to_numpy(x, argument), argument)
     if arr.ndim != len(letters):
         raise value_error(argument,
                           f"{len(letters)} axes ({', '.join(letters)}) for layout {layout!r}",
-                          f"shape {arr.shape}", _layout_hint(arr.ndim, letters), described=True)
-    empty = [c for c in "CHW" if c in letters and arr.shape[letters.index(c)] == 0]
+                          f"shape {arr.shape}", _layout_hint(arr.shape, letters), described=True)
+    empty = [c for c in "CHWL" if c in letters and arr.shape[letters.index(c)] == 0]
     if empty:
         raise value_error(argument, f"at least one element along {', '.join(empty)} for layout "
                           f"{layout!r}", f"shape {arr.shape}", "Only the batch axis N may be "
@@ -210,10 +234,12 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x") -> tuple[np.nd
         warnings.warn(f"{argument}: shape {arr.shape} looks like {probable} (channels last); "
                       f"pass layout={probable!r}. Rendering it as {letters}, as asked.",
                       UserWarning, stacklevel=_caller_level())
-    target = [c for c in LETTERS if c in letters]
+    target = [c for c in ORDER if c in letters]
     arr = arr.transpose([letters.index(c) for c in target])
     if "N" not in letters:
         arr = arr[None]
+    if tokens is not None:
+        arr = tokens_to_grid(arr, tokens, images)
     stage = Stage.VALUES if "C" in letters else Stage.MAP
     return arr, stage
 
@@ -248,14 +274,21 @@ def probable_layout(shape: tuple[int, ...], letters: str) -> str | None:
     return None
 
 
-def _layout_hint(ndim: int, letters: str) -> str | None:
+def _layout_hint(shape: tuple[int, ...], letters: str) -> str | None:
+    if letters == "NCHW" and len(shape) in (2, 3):
+        found = token_hint(shape)  # ViT tokens, patch scores: not pictures of 197 x 768
+        if found is not None:
+            return found
     hints = {
         (3, "NCHW"): "For one image use layout='CHW'; for a batch of maps, layout='NHW'.",
         (3, "NHWC"): "For one image use layout='HWC'; for a batch of maps, layout='NHW'.",
         (2, "NCHW"): "For a single map use layout='HW'.",
         (5, "NCHW"): "Remove the extra axis, e.g. x[:, 0] or x.squeeze(axis).",
+        (2, "NLC"): "For one sample's tokens use layout='LC'; for a score per token, "
+                    "layout='NL'.",
+        (3, "NL"): "For tokens with features use layout='NLC'; for attention heads, 'NCL'.",
     }
-    return hints.get((ndim, letters))
+    return hints.get((len(shape), letters))
 
 
 def check_finite(arr: np.ndarray, argument: str = "x") -> None:

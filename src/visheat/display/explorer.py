@@ -123,26 +123,40 @@ def _float16_base64(values: np.ndarray, k: int) -> bytes:
     return base64.b64encode(scaled.tobytes())
 
 
-def _read_methods(methods: Any, layout: Any) -> dict[str, np.ndarray]:
+def _read_methods(methods: Any, layout: Any, tokens: Any = None,
+                  images: Any = None) -> dict[str, np.ndarray]:
     if not isinstance(methods, Mapping) or not methods:
         raise type_error("methods", "a non-empty dict of method name -> attributions", methods)
-    found = {}
+    found, used = {}, False
     for name, x in methods.items():
         if not isinstance(name, str) or not name:
             raise type_error("methods", "method names as non-empty strings", name)
         lay = layout.get(name, "NCHW") if isinstance(layout, Mapping) else layout
-        data, stage = read_batch(x, lay, argument=f"methods[{name!r}]")
+        grid = _method_tokens(tokens, name, lay)
+        used = used or grid is not None
+        data, stage = read_batch(x, lay, argument=f"methods[{name!r}]", tokens=grid,
+                                 images=images)
         data = data if stage.value == "values" else data[:, None]
         if not np.isfinite(data).all():
             raise value_error(f"methods[{name!r}]", "finite values",
                               f"{int((~np.isfinite(data)).sum())} NaN or infinite values",
                               described=True)
         found[name] = data
+    if tokens is not None and not used:
+        raise value_error("tokens", "a method whose layout has L (transformer tokens)",
+                          f"tokens={tokens!r} and layout={layout!r}", described=True)
     sizes = {name: d.shape[0] for name, d in found.items()}
     if len(set(sizes.values())) != 1:
         raise value_error("methods", "the same number of samples for every method",
                           f"{sizes}", described=True)
     return found
+
+
+def _method_tokens(tokens: Any, name: str, layout: Any) -> Any:
+    """The TokenGrid of one method: ``tokens`` per name, or one for every layout with L."""
+    if isinstance(tokens, Mapping):
+        return tokens.get(name)
+    return tokens if isinstance(layout, str) and "L" in layout.upper() else None
 
 
 def _read_images(images: Any, n: int) -> np.ndarray | None:
@@ -275,11 +289,11 @@ class Explorer:
     def __init__(self, methods: Mapping[str, Any], images: Any = None, *,
                  layout: str | Mapping[str, str] = "NCHW", labels: Any = None,
                  scores: Any = None, title: str = "visheat explorer", view: Any = None,
-                 colormaps: Sequence[str] = COLORMAPS) -> None:
+                 colormaps: Sequence[str] = COLORMAPS, tokens: Any = None) -> None:
         if not isinstance(layout, (str, Mapping)):
             raise type_error("layout", "axis letters such as 'NCHW', or a dict per method",
                              layout)
-        self.methods = _read_methods(methods, layout)
+        self.methods = _read_methods(methods, layout, tokens, images)
         self.n = next(iter(self.methods.values())).shape[0]
         self.images = _read_images(images, self.n)
         if self.images is None and len({d.shape[2:] for d in self.methods.values()}) > 1:
@@ -442,7 +456,7 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
                    layout: str | Mapping[str, str] = "NCHW", labels: Any = None,
                    scores: Any = None, title: str = "visheat explorer", view: Any = None,
                    colormaps: Sequence[str] = COLORMAPS, existing: str = "error",
-                   max_bytes: int = MAX_BYTES) -> Path:
+                   max_bytes: int = MAX_BYTES, tokens: Any = None) -> Path:
     """Write an offline HTML page that compares attribution methods per image.
 
     Parameters
@@ -458,7 +472,8 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
         floats in [0, 1] (rounded to 8 bits); shown under the maps with the alpha.
     layout : str or dict of str to str
         Axis letters of every method's array, or a dict per method name
-        (default ``"NCHW"``; e.g. ``{"Grad-CAM": "NHW"}``).
+        (default ``"NCHW"``; e.g. ``{"Grad-CAM": "NHW"}``). A layout with L holds
+        transformer tokens, read with ``tokens``.
     labels : sequence of str, optional
         One label per sample, shown as text (escaped), for sorting and filtering.
     scores : sequence of float, optional
@@ -483,6 +498,10 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
         is refused with a ValueError before anything is written. A browser reads the
         whole page and holds it in memory: for large datasets, the live notebook widget
         (:class:`Explorer` in a notebook) keeps the data in the kernel.
+    tokens : TokenGrid or dict of str to TokenGrid, optional
+        How the methods whose layout has L lie on the image (one
+        :class:`visheat.TokenGrid` for all of them, or one per method name), as in
+        :func:`visheat.heatmap`: the page then shows their patch grids.
 
     Returns
     -------
@@ -505,5 +524,5 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
     .../page.html. Pass existing='overwrite' to replace them or existing='skip' to keep them.
     """
     explorer = Explorer(methods, images, layout=layout, labels=labels, scores=scores,
-                        title=title, view=view, colormaps=colormaps)
+                        title=title, view=view, colormaps=colormaps, tokens=tokens)
     return explorer.save(path, existing=existing, max_bytes=max_bytes)

@@ -42,7 +42,7 @@ def split_heatmap_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
 def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
             dtype: Any = np.uint8, threads: int | None = None,
             channels: str = "together", image_layout: str | None = None,
-            image_mean: Any = None, image_std: Any = None) -> Heatmaps:
+            image_mean: Any = None, image_std: Any = None, tokens: Any = None) -> Heatmaps:
     """Turn a batch of attributions, saliency maps or CAMs into pictures.
 
     Call it as ``heatmap(x)``, ``heatmap(x, pipe)``, ``heatmap(x, image, pipe)`` or
@@ -64,7 +64,9 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         (raw CAMs scaled as pytorch-grad-cam does). See :mod:`visheat.transforms.presets`.
     layout : str
         Axis letters of ``x``: ``"NCHW"`` (default), ``"NHWC"``, ``"WHCN"`` (Julia),
-        ``"CHW"``, ``"HWC"``, ``"NHW"``, ``"HW"``, ``"WH"`` or any order of N, C, H, W.
+        ``"CHW"``, ``"HWC"``, ``"NHW"``, ``"HW"``, ``"WH"`` or any order of N, C, H, W;
+        for transformer tokens L in place of H and W: ``"NLC"`` (tokens x features),
+        ``"NL"`` (a score per token), ``"NCL"`` (e.g. heads x tokens), with ``tokens=``.
     dtype : {np.uint8, np.float32, np.float64}
         ``uint8`` (default) takes the fast 8-bit path. A float dtype keeps the exact
         colours in [0, 1] all the way through (``to_numpy()`` returns them).
@@ -86,6 +88,12 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         Undo the normalisation the model's input had: images are read as
         ``image * image_std + image_mean`` per channel, clipped to [0, 1]
         (ImageNet's: ``visheat.IMAGENET_MEAN``, ``visheat.IMAGENET_STD``).
+    tokens : TokenGrid, optional
+        How a layout with L lies on the image: ``TokenGrid(prefix=1)`` sets a class
+        token aside and reads the rest row-major into a square grid (or one of the
+        images' aspect ratio), ``TokenGrid.from_timm(model)`` takes the model's own.
+        The pipeline then sees an ordinary ``(N, C, h, w)`` batch (a view of ``x``).
+        See :class:`visheat.TokenGrid`.
 
     Returns
     -------
@@ -113,19 +121,19 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         raise value_error("channels", "'together' or 'separate'", channels)
     threads = engine.resolve_threads(threads)
     return render_pictures(x, found_images, as_pipeline(pipe), layout, check_dtype(dtype),
-                           threads, channels=channels, options=options)
+                           threads, channels=channels, options=options, tokens=tokens)
 
 
 def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtype: np.dtype,
                     threads: int | None = None, start: int = 0, channels: str = "together",
-                    options: ImageOptions | None = None) -> Heatmaps:
+                    options: ImageOptions | None = None, tokens: Any = None) -> Heatmaps:
     """Read ``x`` (once: :func:`~visheat.core.inputs.read_inputs`), run the pipeline on
     the engine, wrap the pictures.
 
     The body of :func:`heatmap` with validated arguments; ``start`` offsets
     per-sample parameters (the streaming functions render slices of a batch).
     """
-    batch = read_inputs(x, images, layout, dtype, options, start)
+    batch = read_inputs(x, images, layout, dtype, options, start, tokens)
     check = finite_check(batch, engine.all_finite)
     grid = None
     if channels == "separate":

@@ -174,8 +174,8 @@ def _folder_slice(folder: Any, start: int, stop: int) -> list[np.ndarray]:
 # -- rendering ----------------------------------------------------------------------
 
 def _block_stats(block: np.ndarray, images: Any, pipe: Pipeline, index: int, letters: str,
-                 dtype: np.dtype, start: int) -> Any:
-    return slice_stats(block, images, pipe[:index], pipe[index], letters, dtype, start)
+                 dtype: np.dtype, start: int, tokens: Any = None) -> Any:
+    return slice_stats(block, images, pipe[:index], pipe[index], letters, dtype, start, tokens)
 
 
 def _resolve_step(pipe: Pipeline, index: int, parts: list[Any]) -> Pipeline:
@@ -186,12 +186,13 @@ def _resolve_step(pipe: Pipeline, index: int, parts: list[Any]) -> Pipeline:
 
 
 def _render_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str,
-                  dtype: np.dtype, start: int, shape: tuple[int, ...]) -> np.ndarray:
+                  dtype: np.dtype, start: int, shape: tuple[int, ...],
+                  tokens: Any = None) -> np.ndarray:
     n = block.shape[letters.index("N")] if "N" in letters else 1
     if n == 0:
         return np.empty((0,) + shape, dtype)
     pictures = render_pictures(block, images, pipe, letters, dtype, threads=1,
-                               start=start).to_numpy()
+                               start=start, tokens=tokens).to_numpy()
     if not isinstance(pictures, np.ndarray) or pictures.shape[1:] != shape:
         raise value_error("images", f"images that give pictures of one shape {shape}",
                           "images of several sizes", "Resize the images to one size first.",
@@ -200,7 +201,7 @@ def _render_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str,
 
 
 def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype: Any,
-          chunks: int | None) -> tuple[Any, ...]:
+          chunks: int | None, tokens: Any = None) -> tuple[Any, ...]:
     """Blocks of x, images per block, the (delayed) per-sample pipeline, the picture shape."""
     import dask
 
@@ -214,7 +215,7 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     n = int(sum(sizes))
     blocks = list(arr.to_delayed().ravel())
     image_args, probe_image = _image_blocks(found_images, n, sizes)
-    shape = _picture_shape(arr, letters, probe_image, transform, out_dtype)
+    shape = _picture_shape(arr, letters, probe_image, transform, out_dtype, tokens)
     starts = _starts(sizes)
     resolved: Any = transform
     for index in batch_wide_steps(transform):
@@ -223,7 +224,7 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
         stat_blocks = list(_own_copy(arr, index).to_delayed().ravel())
         stat_images = image_args if not _is_dask(found_images) else \
             _image_blocks(_own_copy(found_images, index), n, sizes)[0]
-        parts = [dask.delayed(_block_stats)(b, i, resolved, index, letters, out_dtype, s)
+        parts = [dask.delayed(_block_stats)(b, i, resolved, index, letters, out_dtype, s, tokens)
                  for b, i, s in zip(stat_blocks, stat_images, starts)]
         resolved = dask.delayed(_resolve_step)(resolved, index, parts)
     return blocks, image_args, starts, sizes, resolved, letters, out_dtype, shape, n
@@ -251,15 +252,15 @@ def _own_copy(arr: Any, seed: int) -> Any:
                     dtype=arr.dtype)
 
 
-def _picture_shape(arr: Any, letters: str, image: Any, pipe: Pipeline, dtype: np.dtype
-                   ) -> tuple[int, ...]:
+def _picture_shape(arr: Any, letters: str, image: Any, pipe: Pipeline, dtype: np.dtype,
+                   tokens: Any = None) -> tuple[int, ...]:
     """Shape of one picture, from an empty batch (the data is not read, nothing is rendered)."""
     sample = list(arr.shape)
     if "N" in letters:
         sample[letters.index("N")] = 0
     probe = np.zeros(sample, np.float32)
     image = None if image is None else np.zeros(np.shape(image), np.asarray(image).dtype)
-    pictures = render_pictures(probe, image, pipe, letters, dtype, threads=1)
+    pictures = render_pictures(probe, image, pipe, letters, dtype, threads=1, tokens=tokens)
     out = pictures.to_numpy() if hasattr(pictures, "to_numpy") else None
     if not isinstance(out, np.ndarray):  # pragma: no cover - one sample is never ragged
         raise value_error("images", "images of one size", "images of several sizes",
@@ -268,7 +269,7 @@ def _picture_shape(arr: Any, letters: str, image: Any, pipe: Pipeline, dtype: np
 
 
 def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
-           dtype: Any = np.uint8, chunks: int | None = None) -> Any:
+           dtype: Any = np.uint8, chunks: int | None = None, tokens: Any = None) -> Any:
     """Lazy pictures ``(N, H, W, 3)`` of ``x`` as a ``dask.array``, chunked along N as ``x``.
 
     Same call as :func:`visheat.heatmap`: ``render(x, [images,] [pipe])``. Nothing
@@ -295,6 +296,9 @@ def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
         Of the pictures, as in :func:`visheat.heatmap`.
     chunks : int, optional
         Samples per chunk, instead of ``x``'s own chunks along N.
+    tokens : TokenGrid, optional
+        How a layout with L (transformer tokens) lies on the image, as in
+        :func:`visheat.heatmap`.
 
     Examples
     --------
@@ -310,11 +314,11 @@ def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
     import dask.array as da
 
     blocks, image_args, starts, sizes, pipe, letters, dtype, shape, _ = _plan(
-        x, args, images, layout, dtype, chunks)
+        x, args, images, layout, dtype, chunks, tokens)
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
 
-    parts = [dask.delayed(_render_block)(b, i, pipe, letters, dtype, s, shape)
+    parts = [dask.delayed(_render_block)(b, i, pipe, letters, dtype, s, shape, tokens)
              for b, i, s in zip(blocks, image_args, starts)]
     # one output chunk per input chunk, empty ones too (da.concatenate would drop them)
     name = "visheat-render-" + tokenize(*parts)
@@ -328,14 +332,16 @@ def render(x: Any, *args: Any, layout: str | None = None, images: Any = None,
 # -- files ---------------------------------------------------------------------------
 
 def _save_block(block: np.ndarray, images: Any, pipe: Pipeline, letters: str, start: int,
-                paths: list[Path], existing: str, level: int, shape: tuple[int, ...]) -> int:
+                paths: list[Path], existing: str, level: int, shape: tuple[int, ...],
+                tokens: Any = None) -> int:
     """Render one chunk and write its files; return how many were written."""
     todo = [i for i, p in enumerate(paths) if existing != "skip" or not p.exists()]
     # existing="error": files already there were left for this look (plan_outputs, defer):
     # the same bytes stay, anything else is refused (visheat.io.files.write_checked)
     if not todo:
         return 0
-    pictures = _render_block(block, images, pipe, letters, np.dtype(np.uint8), start, shape)
+    pictures = _render_block(block, images, pipe, letters, np.dtype(np.uint8), start, shape,
+                             tokens)
     unfiltered = batch_unfiltered(pictures, level)  # one pipeline's pictures take one PNG path
     for i in todo:
         write_checked(paths[i], png_bytes(pictures[i], level, unfiltered), existing)
@@ -346,7 +352,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
                   pattern: str = "{index:05d}.png", labels: Sequence[str] | None = None,
                   existing: str = "error", layout: str | None = None, images: Any = None,
                   compress_level: int = DEFAULT_COMPRESS_LEVEL, chunks: int | None = None,
-                  scheduler: Any = None) -> list[Path]:
+                  scheduler: Any = None, tokens: Any = None) -> list[Path]:
     """Render ``x`` chunk by chunk on Dask workers, which write the PNG files; return the paths.
 
     Arguments as in :func:`render` and :func:`visheat.save_heatmaps`: file names
@@ -357,7 +363,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     time. ``scheduler``: None uses the active one (a ``distributed.Client`` once
     created), or ``"threads"``, ``"processes"``, ``"sync"``, a ``Client`` (left
     open), or an address ``tcp://host:port`` (connected to for this call and
-    closed after it); anything else is refused before any connection.
+    closed after it); anything else is refused before any connection. ``tokens`` reads a
+    layout with L, as in :func:`visheat.heatmap`.
 
     Examples
     --------
@@ -375,7 +382,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     level = int(check_number("compress_level", compress_level, low=0, high=9, integer=True))
     folder = Path(directory)
     blocks, image_args, starts, sizes, pipe, letters, _, shape, n = _plan(
-        x, args, images, layout, np.uint8, chunks)
+        x, args, images, layout, np.uint8, chunks, tokens)
     if labels is not None and len(labels) != n:
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
     paths = [folder / sample_file_name(pattern, i, labels) for i in range(n)]
@@ -384,7 +391,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
         if plan_outputs(folder, paths, existing, defer=True).all_done():
             return paths
         tasks = [dask.delayed(_save_block)(b, i, pipe, letters, s, paths[s:s + size],
-                                           existing, level, shape)
+                                           existing, level, shape, tokens)
                  for b, i, s, size in zip(blocks, image_args, starts, sizes)]
         dask.compute(*tasks, scheduler=get)
     return paths

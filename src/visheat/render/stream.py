@@ -34,14 +34,14 @@ from .apply import render_pictures, split_heatmap_args
 from .twopass import pipeline_stats, resolve
 
 
-def _sample_count(x: Any, letters: str) -> tuple[Any, int]:
+def _sample_count(x: Any, letters: str, tokens: Any = None) -> tuple[Any, int]:
     if not hasattr(x, "shape") or not hasattr(x, "__getitem__"):
         x = to_numpy(x)
     shape = tuple(x.shape)
     if len(shape) != len(letters):
         from ..core.layout import read_batch
 
-        read_batch(np.zeros(shape, np.float32), letters)  # raises the layout error
+        read_batch(np.zeros(shape, np.float32), letters, tokens=tokens)  # the layout error
     return x, (int(shape[letters.index("N")]) if "N" in letters else 1)
 
 
@@ -91,11 +91,12 @@ def _release(x: Any) -> None:
 def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NCHW",
                     images: Any = None, dtype: Any = np.uint8, progress: bool = False,
                     threads: int | None = None, image_layout: str | None = None,
-                    image_mean: Any = None, image_std: Any = None) -> Iterator[Heatmaps]:
+                    image_mean: Any = None, image_std: Any = None,
+                    tokens: Any = None) -> Iterator[Heatmaps]:
     """Render ``x`` slice by slice; yield one :class:`Heatmaps` per slice.
 
     Same arguments as :func:`visheat.heatmap` (``x, [images,] [pipe]``, ``threads``,
-    ``image_layout``, ``image_mean``, ``image_std``), plus
+    ``image_layout``, ``image_mean``, ``image_std``, ``tokens``), plus
     ``batch_size`` samples per slice and a ``progress`` bar on stderr. ``x`` can
     be anything sliceable with a ``shape`` (a ``np.load(..., mmap_mode="r")``
     array, an HDF5 dataset, a tensor); only one slice is in memory at a time.
@@ -117,8 +118,8 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     size = int(check_number("batch_size", batch_size, low=1, integer=True))
     workers = resolve_threads(threads)
     letters = parse_layout(layout)
-    x, n = _sample_count(x, letters)
-    transform = _per_sample(transform, x, found_images, letters, n, size, out_dtype)
+    x, n = _sample_count(x, letters, tokens)
+    transform = _per_sample(transform, x, found_images, letters, n, size, out_dtype, tokens)
     bar = progress_bar(n, progress, "visheat")
     try:
         for start in range(0, n, size):
@@ -126,7 +127,7 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
             part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
             part_images = prepare_images(_images_slice(found_images, n, start, stop), options)
             yield render_pictures(part, part_images, transform, letters, out_dtype,
-                                  threads=workers, start=start)
+                                  threads=workers, start=start, tokens=tokens)
             _release(x)
             if bar is not None:
                 bar.update(stop - start)
@@ -141,7 +142,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
                   images: Any = None, progress: bool = False,
                   compress_level: int = DEFAULT_COMPRESS_LEVEL, threads: int | None = None,
                   image_layout: str | None = None, image_mean: Any = None,
-                  image_std: Any = None) -> list[Path]:
+                  image_std: Any = None, tokens: Any = None) -> list[Path]:
     """Render ``x`` slice by slice straight to PNG files; return their paths.
 
     ``pattern`` is formatted with the sample's ``index`` (and ``label`` when
@@ -156,8 +157,8 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     range, as in :func:`heatmap_batches`.
     ``threads`` (default: every usable CPU) render and encode; Pillow releases
     the GIL while it compresses, so files are written in parallel too.
-    ``image_layout``, ``image_mean`` and ``image_std`` read the images as
-    :func:`visheat.heatmap` does.
+    ``image_layout``, ``image_mean`` and ``image_std`` read the images, and ``tokens``
+    a layout with L, as :func:`visheat.heatmap` does.
 
     Examples
     --------
@@ -171,7 +172,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     options = image_options(image_layout, image_mean, image_std)
     folder = Path(directory)
     letters = parse_layout(layout)
-    x, n = _sample_count(x, letters)
+    x, n = _sample_count(x, letters, tokens)
     if labels is not None and len(labels) != n:
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
     paths = [folder / sample_file_name(pattern, i, labels) for i in range(n)]
@@ -182,7 +183,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     found_images, pipe = split_heatmap_args(args, images)
     if not plan.all_done():
         pipe = _per_sample(as_pipeline(pipe), x, found_images, letters, n, size,
-                           np.dtype(np.uint8))
+                           np.dtype(np.uint8), tokens)
     bar = progress_bar(n, progress, "visheat")
     try:
         for start in range(0, n, size):
@@ -190,7 +191,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
             todo = [i for i in range(start, stop) if plan.todo(i)]
             if todo:
                 _write_slice(x, letters, start, stop, found_images, pipe, n, plan, todo,
-                             level, workers, options)
+                             level, workers, options, tokens)
             if bar is not None:
                 bar.update(stop - start)
     finally:
@@ -200,15 +201,16 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
 
 
 def _per_sample(pipe: Any, x: Any, images: Any, letters: str, n: int, size: int,
-                dtype: np.dtype) -> Any:
+                dtype: np.dtype, tokens: Any = None) -> Any:
     """``pipe`` with batch-wide steps resolved by a first pass over the slices."""
     if pipe.is_per_sample():
         return pipe
     # the pipeline must fit the input (stages, images) even when there is nothing to read:
     # render no samples, as heatmap() would refuse them
+    # (tokens: with the first image, whose aspect ratio may choose the grid)
     render_pictures(_slice(x, letters, 0, 0 if "N" in letters else 1),
-                    _images_slice(images, n, 0, 0),
-                    pipe, letters, dtype)
+                    _images_slice(images, n, 0, int(tokens is not None and n > 0)),
+                    pipe, letters, dtype, tokens=tokens)
 
     def read(start: int, stop: int) -> tuple[Any, Any]:
         part = _slice(x, letters, start, stop)
@@ -216,16 +218,18 @@ def _per_sample(pipe: Any, x: Any, images: Any, letters: str, n: int, size: int,
         return part, _images_slice(images, n, start, stop)
 
     bounds = [(start, min(n, start + size)) for start in range(0, n, size)]
-    return resolve(pipe, pipeline_stats(read, bounds, letters, dtype))
+    return resolve(pipe, pipeline_stats(read, bounds, letters, dtype, tokens))
 
 
 def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe: Any, n: int,
                  plan: OutputPlan, todo: list[int], level: int = DEFAULT_COMPRESS_LEVEL,
-                 threads: int = 1, options: ImageOptions | None = None) -> None:
+                 threads: int = 1, options: ImageOptions | None = None,
+                 tokens: Any = None) -> None:
     part = _slice(x, letters, start, stop)  # read by heatmap()'s reader (masks, tensors)
     part_images = prepare_images(_images_slice(images, n, start, stop), options)
     pictures = render_pictures(part, part_images, as_pipeline(pipe), letters,
-                       np.dtype(np.uint8), threads=threads, start=start).to_numpy()
+                       np.dtype(np.uint8), threads=threads, start=start,
+                       tokens=tokens).to_numpy()
 
     unfiltered = batch_unfiltered(pictures, level)
 

@@ -85,14 +85,14 @@ def resolve(pipe: Any, stats_of: Callable[[Pipeline, Transform], Any]) -> Pipeli
 
 
 def slice_stats(x: Any, images: Any, prefix: Pipeline, step: Any, layout: str,
-                dtype: Any = np.uint8, start: int = 0) -> Any:
+                dtype: Any = np.uint8, start: int = 0, tokens: Any = None) -> Any:
     """``step.partial_stats`` of the batch that reaches ``step`` when ``prefix`` runs on
     the slice ``x`` (samples ``start`` onwards) with its ``images``.
 
     ``dtype`` is the pictures' dtype, as the rendering pass will use it (the
-    8-bit path may compute in another precision).
+    8-bit path may compute in another precision); ``tokens`` reads a layout with L.
     """
-    data, stage = read_batch(x, layout)
+    data, stage = read_batch(x, layout, tokens=tokens, images=images)
     imgs = None if images is None else to_images(images, data.shape[0])
     batch = Batch(data, stage, images=imgs, dtype=np.dtype(dtype), start=start)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
@@ -102,7 +102,8 @@ def slice_stats(x: Any, images: Any, prefix: Pipeline, step: Any, layout: str,
 
 
 def pipeline_stats(read: Callable[[int, int], tuple[Any, Any]], bounds: Iterable[tuple[int, int]],
-                   layout: str, dtype: Any = np.uint8) -> Callable[[Pipeline, Transform], Any]:
+                   layout: str, dtype: Any = np.uint8, tokens: Any = None
+                   ) -> Callable[[Pipeline, Transform], Any]:
     """A ``stats_of`` for :func:`resolve` that reads the input slice by slice.
 
     ``read(start, stop)`` returns the samples ``start:stop`` and their images (or
@@ -120,7 +121,7 @@ def pipeline_stats(read: Callable[[int, int], tuple[Any, Any]], bounds: Iterable
     bounds = list(bounds)
 
     def stats_of(prefix: Pipeline, step: Any) -> Any:
-        parts = [slice_stats(*read(start, stop), prefix, step, layout, dtype, start)
+        parts = [slice_stats(*read(start, stop), prefix, step, layout, dtype, start, tokens)
                  for start, stop in bounds]
         return step.combine_stats(parts)
 
