@@ -22,6 +22,7 @@ from ..io.files import (
     write_atomic,
 )
 from ..io.png import check_not_empty, png_bytes, to_uint8
+from ..io.video import DEFAULT_CRF, DEFAULT_FPS
 from .plotting import format_number
 
 #: Pictures shown inline in a notebook; larger batches show the first ones.
@@ -102,6 +103,10 @@ class Heatmaps(Sequence):
     ``h[i]`` is a ``PIL.Image``; ``h[a:b]`` is a ``Heatmaps``; ``h.to_numpy()`` is the
     array (a list when sizes differ). In Jupyter the batch shows as a grid.
 
+    A batch of clips (or volumes) is backed by ``(N, T, H, W, 3)``: ``h[i]`` is then the
+    first frame of clip ``i`` (so grids and thumbnails show it), ``h.frames(i)`` all of
+    its frames, and :meth:`save_video` writes one file per clip.
+
     Attributes
     ----------
     records : tuple of Record
@@ -134,14 +139,70 @@ class Heatmaps(Sequence):
             raise type_error("index", "an int or a slice", index)
         if not -len(self) <= index < len(self):
             raise IndexError(f"index {index} is out of range for {len(self)} heatmaps")
-        return Image.fromarray(to_uint8(np.asarray(self._data[index])))
+        picture = np.asarray(self._data[index])
+        return Image.fromarray(to_uint8(picture[0] if picture.ndim == 4 else picture))
+
+    def is_clips(self) -> bool:
+        """Whether each sample is a clip (or volume) of frames: ``(N, T, H, W, 3)``."""
+        first = self._data if isinstance(self._data, np.ndarray) else self._data[:1]
+        return np.ndim(first) == 5 or (isinstance(first, list) and bool(first)
+                                       and np.ndim(first[0]) == 4)
+
+    def frames(self, i: int) -> list[Image.Image]:
+        """The frames of clip ``i`` as ``PIL.Image``s (a batch of pictures: ``[h[i]]``)."""
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+            raise type_error("i", "an int", i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} is out of range for {len(self)} heatmaps")
+        clip = np.asarray(self._data[i])
+        return [Image.fromarray(to_uint8(f)) for f in (clip if clip.ndim == 4 else [clip])]
+
+    def save_video(self, directory: str | os.PathLike, pattern: str = "{index:05d}.mp4",
+                   fps: float = DEFAULT_FPS, existing: str = "error",
+                   labels: Sequence[str] | None = None, crf: int = DEFAULT_CRF) -> list[Path]:
+        """Write each clip as one file (APNG, lossless WebP, GIF or MP4); return the paths.
+
+        The extension of ``pattern`` chooses the format: ``.png`` (APNG) and ``.webp``
+        (lossless) hold exactly the pictures, ``.gif`` frames of more than 256 colours
+        are quantised, ``.mp4`` is H.264 ``yuv420p`` at quality ``crf`` (needs
+        ``pip install 'visheat[video]'``; odd sizes get a copy of the last row or
+        column). See :mod:`visheat.io.video` and docs/video.md. ``fps``, ``labels`` and
+        ``existing`` as in :meth:`save` (a re-run that would write the same clips
+        writes nothing). A batch of plain pictures ``(N, H, W, 3)`` is written as ONE
+        clip whose frames are the pictures, in order (``pattern``'s ``index`` is 0).
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile
+        >>> h = Heatmaps(np.zeros((2, 5, 8, 8, 3), np.uint8))  # two clips of five frames
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     [p.name for p in h.save_video(folder, "{index}.webp", fps=5)]
+        ['0.webp', '1.webp']
+        """
+        from ..io.video import save_clips
+
+        if self.is_clips():
+            clips: list[Any] = list(self._data)
+        elif isinstance(self._data, np.ndarray) and len(self):
+            clips = [self._data]  # the pictures are the frames of one clip
+        else:
+            raise value_error("heatmaps", "clips, or pictures of one size to be one clip's "
+                              "frames", f"{len(self)} pictures of different sizes"
+                              if len(self) else "no pictures", described=True)
+        if labels is not None and len(labels) != len(clips):
+            raise value_error("labels", f"{len(clips)} labels", f"{len(labels)} labels",
+                              described=True)
+        names = [safe_name(str(label)) for label in labels] if labels is not None else None
+        return save_clips(clips, directory, pattern, fps=fps, existing=existing, crf=crf,
+                          labels=names)
 
     def __iter__(self) -> Iterator[Image.Image]:
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
         if isinstance(self._data, np.ndarray):
-            return f"Heatmaps({len(self)} pictures, shape {self._data.shape}, {self._data.dtype})"
+            kind = "clips" if self._data.ndim == 5 else "pictures"
+            return f"Heatmaps({len(self)} {kind}, shape {self._data.shape}, {self._data.dtype})"
         return f"Heatmaps({len(self)} pictures of different sizes)"
 
     @property
@@ -310,6 +371,9 @@ class Heatmaps(Sequence):
         keep them.
         """
         check_existing(existing)
+        if self.is_clips():
+            raise value_error("heatmaps", "pictures for PNG files", "clips of frames",
+                              "Write clips with save_video().", described=True)
         if labels is not None and len(labels) != len(self):
             raise value_error("labels", f"{len(self)} labels", f"{len(labels)} labels",
                               described=True)
@@ -336,7 +400,7 @@ class Heatmaps(Sequence):
     # -- notebooks ---------------------------------------------------------
     def _repr_png_(self) -> bytes | None:
         if len(self) == 1:
-            return png_bytes(np.asarray(self._data[0]))
+            return png_bytes(np.asarray(self[0]))
         return None
 
     def _repr_html_(self) -> str | None:
