@@ -21,6 +21,7 @@ from PIL import Image
 
 from ..core.errors import raise_unknown_name, value_error
 from ..core.limits import format_bytes, parse_bytes
+from .nifti import is_nifti, load_nifti
 
 __all__ = ["DEFAULT_MAX_BYTES", "load_array", "npz_members", "ImageFolder", "open_images",
            "read_labels", "parse_size"]
@@ -76,7 +77,8 @@ def _check_declared(shape: tuple[int, ...], dtype: np.dtype, size: int, where: s
 
 def load_array(path: str | os.PathLike, key: str | None = None, *,
                max_bytes: int = DEFAULT_MAX_BYTES, numeric: bool = True) -> np.ndarray:
-    """Read an array from a ``.npy`` file (memory-mapped) or a ``.npz`` archive member.
+    """Read an array from a ``.npy`` file (memory-mapped), a ``.npz`` archive member or a
+    NIfTI file (``.nii``, ``.nii.gz``: its data in RAS+ orientation, see :func:`load_nifti`).
 
     Parameters
     ----------
@@ -113,6 +115,10 @@ def load_array(path: str | os.PathLike, key: str | None = None, *,
     """
     file = Path(path)
     where = str(file)
+    if is_nifti(file):  # a volume, reoriented to RAS+ (io/nifti.py)
+        if key is not None:
+            raise value_error("key", "no key for a NIfTI file (keys name .npz members)", key)
+        return load_nifti(file).data
     if not file.is_file():
         raise value_error(where, "an existing .npy or .npz file",
                           "a folder" if file.is_dir() else "no such file", described=True)
@@ -233,7 +239,7 @@ class ImageFolder(Sequence):
 
 
 def open_images(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
-    """Images from a folder (an :class:`ImageFolder`) or a ``.npy`` / ``.npz`` array.
+    """Images from a folder (an :class:`ImageFolder`) or a ``.npy`` / ``.npz`` / NIfTI array.
 
     An array holds one ``(H, W, 3)`` image for every sample or an ``(N, H, W, 3)``
     batch (uint8, or floats in [0, 1]).
