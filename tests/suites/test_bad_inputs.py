@@ -1471,3 +1471,62 @@ def test_token_cli_rows_exit_2_with_the_catalogued_line(row, token_files, tmp_pa
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
     assert message_pattern(expected).match(err), (row, err)
     assert not (tmp_path / "out").exists()
+
+
+# -- clips and volumes as files (issue 23) --------------------------------------------------------
+
+CLIP = RNG.integers(0, 256, (1, 3, 8, 8, 3), dtype=np.uint8)  # one clip of three frames
+
+
+def sheared_nifti():
+    import nibabel
+
+    affine = np.eye(4)
+    affine[0, 1] = 0.5
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sheared.nii.gz"
+        nibabel.save(nibabel.Nifti1Image(np.zeros((4, 4, 4), np.float32), affine), str(path))
+        from visheat.io import load_nifti
+
+        return load_nifti(path)
+
+
+VIDEO_ERRORS = {
+    "VID-01": case(lambda c: Heatmaps(c).save_video(UNUSED, "{index}.avi"), CLIP),
+    "VID-02": case(lambda c: Heatmaps(c).save_video(UNUSED, fps=0), CLIP),
+    "VID-03": case(lambda c: Heatmaps(c).save_video(UNUSED, "{index}.gif", fps=60), CLIP),
+    "VID-04": case(sheared_nifti),
+}
+ERRORS.update(VIDEO_ERRORS)
+
+
+@pytest.mark.parametrize("row", sorted(VIDEO_ERRORS))
+def test_video_error_rows_raise_what_the_catalogue_says(row):
+    test_error_rows_raise_what_the_catalogue_says(row)
+
+
+VIDEO_CLI = {"VID-05": ["render", "{files}/missing.nii.gz"]}
+CLI.update(VIDEO_CLI)
+
+
+@pytest.mark.parametrize("row", sorted(VIDEO_CLI))
+def test_video_cli_rows_exit_2_with_the_catalogued_line(row, tmp_path, capsys):
+    expected = documented(row, EXIT)["message"]
+    code, err = cli(VIDEO_CLI[row], tmp_path, tmp_path / "out", capsys)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert message_pattern(expected).match(err), (row, err)
+    assert not (tmp_path / "out").exists()
+
+
+@row("VID-06")
+def test_odd_mp4_frames_get_a_copy_of_the_last_row_and_column(tmp_path):
+    av = pytest.importorskip("av")
+    clip = np.repeat(np.linspace(0, 255, 7 * 9).reshape(1, 7, 9, 1), 3, -1)
+    clip = np.repeat(clip, 4, 0).astype(np.uint8)  # 4 frames of 7 x 9: a smooth ramp
+    path, = Heatmaps(readonly(clip[None])).save_video(tmp_path, "{index}.mp4")
+    with av.open(str(path)) as container:
+        luma = np.stack([f.to_ndarray(format="gray") for f in container.decode(video=0)])
+    padded = np.pad(clip, ((0, 0), (0, 1), (0, 1), (0, 0)), mode="edge")[..., 0]
+    assert luma.shape == (4, 8, 10)
+    mse = np.mean((luma.astype(float) - padded) ** 2)
+    assert 10 * np.log10(255 ** 2 / mse) >= 36
