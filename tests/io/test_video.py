@@ -52,6 +52,7 @@ def decode_pillow(path, fps: float) -> np.ndarray:
     assert len(durations) == len(frames)
     for frame, duration in zip(frames, durations):
         shown += [frame] * max(1, round(duration * fps / 1000))
+    assert abs(sum(durations) - len(shown) * 1000 / fps) <= 10  # the clip lasts T / fps
     return np.stack(shown)
 
 
