@@ -1,5 +1,7 @@
 """heatmap(): signatures, presets, layouts, batches, dtypes."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,8 +10,11 @@ from hypothesis import strategies as st
 from visheat import (
     PRESETS,
     AlphaOverlay,
+    DropDims,
     ExtremaColormap,
     NormReduction,
+    PercentileClip,
+    Pipeline,
     ResizeToImage,
     SumReduction,
     heatmap,
@@ -102,10 +107,35 @@ def test_bad_keywords_name_the_argument(bad, cls, match):
         heatmap(X, **bad)
 
 
-def test_pipeline_must_end_in_pictures():
-    with pytest.raises(ValueError, match=r"pipe: expected a pipeline that ends in RGB pictures.*"
-                                         r"Add ExtremaColormap\(\)"):
-        heatmap(X, NormReduction())
+REDUCTIONS = (r"SumReduction\(\), NormReduction\(\), MaxAbsReduction\(\), SumAbsReduction\(\) "
+              r"or AbsSumReduction\(\)")
+SUGGESTED = re.compile(r", e\.g\. (?P<pipe>[^;]+)\.$")
+
+
+@pytest.mark.parametrize("pipe, layout, says", [
+    (NormReduction(), "NCHW", r"ends in RGB pictures \(with a colormap\); got NormReduction\(\) "
+                              r"\(NormReduction\)\. Add a colormap \(ExtremaColormap\(\) or "
+                              r"CenteredColormap\(\)\)"),
+    # a colormap is there: what is missing is the reduction before it
+    (ExtremaColormap(), "NCHW", r"reduces channel values \(N, C, H, W\) to a map before "
+                                r"ExtremaColormap\('batlow'\); got ExtremaColormap\('batlow'\) "
+                                rf"\(ExtremaColormap\)\. Start with a channel reduction \({REDUCTIONS}\)"),
+    (PercentileClip() | ExtremaColormap("jet"), "NCHW",
+     r"reduces channel values \(N, C, H, W\) to a map before ExtremaColormap\('jet'\)"),
+    (PercentileClip(), "NCHW", rf"reduces channel values .* and ends in RGB pictures .*\. Add a "
+                               rf"channel reduction \({REDUCTIONS}\) and a colormap"),
+    (AlphaOverlay(), "NHW", r"ends in RGB pictures \(with a colormap\); got AlphaOverlay"),
+    (DropDims() | ExtremaColormap(), "NHW", r"takes a map \(N, H, W\); got .* DropDims\(\(0,\)\) "
+                                            r"needs channel values"),
+])
+def test_a_pipeline_that_cannot_reach_rgb_is_refused_with_one_that_can(pipe, layout, says):
+    x = X if layout == "NCHW" else X[:, 0]
+    with pytest.raises(ValueError, match="^pipe: expected a pipeline that " + says) as info:
+        heatmap(x, pipe, layout=layout)
+    suggested = Pipeline.parse(SUGGESTED.search(str(info.value))["pipe"])  # the hint, literally
+    assert heatmap(x, IMAGES, suggested, layout=layout).to_numpy().shape == (3, 16, 16, 3)
+    kept = [step for step in getattr(pipe, "steps", (pipe,)) if not isinstance(step, DropDims)]
+    assert [step for step in suggested if step in kept] == kept  # the user's steps, in order
 
 
 def test_unknown_preset_suggests_one():

@@ -13,7 +13,7 @@ from ..core.errors import type_error, value_error
 from ..core.images import ImageOptions, image_options
 from ..core.inputs import finite_check, read_inputs
 from ..core.limits import check_allocation
-from ..core.pipeline import Transform
+from ..core.pipeline import Pipeline, Transform
 from ..display.heatmaps import Heatmaps
 from ..transforms.presets import as_pipeline
 
@@ -131,11 +131,7 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     if channels == "separate":
         data, stage, imgs, grid = _split_channels(batch.data, batch.stage, batch.images)
         batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
-    final_stage = (transform.output_stage(batch.stage)
-                   if batch.stage in transform.input_stages() else None)
-    if final_stage is not Stage.RGB:
-        raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
-                          transform, "Add ExtremaColormap() or CenteredColormap().")
+    check_reaches_rgb(transform, batch.stage)
 
     # Steps check their results (a colormap refuses non-finite maps, naming the step),
     # so numpy's floating-point warnings about an overflowing step would only be noise.
@@ -143,6 +139,86 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
         result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
                             check=check)
     return _to_heatmaps(result, dtype, transform, grid)
+
+
+#: The channel reductions, named in the hint of a pipeline that lacks one.
+REDUCTIONS = ("SumReduction(), NormReduction(), MaxAbsReduction(), SumAbsReduction() or "
+              "AbsSumReduction()")
+COLORMAPS = "ExtremaColormap() or CenteredColormap()"
+
+
+def check_reaches_rgb(transform: Transform, stage: Stage) -> None:
+    """Refuse, before any work, a pipeline that cannot turn ``stage`` into RGB pictures.
+
+    The steps are followed with the stage the input really has, and the hint is a
+    pipeline that works: the missing reduction or colormap added where it belongs.
+
+    >>> from visheat import ExtremaColormap, SumReduction
+    >>> check_reaches_rgb(SumReduction() | ExtremaColormap(), Stage.VALUES)
+    >>> check_reaches_rgb(ExtremaColormap(), Stage.VALUES)
+    Traceback (most recent call last):
+    ...
+    ValueError: pipe: expected a pipeline that reduces channel values (N, C, H, W) to a map
+    before ExtremaColormap('batlow'); got ExtremaColormap('batlow') (ExtremaColormap). Start
+    with a channel reduction (SumReduction(), NormReduction(), MaxAbsReduction(),
+    SumAbsReduction() or AbsSumReduction()), e.g. SumReduction() | ExtremaColormap('batlow').
+    """
+    steps = tuple(getattr(transform, "steps", (transform,)))
+    failed = _first_failure(steps, stage)
+    if failed is None:
+        return
+    fixed, added = _repaired(steps, stage)
+    at = failed[0]
+    if "dropped" in added:
+        raise value_error("pipe", f"a pipeline that takes {failed[1].shape_text}", transform,
+                          f"{steps[at]!r} needs channel values: read x with a C axis (e.g. "
+                          f"layout='NCHW') or leave it out, e.g. {fixed}.")
+    if "reduction" in added and "colormap" in added:
+        raise value_error("pipe", "a pipeline that reduces channel values (N, C, H, W) to a "
+                          "map and ends in RGB pictures (with a colormap)", transform,
+                          f"Add a channel reduction ({REDUCTIONS}) and a colormap ({COLORMAPS}"
+                          f"), e.g. {fixed}.")
+    if "reduction" in added:
+        raise value_error("pipe", "a pipeline that reduces channel values (N, C, H, W) to a map "
+                          f"before {steps[at]!r}", transform,
+                          f"Start with a channel reduction ({REDUCTIONS}), e.g. {fixed}.")
+    raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
+                      transform, f"Add a colormap ({COLORMAPS}), e.g. {fixed}.")
+
+
+def _first_failure(steps: tuple[Transform, ...], stage: Stage) -> tuple[int, Stage] | None:
+    """``(position, stage)`` where ``steps`` stop short of RGB (``len(steps)``: the end)."""
+    for i, step in enumerate(steps):
+        if stage not in step.input_stages():
+            return i, stage
+        stage = step.output_stage(stage)
+    return None if stage is Stage.RGB else (len(steps), stage)
+
+
+def _repaired(steps: tuple[Transform, ...], stage: Stage) -> tuple[Pipeline, set[str]]:
+    """``steps`` with what they lack added (a reduction, a colormap) and what can never take
+    ``stage`` dropped, and the names of those changes."""
+    from ..transforms.colormaps import ExtremaColormap
+    from ..transforms.reductions import SumReduction
+
+    added: set[str] = set()
+    failed = _first_failure(steps, stage)
+    for _ in range(len(steps) + 2):  # a reduction, a colormap, at worst every step dropped
+        if failed is None:
+            break
+        at, found = failed
+        needs = steps[at].input_stages() if at < len(steps) else frozenset({Stage.RGB})
+        if found is Stage.VALUES and Stage.VALUES not in needs:
+            front = all(Stage.MAP in step.input_stages() for step in steps[:at])
+            at = 0 if front else at  # reductions first, where the steps before allow it
+            steps, kind = steps[:at] + (SumReduction(),) + steps[at:], "reduction"
+        elif found is Stage.MAP and Stage.RGB in needs:
+            steps, kind = steps[:at] + (ExtremaColormap(),) + steps[at:], "colormap"
+        else:
+            steps, kind = steps[:at] + steps[at + 1:], "dropped"
+        added.add(kind)
+        failed = _first_failure(steps, stage)
+    return Pipeline(*steps), added
 
 
 def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, ...]:
