@@ -204,3 +204,16 @@ def test_an_overlay_pipeline_without_images_still_renders(inputs, tmp_path):
                  "--out", str(tmp_path), "--quiet"]) == 0
     page = (tmp_path / "index.html").read_text()
     assert page.count('class="panel panel-heatmap"') == 4 and "panel-overlay" not in page
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_summaries_say_one_picture_one_sample_one_method(tmp_path, capsys, n):
+    np.save(tmp_path / "x.npy", np.asarray(SAMPLE.attributions)[:n])
+    inputs = [str(tmp_path / "x.npy")] * n
+    names = ",".join(f"m{i}" for i in range(n))
+    assert main(["gallery", inputs[0], "--out", str(tmp_path / "g")]) == 0
+    assert main(["explore", *inputs, "--names", names, "--out", str(tmp_path / "e.html")]) == 0
+    gallery, explore = capsys.readouterr().out.splitlines()
+    s = "" if n == 1 else "s"
+    assert gallery.startswith(f"wrote a gallery of {n} picture{s}: ")
+    assert explore.startswith(f"{n} sample{s} x {n} method{s} -> ")

@@ -1308,3 +1308,30 @@ def test_every_row_has_a_test_and_every_test_a_row():
     for row_id in PICTURES:
         assert not ERROR.match(ROWS[row_id]) and not EXIT.match(ROWS[row_id]) or row_id in (
             "CLI-16", "CLI-25", "CLI-26", "CLI-32", "CLI-33"), f"{row_id} documents an error but tests a picture"
+
+
+# -- issue 25: hints that lead somewhere ---------------------------------------------------------
+
+#: Error rows added after the table above was parametrized: run by the test below, and counted
+#: by test_every_row_has_a_test_and_every_test_a_row through ERRORS.
+MORE_ERRORS = {
+    "PIPE-27": case(lambda x: heatmap(x, ExtremaColormap()), X),
+    "PIPE-28": case(lambda x: heatmap(x, PercentileClip() | ExtremaColormap()), X),
+    "PIPE-29": case(lambda: Pipeline.parse("Pad(0x" + "f" * 4150 + ")")),
+}
+ERRORS.update(MORE_ERRORS)
+
+
+@pytest.mark.parametrize("row_id", sorted(MORE_ERRORS))
+def test_later_error_rows_raise_what_the_catalogue_says(row_id):
+    test_error_rows_raise_what_the_catalogue_says(row_id)
+
+
+@row("KP-18")
+def test_topk_decodes_maps_smaller_than_its_default_k():
+    m = readonly(np.array([[[0.0, 1.0], [2.0, 4.0]], [[3.0, 0.0], [0.0, 0.0]]]))
+    weights = np.exp(m - m.max(axis=(1, 2), keepdims=True))  # every pixel counts
+    ys, xs = np.mgrid[0:2, 0:2]
+    expected = np.stack([(weights * xs).sum(axis=(1, 2)), (weights * ys).sum(axis=(1, 2))], -1)
+    np.testing.assert_allclose(kp.decode(m, "topk").points,
+                               expected / weights.sum(axis=(1, 2))[:, None], rtol=1e-12)

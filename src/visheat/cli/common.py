@@ -166,6 +166,15 @@ class Inputs:
             bar.close()
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun`` for a summary line, plural only when needed.
+
+    >>> counted(1, "picture"), counted(0, "method"), counted(2, "sample")
+    ('1 picture', '0 methods', '2 samples')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def existing_choice(args: argparse.Namespace) -> str:
     """``--existing`` (or its short forms), checked as every writer checks ``existing=``."""
     from ..io.files import check_existing
