@@ -160,3 +160,36 @@ def test_layouts_give_the_same_picture(layout):
     moved = {"NCHW": x, "NHWC": x.transpose(0, 2, 3, 1), "CHW": x[0], "HWC": x[0].transpose(1, 2, 0),
              "WHCN": x.transpose(3, 2, 1, 0)}[layout]
     assert np.array_equal(heatmap(moved, layout=layout).to_numpy(), heatmap(x).to_numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_gray_images_in_layout_nhw_draw_as_their_rgb_copies(dtype):
+    maps = RNG.random((3, 16, 16))
+    gray = RNG.integers(0, 256, (3, 16, 16)).astype(np.uint8)
+    gray = gray if dtype == np.uint8 else (gray / 255).astype(dtype)
+    rgb = np.repeat(gray[..., None], 3, axis=-1)  # the same gray in R, G and B
+    gray.flags.writeable = False
+    for pipe in ("cam", "gradcam", ExtremaColormap() | AlphaOverlay(0.3)):
+        expected = heatmap(maps, rgb, pipe, layout="NHW").to_numpy()
+        got = heatmap(maps, gray, pipe, layout="NHW", image_layout="NHW").to_numpy()
+        assert np.array_equal(got, expected), pipe
+        listed = heatmap(maps, list(gray), pipe, layout="NHW", image_layout="NHW").to_numpy()
+        assert np.array_equal(listed, expected), pipe
+        one = heatmap(maps, gray[1], pipe, layout="NHW", image_layout="hw").to_numpy()
+        assert np.array_equal(one, heatmap(maps, rgb[1], pipe, layout="NHW").to_numpy()), pipe
+    if dtype != np.uint8:  # un-normalised as the model saw them: one mean and std for gray
+        normalised = (gray - 0.5) / 0.25
+        got = heatmap(maps, normalised, "cam", layout="NHW", image_layout="NHW", image_mean=0.5,
+                      image_std=0.25).to_numpy()
+        plain = np.clip(normalised.astype(np.float64) * 0.25 + 0.5, 0, 1)
+        assert np.array_equal(got, heatmap(maps, np.stack([plain] * 3, axis=-1), "cam",
+                                           layout="NHW").to_numpy())
+
+
+def test_gray_image_layouts_check_the_axes():
+    with pytest.raises(ValueError, match=r"^images: expected 3 axes for image_layout='NHW'; got "
+                                         r"shape \(3, 16, 16, 3\)\.$"):
+        heatmap(X, IMAGES, "cam", image_layout="NHW")
+    with pytest.raises(ValueError, match=r"image_layout: expected one of 'HWC', 'CHW', 'NHWC', "
+                                         r"'NCHW', 'HW', 'NHW'; got 'WH' \(str\)\."):
+        heatmap(X, IMAGES, "cam", image_layout="WH")

@@ -1335,3 +1335,13 @@ def test_topk_decodes_maps_smaller_than_its_default_k():
     expected = np.stack([(weights * xs).sum(axis=(1, 2)), (weights * ys).sum(axis=(1, 2))], -1)
     np.testing.assert_allclose(kp.decode(m, "topk").points,
                                expected / weights.sum(axis=(1, 2))[:, None], rtol=1e-12)
+
+
+@row("IMG-19")
+def test_gray_image_batches_read_with_image_layout_nhw():
+    gray = readonly(RNG.integers(0, 256, (2, 8, 8), dtype=np.uint8))
+    rgb = np.stack([gray] * 3, axis=-1)
+    assert np.array_equal(pictures(M, gray, "cam", layout="NHW", image_layout="NHW"),
+                          pictures(M, rgb, "cam", layout="NHW"))
+    assert np.array_equal(pictures(M, gray[0], "cam", layout="NHW", image_layout="HW"),
+                          pictures(M, rgb[0], "cam", layout="NHW"))

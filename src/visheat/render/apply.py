@@ -79,9 +79,10 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         (sample 0's channels first), each over its sample's image, and
         ``result.to_grid()`` is ``(N, C, H, W, 3)``. Per-sample parameters of
         the pipeline (alpha planes, boxes) then count pictures, not samples.
-    image_layout : {"HWC", "CHW", "NHWC", "NCHW"}, optional
+    image_layout : {"HWC", "CHW", "NHWC", "NCHW", "HW", "NHW"}, optional
         Axis order of ``images`` when it is not channels-last, e.g. ``"NCHW"`` for
-        a torch image batch (tensors are read like ``x``).
+        a torch image batch (tensors are read like ``x``), or ``"NHW"`` for a batch of
+        gray images (``"HW"`` for one), read as gray repeated to RGB.
     image_mean, image_std : float or sequence of float, optional
         Undo the normalisation the model's input had: images are read as
         ``image * image_std + image_mean`` per channel, clipped to [0, 1]
