@@ -32,7 +32,7 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
            colorbar: bool = True, *, alpha: float | None = 0.5, panel_size: float = 2.0) -> Any:
     """Draw a batch of heatmaps as a grid: image, heatmap and overlay per sample.
 
-    Each sample is one cell: its image (when ``images`` are given), its heatmap,
+    Each sample is one cell: its image (when there are images), its heatmap,
     the heatmap blended over the image, a title, and a colour bar under the
     heatmap. The colour bar spreads the colormap's stops over the value range the
     picture was really scaled to, read from the pipeline's record (the clipped
@@ -43,9 +43,10 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     ----------
     heatmaps : Heatmaps
         The pictures, as :func:`visheat.heatmap` returns them.
-    images : array_like or list, optional
+    images : array_like, list or False, optional
         The images the heatmaps belong to, in any form :func:`visheat.heatmap`
-        accepts (one per sample, or one for all).
+        accepts (one per sample, or one for all). Default: the images the heatmaps
+        were made with (``heatmaps.images``); ``False`` draws the heatmaps alone.
     titles : list of str or dict, optional
         One per sample: a string, or a dict with ``label``, ``score`` and
         ``method``. Default: the sample's index, ``#i``.

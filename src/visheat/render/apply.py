@@ -139,7 +139,7 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
                             check=check)
-    return _to_heatmaps(result, dtype, transform, grid)
+    return _to_heatmaps(result, dtype, transform, grid, batch.images)
 
 
 #: The channel reductions, named in the hint of a pipeline that lacks one.
@@ -243,11 +243,13 @@ def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, .
 
 
 def _to_heatmaps(result: Batch | engine.Ragged, dtype: np.dtype, pipe: Transform,
-                 grid: tuple[int, int] | None = None) -> Heatmaps:
+                 grid: tuple[int, int] | None = None, images: Any = None) -> Heatmaps:
+    """The pictures, with the images they were drawn for (as read, one per picture)."""
     if isinstance(result, engine.Ragged):
         arrays: Sequence[np.ndarray] = [_final(a, dtype) for a in result.data]
-        return Heatmaps(list(arrays), result.records, pipe, grid_shape=grid)
-    return Heatmaps(_final(result.data, dtype), result.records, pipe, grid_shape=grid)
+        return Heatmaps(list(arrays), result.records, pipe, grid_shape=grid, images=images)
+    return Heatmaps(_final(result.data, dtype), result.records, pipe, grid_shape=grid,
+                    images=images)
 
 
 def _final(data: np.ndarray, dtype: np.dtype) -> np.ndarray:
