@@ -51,7 +51,7 @@ class Inputs:
 
         self.max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
         if is_store_path(args.input):
-            self.x = open_store(args.input, "INPUT")
+            self.x = open_store(args.input, "INPUT", key=args.key, key_option="--key")
         else:
             self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
         try:
@@ -199,8 +199,10 @@ def refuse_existing(existing: str, paths: Sequence[Path], holds: Any = None) -> 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT",
                         help=".npy or .npz file of attributions or maps (never unpickled), a "
-                             "zarr store (maps.zarr) or an HDF5 dataset (file.h5:dataset)")
-    parser.add_argument("--key", help="name of the array to read from an .npz archive")
+                             "zarr store (maps.zarr, runs.zarr/ig) or an HDF5 dataset "
+                             "(file.h5:dataset)")
+    parser.add_argument("--key", help="name of the array to read from an .npz archive or a "
+                                      "zarr group")
     parser.add_argument("--layout", default="NCHW",
                         help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...")
     parser.add_argument("--pipe", default="sensitivity",
