@@ -17,6 +17,7 @@ per channel, then clipped to [0, 1]). :func:`visheat.heatmap` takes them as
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -48,9 +49,11 @@ def _one_image(img: Any, argument: str) -> np.ndarray:
 
 def _as_array(img: Any, argument: str) -> np.ndarray:
     """An image-like as an array; refuses what is no picture (text, None, mappings)."""
-    if isinstance(img, (str, bytes, dict, set)) or img is None:
+    if isinstance(img, (str, bytes, os.PathLike, dict, set)) or img is None:
+        files = isinstance(img, (str, bytes, os.PathLike))  # a file name: say how to read it
         raise type_error(argument, "an image array (uint8 or floats in [0, 1]) or a PIL image",
-                         img, "Read files first, e.g. np.asarray(PIL.Image.open(path)).")
+                         img, "Read files first, e.g. np.asarray(PIL.Image.open(path))."
+                         if files else None)
     if isinstance(img, np.ndarray) or hasattr(img, "__dlpack__"):
         # as the maps are read: masked arrays (their masks) and matrices as plain arrays,
         # tensors detached from their graph (requires_grad) and copied from accelerators
@@ -93,7 +96,8 @@ def _image_dtype(arr: np.ndarray, argument: str) -> np.ndarray:
         bad = int(np.count_nonzero(~np.isfinite(out)))
         raise value_error(argument, "finite float values in [0, 1]",
                           f"{bad} NaN or infinite values in {describe(arr)}",
-                          "Clean them first, e.g. np.nan_to_num(img).", described=True)
+                          "Clean them first, e.g. np.nan_to_num(img, nan=0.0, posinf=1.0, "
+                          "neginf=0.0).", described=True)
     if out.size and not (out.min() >= 0 and out.max() <= 1):
         raise value_error(argument, "float values in [0, 1]",
                           f"values in [{out.min():g}, {out.max():g}]",
