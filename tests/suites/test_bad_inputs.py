@@ -1715,3 +1715,29 @@ def test_a_zarr_group_on_the_command_line_names_its_arrays(files, tmp_path, caps
     zarr_group(env)
     err = cli_error(env, CLI["CLI-36"])
     assert message_pattern(documented("CLI-36", EXIT)["message"]).match(err), err
+
+
+def installed_names(line: str) -> list[str]:
+    """What each ``pip install`` on a line installs: its arguments that are not options.
+
+    >>> installed_names('pip install . && visheat demo; pip install -e ".[test]"')
+    ['.', '.[test]']
+    """
+    found = []
+    for command in re.findall(r"pip install ([^`&;|#\n]*)", line):
+        found += [word.strip("\"'") for word in command.split() if not word.startswith("-")]
+    return found
+
+
+@row("DEP-02")
+def test_no_install_line_names_the_unpublished_package():
+    pages = [ROOT / "README.md", ROOT / "pyproject.toml", *sorted((ROOT / "docs").rglob("*.md")),
+             *sorted((ROOT / "docs").rglob("*.rst"))]
+    pages = [p for p in pages if "_build" not in p.parts]
+    wrong = [f"{page.relative_to(ROOT)}: {line.strip()}" for page in pages
+             for line in page.read_text(encoding="utf-8").splitlines()
+             if any(re.match(r"visheat\b", name) for name in installed_names(line))]
+    assert not wrong, wrong
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pip install ." in readme and 'pip install ".[dask]"' in readme
+    assert installed_names('pip install "visheat[dask]" x') == ["visheat[dask]", "x"]
