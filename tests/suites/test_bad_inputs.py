@@ -1741,3 +1741,27 @@ def test_no_install_line_names_the_unpublished_package():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "pip install ." in readme and 'pip install ".[dask]"' in readme
     assert installed_names('pip install "visheat[dask]" x') == ["visheat[dask]", "x"]
+
+
+def extra_floors(extra: str) -> dict[str, str]:
+    """``name -> version`` of every ``name>=version`` in pyproject's optional ``extra``."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(rf"^{extra} = \[(.*?)^\]", text, re.MULTILINE | re.DOTALL)
+    assert block, extra
+    return {name.lower(): version for name, version in
+            re.findall(r'"([A-Za-z0-9_.-]+)(?:\[\w+\])?>=([0-9][^",;]*)"', block[1])}
+
+
+@row("DEP-03")
+def test_the_dask_extras_floors_are_pinned_and_the_test_extra_holds_them():
+    dask = extra_floors("dask")
+    assert set(dask) == {"dask", "distributed", "zarr", "h5py", "xarray"}
+    test = extra_floors("test")
+    assert {name: test[name] for name in dask} == dask  # the one test command installs them
+    assert "ipython" in test  # figures shown through IPython's display run, never skip
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", (ROOT / ".ci" / "floors.txt").read_text(
+        encoding="utf-8"), re.MULTILINE))
+    for name, version in dask.items():  # 2026.8 is pinned as 2026.8 or 2026.8.0
+        pinned = pins[name].split(".")
+        assert pinned[:len(version.split("."))] == version.split("."), name
+        assert set(pinned[len(version.split(".")):]) <= {"0"}, name
