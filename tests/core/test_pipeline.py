@@ -193,8 +193,9 @@ PIECES = ["NormReduction()", "PercentileClip(0.1, 0.9)", "ExtremaColormap('jet')
 def test_parse_fuzz_refuses_in_the_one_template_or_round_trips(text):
     try:
         pipe = Pipeline.parse(text)
-    except (ValueError, TypeError) as err:  # the template: "argument: expected ...; got ..."
-        assert re.match(r"^[\w\[\]().']+: expected .+; got ", str(err)), str(err)
+    except (ValueError, TypeError) as err:  # "argument: expected ...; got ...", or the steps
+        assert re.match(r"^[\w\[\]().']+: expected .+; got |^step \d+, .+, takes .+, but step \d+, "
+                        r".+, gives ", str(err)), str(err)
     else:
         assert Pipeline.parse(str(pipe)) == pipe
 
@@ -217,8 +218,12 @@ def test_user_transform_composes_runs_and_parses_when_allowed():
                           transforms=[Gain]) == pipe
     with pytest.raises(ValueError, match="'Gain'"):
         Pipeline.parse("Gain(3.0)")
-    with pytest.raises(TypeError, match="Reductions come before"):
-        ExtremaColormap() | Gain() if False else ExtremaColormap() | NormReduction()
+    with pytest.raises(TypeError, match=r"^step 2, Gain\(2\.0\), takes a map \(N, H, W\), but step "
+                                        r"1, ExtremaColormap\('batlow'\), gives RGB pictures "
+                                        r"\(N, H, W, 3\)\. Put it before the colormap\.$"):
+        ExtremaColormap() | Gain()  # a user's map step after the colormap
+    with pytest.raises(TypeError, match="Reductions come before the colormap"):
+        ExtremaColormap() | NormReduction()
 
 
 @given(maps(max_n=3))
