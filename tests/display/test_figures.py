@@ -165,3 +165,31 @@ def test_figures_and_galleries_draw_the_images_the_heatmaps_remember(pipe, layou
              for name, images in (("remembered", None), ("given", IMAGES))]
     files = [{p.name: p.read_bytes() for p in (page.parent / "files").iterdir()} for page in pages]
     assert files[0] == files[1] and "00002_c_image.png" in files[0]
+
+
+@pytest.mark.parametrize("kwargs, hint", [
+    ({}, r"Draw fewer samples per figure, e\.g\. figure\(h\[:(\d+)\]\)"),
+    ({"ncols": 20}, r"Use fewer columns, e\.g\. ncols=(\d+)\."),
+    ({"panel_size": 30.0}, r"Use a smaller panel_size, e\.g\. panel_size=([\d.]+)\."),
+])
+def test_a_figure_too_large_names_a_value_that_fits(monkeypatch, kwargs, hint):
+    import visheat.display.figures as figures
+
+    monkeypatch.setattr(figures, "MAX_PIXELS", 2000)  # small figures, the same arithmetic
+    h = heatmap(RNG.random((40, 1, 2, 2)))
+    with pytest.raises(ValueError, match=hint) as info:
+        figure(h, **kwargs)
+    value = __import__("re").search(hint, str(info.value))[1]
+    if not kwargs:
+        fig, n = figure(h[:int(value)]), int(value)  # the hint, followed
+        larger = lambda: figure(h[:int(value) + 6])  # noqa: E731 (one more row of six)
+    else:
+        (name,) = kwargs
+        fig, n = figure(h, **{name: type(kwargs[name])(value)}), len(h)
+        more = int(value) + 1 if name == "ncols" else float(value) * 1.1
+        larger = lambda: figure(h, **{name: more})  # noqa: E731
+    assert len(axes(fig, "heatmap")) == n
+    width, height = fig.get_size_inches() * fig.dpi
+    assert max(width, height) < 2000
+    with pytest.raises(ValueError):  # and it is no smaller than it needs to be
+        larger()

@@ -124,24 +124,31 @@ def _check_canvas(columns: int, rows: int, k: int, size: float, height: float,
 
     dpi = float(rcParams["figure.dpi"])
     pixels = (math.ceil(rows * height * dpi), math.ceil(columns * k * size * dpi))
-    if size * dpi > MAX_PIXELS / 8:
-        argument = "panel_size"
-        scale = _largest_fraction(lambda f: _fits(columns, rows, k * size * f, height * f, dpi))
-        hint = f"Use a smaller panel_size, e.g. panel_size={_round_down(size * scale):g}."
-    elif ncols is not None and pixels[1] >= MAX_PIXELS:
-        argument = "ncols"
-        fit = _largest_count(lambda c: _fits(c, rows, k * size, height, dpi))
-        hint = f"Use fewer columns, e.g. ncols={max(1, fit)}."
-    else:
-        argument = "heatmaps"
-        fit = _largest_count(lambda r: _fits(columns, r, k * size, height, dpi))
-        hint = (f"Draw fewer samples per figure, e.g. figure(h[:{max(1, fit) * columns}]), or a "
-                "smaller panel_size.")
+    argument = ("panel_size" if size * dpi > MAX_PIXELS / 8 else
+                "ncols" if ncols is not None and pixels[1] >= MAX_PIXELS else "heatmaps")
     if max(pixels) >= MAX_PIXELS:
         raise value_error(argument, f"a figure under {MAX_PIXELS} pixels on each side at "
-                          f"{dpi:g} dpi", f"{pixels[1]} x {pixels[0]} pixels", hint,
+                          f"{dpi:g} dpi", f"{pixels[1]} x {pixels[0]} pixels",
+                          _canvas_hint(argument, columns, rows, k, size, height, dpi),
                           described=True)
     check_allocation(argument, pixels + (4,), np.uint8, what="a figure canvas")
+
+
+def _canvas_hint(argument: str, columns: int, rows: int, k: int, size: float, height: float,
+                 dpi: float) -> str:
+    """A value of ``argument`` with which the figure fits: cells of ``k`` panels of ``size``
+    inches, ``height`` inches tall, in ``rows`` x ``columns``."""
+    width = k * size
+    if argument == "panel_size":
+        scale = _largest_fraction(lambda f: _fits(columns, rows, width * f, height * f, dpi))
+        return (f"Use a smaller panel_size, e.g. panel_size={_round_down(size * scale):g}."
+                if scale else "Use a smaller panel_size.")
+    if argument == "ncols":
+        fit = _largest_count(lambda c: _fits(c, rows, width, height, dpi))
+        return f"Use fewer columns, e.g. ncols={max(1, fit)}."
+    fit = _largest_count(lambda r: _fits(columns, r, width, height, dpi))
+    return (f"Draw fewer samples per figure, e.g. figure(h[:{max(1, fit) * columns}]), or a "
+            "smaller panel_size.")
 
 
 def _fits(columns: int, rows: int, width: float, height: float, dpi: float) -> bool:

@@ -15,7 +15,9 @@ from ..core.inputs import finite_check, read_inputs
 from ..core.limits import check_allocation
 from ..core.pipeline import Pipeline, Transform
 from ..display.heatmaps import Heatmaps
+from ..transforms.colormaps import ExtremaColormap
 from ..transforms.presets import as_pipeline
+from ..transforms.reductions import SumReduction
 
 CHANNELS = ("together", "separate")
 
@@ -199,9 +201,6 @@ def _first_failure(steps: tuple[Transform, ...], stage: Stage) -> tuple[int, Sta
 def _repaired(steps: tuple[Transform, ...], stage: Stage) -> tuple[Pipeline, set[str]]:
     """``steps`` with what they lack added (a reduction, a colormap) and what can never take
     ``stage`` dropped, and the names of those changes."""
-    from ..transforms.colormaps import ExtremaColormap
-    from ..transforms.reductions import SumReduction
-
     added: set[str] = set()
     failed = _first_failure(steps, stage)
     for _ in range(len(steps) + 2):  # a reduction, a colormap, at worst every step dropped
