@@ -9,7 +9,7 @@ Use it in your own property tests the way visheat's tests do::
     def test_my_transform(m):
         check_transform(MyTransform(), m)
 
-Requires the ``hypothesis`` package (``pip install visheat[test]``).
+Requires the ``hypothesis`` package (``pip install ".[test]"``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as err:  # pragma: no cover - exercised only without hypothesis
-    raise ImportError("visheat.testing needs hypothesis: pip install 'visheat[test]'") from err
+    raise ImportError("visheat.testing needs hypothesis: pip install '.[test]'") from err
 
 #: Finite floats of moderate size: large enough to have heavy tails, small enough
 #: that sums of squares stay finite in float32.

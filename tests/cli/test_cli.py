@@ -204,3 +204,37 @@ def test_an_overlay_pipeline_without_images_still_renders(inputs, tmp_path):
                  "--out", str(tmp_path), "--quiet"]) == 0
     page = (tmp_path / "index.html").read_text()
     assert page.count('class="panel panel-heatmap"') == 4 and "panel-overlay" not in page
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_summaries_say_one_picture_one_sample_one_method(tmp_path, capsys, n):
+    np.save(tmp_path / "x.npy", np.asarray(SAMPLE.attributions)[:n])
+    inputs = [str(tmp_path / "x.npy")] * n
+    names = ",".join(f"m{i}" for i in range(n))
+    assert main(["gallery", inputs[0], "--out", str(tmp_path / "g")]) == 0
+    assert main(["explore", *inputs, "--names", names, "--out", str(tmp_path / "e.html")]) == 0
+    gallery, explore = capsys.readouterr().out.splitlines()
+    s = "" if n == 1 else "s"
+    assert gallery.startswith(f"wrote a gallery of {n} picture{s}: ")
+    assert explore.startswith(f"{n} sample{s} x {n} method{s} -> ")
+
+
+def test_the_readme_says_which_commands_take_existing_and_which_resume():
+    """Every command that writes takes --existing/--overwrite; those the README names as
+    writing a folder of files also take --existing skip/--resume, and only those."""
+    from visheat.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    assert "Every command that writes files takes `--existing`" in text
+    folders = re.search(r"The commands that write a folder of files \(([^)]*)\) also take "
+                        r"`--existing skip` \(`--resume`\)", text)
+    assert folders, "the README no longer says which commands resume"
+    resuming = set(re.findall(r"`(\w+)`", folders[1]))
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert resuming and set(commands) == resuming | {"colormaps", "explore"}
+    for name, parser in commands.items():
+        options = {o: a for a in parser._actions for o in a.option_strings}
+        assert "--overwrite" in options and "error" in options["--existing"].choices, name
+        assert ("skip" in options["--existing"].choices) == (name in resuming), name
+        assert ("--resume" in options) == (name in resuming), name

@@ -1,5 +1,7 @@
 """The visheat command on zarr stores and HDF5 datasets, batch-wide pipelines, --scheduler."""
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -97,3 +99,63 @@ def test_bad_inputs_end_with_one_clear_line(stores, tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err
     assert err.startswith("visheat render: error: ") and err.count("\n") == 1
     assert __import__("re").search(message, err), err
+
+
+@pytest.fixture(scope="module")
+def group(tmp_path_factory):
+    """A zarr group of two runs at the top and one in a subgroup."""
+    store = tmp_path_factory.mktemp("group") / "runs.zarr"
+    zarr.open_group(str(store), mode="w")
+    zarr.open_group(str(store / "deep"), mode="w")
+    arrays = {"ig": X, "saliency": -X[:5], "deep/cams": X.sum(axis=1)}
+    for name, data in arrays.items():
+        z = zarr.open_array(str(store / name), mode="w", shape=data.shape, dtype=data.dtype,
+                            chunks=(4,) + data.shape[1:])
+        z[:] = data
+    return store, arrays
+
+
+def test_a_zarr_group_is_refused_with_a_hint_that_works(group, tmp_path, capsys):
+    store, arrays = group
+    assert main(["render", str(store), "--out", str(tmp_path / "no"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("visheat render: error: INPUT: expected a zarr array, or a group "
+                          "with exactly one array; got a group with arrays ['deep/cams', 'ig', "
+                          "'saliency']. Point at one: ") and err.count("\n") == 1, err
+    found = re.search(r"Point at one: (?P<path>\S+) \(or --key (?P<key>\S+)\)\.$",
+                                    err.strip())
+    jet = "SumReduction() | ExtremaColormap('jet')"  # no images here: no overlay preset
+    expected = heatmap(arrays["deep/cams"], Pipeline.parse(jet), layout="NHW").to_numpy()
+    for i, way in enumerate([[found["path"]], [str(store), "--key", found["key"]]]):  # both
+        out = tmp_path / f"way{i}"
+        assert main(["render", *way, "--layout", "NHW", "--pipe", jet, "--out", str(out),
+                     "--quiet"]) == 0
+        np.testing.assert_array_equal(pictures(out, len(expected)), expected)
+
+
+@pytest.mark.parametrize("where", [["{store}/ig"], ["{store}", "--key", "ig"],
+                                   ["{store}/deep", "--key", "cams"]])
+def test_arrays_of_a_zarr_group_are_read_by_path_or_by_key(group, tmp_path, where):
+    store, arrays = group
+    name = "deep/cams" if "deep" in where[0] else "ig"
+    layout = "NHW" if name == "deep/cams" else "NCHW"
+    argv = [w.format(store=store) for w in where]
+    assert main(["render", *argv, "--layout", layout, "--out", str(tmp_path), "--quiet"]) == 0
+    expected = heatmap(arrays[name], layout=layout).to_numpy()
+    np.testing.assert_array_equal(pictures(tmp_path, len(expected)), expected)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{store}/nope"], r"INPUT: expected an array of the zarr store .*runs\.zarr; got 'nope'\. "
+                       r"Arrays there: deep/cams, ig, saliency; e\.g\. .*runs\.zarr/deep/cams "
+                       r"\(or --key deep/cams\)\."),
+    (["{store}", "--key", "nope"], r"INPUT: expected an array of the zarr store .*; got 'nope'\. Arrays there: .*"),
+    (["{h5}", "--key", "maps"], r"--key: expected no key for an HDF5 file; got 'maps' \(str\)\. "
+                                r"Name the dataset in the path: .*x\.h5:maps\."),
+])
+def test_unknown_members_and_keys_name_what_is_there(group, stores, tmp_path, capsys, args,
+                                                     message):
+    argv = [a.format(store=group[0], h5=stores / "x.h5") for a in args]
+    assert main(["render", *argv, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert re.search("^visheat render: error: " + message + "\n$", err), err

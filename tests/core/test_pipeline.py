@@ -1,6 +1,7 @@
 """The pipeline algebra: composition, stages, identity, printing, parsing."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -166,12 +167,37 @@ def test_parse_refuses_huge_or_deep_text_without_hanging():
         Pipeline.parse("AlphaOverlay(" + "[" * 200 + "]" * 200 + ")")
 
 
-@given(st.text(max_size=200))
-def test_parse_fuzz_only_raises_value_or_type_errors(text):
-    try:
+@pytest.mark.parametrize("text, column", [
+    ("Pad(" + "9" * 5000 + ")", ""),  # Python's parser refuses it: no column
+    ("Pad(0x" + "f" * 5000 + ")", " at column 5"),  # parses, and then could never print
+    ("ExtremaColormap(vmin=-0b1" + "0" * 1100 + ", vmax=1)", " at column 23"),
+    ("Pad(1" + "0" * 308 + ")", " at column 5"),
+])
+def test_parse_bounds_integer_literals_so_every_message_can_print_them(text, column):
+    with pytest.raises(ValueError) as info:
         Pipeline.parse(text)
-    except (ValueError, TypeError):
-        pass
+    assert str(info.value) == ("text: expected integers of at most 308 digits; got a longer "
+                               f"integer{column}.")
+
+
+def test_integers_of_308_digits_parse_and_print_back():
+    pipe = Pipeline.parse("Pad(" + "9" * 308 + ")")
+    assert Pipeline.parse(str(pipe)) == pipe and pipe[0].top == 10**308 - 1
+
+
+PIECES = ["NormReduction()", "PercentileClip(0.1, 0.9)", "ExtremaColormap('jet')", "Pad(1)",
+          "Pad(-1)", " | ", "|", "(", ")", "0x1f", "'", ","]
+
+
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(PIECES), max_size=6).map("".join)))
+def test_parse_fuzz_refuses_in_the_one_template_or_round_trips(text):
+    try:
+        pipe = Pipeline.parse(text)
+    except (ValueError, TypeError) as err:  # "argument: expected ...; got ...", or the steps
+        assert re.match(r"^[\w\[\]().']+: expected .+; got |^step \d+, .+, takes .+, but step \d+, "
+                        r".+, gives ", str(err)), str(err)
+    else:
+        assert Pipeline.parse(str(pipe)) == pipe
 
 
 class Gain(Transform):
@@ -192,8 +218,12 @@ def test_user_transform_composes_runs_and_parses_when_allowed():
                           transforms=[Gain]) == pipe
     with pytest.raises(ValueError, match="'Gain'"):
         Pipeline.parse("Gain(3.0)")
-    with pytest.raises(TypeError, match="Reductions come before"):
-        ExtremaColormap() | Gain() if False else ExtremaColormap() | NormReduction()
+    with pytest.raises(TypeError, match=r"^step 2, Gain\(2\.0\), takes a map \(N, H, W\), but step "
+                                        r"1, ExtremaColormap\('batlow'\), gives RGB pictures "
+                                        r"\(N, H, W, 3\)\. Put it before the colormap\.$"):
+        ExtremaColormap() | Gain()  # a user's map step after the colormap
+    with pytest.raises(TypeError, match="Reductions come before the colormap"):
+        ExtremaColormap() | NormReduction()
 
 
 @given(maps(max_n=3))

@@ -142,3 +142,54 @@ def test_figures_never_use_pyplot():
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("pipe, layout, x", [("attribution", "NCHW", X),
+                                             ("cam", "NHW", RNG.random((3, 6, 6)))])
+def test_figures_and_galleries_draw_the_images_the_heatmaps_remember(pipe, layout, x, tmp_path):
+    from visheat import write_gallery
+
+    h = heatmap(x, IMAGES, pipe, layout=layout)
+    remembered, given = figure(h), figure(h, IMAGES)
+    labels = [ax.get_label() for ax in axes(given, "")]
+    assert [ax.get_label() for ax in axes(remembered, "")] == labels
+    assert len(axes(remembered, "image")) == 3 and "overlay 0" in labels  # the docs' recipe
+    for kind in ("image", "heatmap", "overlay"):
+        for a, b in zip(axes(remembered, kind), axes(given, kind)):
+            assert np.array_equal(a.images[0].get_array(), b.images[0].get_array())
+    alone = figure(h, False)  # told otherwise: the heatmaps alone
+    assert [ax.get_label() for ax in axes(alone, "")][:2] == ["heatmap 0", "colorbar 0"]
+    other = np.zeros_like(IMAGES)  # other images: those are drawn
+    assert not axes(figure(h, other), "image")[0].images[0].get_array().any()
+    pages = [write_gallery(tmp_path / name, h, images, captions=["a", "b", "c"])
+             for name, images in (("remembered", None), ("given", IMAGES))]
+    files = [{p.name: p.read_bytes() for p in (page.parent / "files").iterdir()} for page in pages]
+    assert files[0] == files[1] and "00002_c_image.png" in files[0]
+
+
+@pytest.mark.parametrize("kwargs, hint", [
+    ({}, r"Draw fewer samples per figure, e\.g\. figure\(h\[:(\d+)\]\)"),
+    ({"ncols": 20}, r"Use fewer columns, e\.g\. ncols=(\d+)\."),
+    ({"panel_size": 30.0}, r"Use a smaller panel_size, e\.g\. panel_size=([\d.]+)\."),
+])
+def test_a_figure_too_large_names_a_value_that_fits(monkeypatch, kwargs, hint):
+    import visheat.display.figures as figures
+
+    monkeypatch.setattr(figures, "MAX_PIXELS", 2000)  # small figures, the same arithmetic
+    h = heatmap(RNG.random((40, 1, 2, 2)))
+    with pytest.raises(ValueError, match=hint) as info:
+        figure(h, **kwargs)
+    value = __import__("re").search(hint, str(info.value))[1]
+    if not kwargs:
+        fig, n = figure(h[:int(value)]), int(value)  # the hint, followed
+        larger = lambda: figure(h[:int(value) + 6])  # noqa: E731 (one more row of six)
+    else:
+        (name,) = kwargs
+        fig, n = figure(h, **{name: type(kwargs[name])(value)}), len(h)
+        more = int(value) + 1 if name == "ncols" else float(value) * 1.1
+        larger = lambda: figure(h, **{name: more})  # noqa: E731
+    assert len(axes(fig, "heatmap")) == n
+    width, height = fig.get_size_inches() * fig.dpi
+    assert max(width, height) < 2000
+    with pytest.raises(ValueError):  # and it is no smaller than it needs to be
+        larger()

@@ -170,3 +170,34 @@ def test_temporary_names_fit_the_name_limit_and_stay_recognisable(name):
     kept = tmp.name[1:-len(".123456abcdef.tmp")]
     assert name.startswith(kept) and (kept == name or len(os.fsencode(name)) > 255 - 18)
     assert int(tmp.name[-16:-10], 16) == os.getpid() & 0xFFFFFF  # whose file it is
+
+
+def test_heatmaps_keep_the_images_they_were_drawn_for_read_only_without_a_copy():
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (5, 12, 10, 3), dtype=np.uint8)
+    before = images.copy()
+    h = heatmap(X, images, "attribution")
+    assert h.images.shape == images.shape and np.shares_memory(h.images, images)
+    assert np.array_equal(h.images, images) and not h.images.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        h.images[0, 0, 0] = 1
+    assert np.array_equal(images, before)
+    assert np.array_equal(h[1:4].images, images[1:4])  # a slice keeps its own images
+    assert heatmap(X, "attribution").images is None and heatmap(X).images is None
+    one = heatmap(X, images[2], "attribution").images  # one image for all: a view
+    assert one.shape == images.shape and np.shares_memory(one, images)
+    floats = heatmap(X, images / 255.0, "attribution").images  # as read: floats in [0, 1]
+    assert floats.dtype == np.float64 and np.array_equal(floats, images / 255.0)
+
+
+def test_heatmaps_keep_images_of_different_sizes_and_one_per_channel_picture():
+    sizes = [np.zeros((4 + i, 6, 3), np.uint8) + i for i in range(5)]
+    h = heatmap(X, sizes, "cam")
+    assert isinstance(h.images, tuple) and [im.shape for im in h.images] == [s.shape for s in sizes]
+    assert all(not im.flags.writeable and np.array_equal(im, s) for im, s in zip(h.images, sizes))
+    assert [im.shape for im in h[3:].images] == [s.shape for s in sizes[3:]]
+    images = np.arange(5 * 12 * 10 * 3, dtype=np.uint8).reshape(5, 12, 10, 3)
+    split = heatmap(X, images, SumReduction() | ExtremaColormap(), channels="separate")
+    assert len(split.images) == len(split) == 15  # sample-major: picture i * 3 + c
+    assert not split.images.flags.writeable  # repeated per channel, and read-only too
+    assert all(np.array_equal(split.images[i], images[i // 3]) for i in range(15))

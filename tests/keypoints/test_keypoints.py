@@ -164,6 +164,21 @@ def test_topk_is_a_softmax_weighted_mean():
     assert kp.decode(m, "topk", k=2).points.tolist() == [[1.5, 1.0]]
 
 
+@pytest.mark.parametrize("shape", [(1, 2, 2), (2, 1, 3), (1, 2, 4), (1, 3, 3), (1, 5, 5)])
+def test_topk_works_on_maps_of_fewer_pixels_than_its_default_k(shape):
+    m = np.random.default_rng(sum(shape)).random(shape)
+    k = min(9, shape[1] * shape[2])  # 9 by default, every pixel of a smaller map
+    points = kp.decode(m, "topk").points
+    for i in range(shape[0]):  # the softmax-weighted mean of the k highest, written out
+        top = sorted(np.ndindex(shape[1:]), key=lambda yx: -m[i][yx])[:k]
+        weights = np.array([np.exp(m[i][yx] - m[i].max()) for yx in top])
+        expected = [sum(w * x for w, (_, x) in zip(weights, top)) / weights.sum(),
+                    sum(w * y for w, (y, _) in zip(weights, top)) / weights.sum()]
+        np.testing.assert_allclose(points[i], expected, rtol=1e-12)
+    with pytest.raises(ValueError, match=rf"k: expected an integer in \[1, {shape[1] * shape[2]}\]"):
+        kp.decode(m, "topk", k=shape[1] * shape[2] + 1)  # a k the caller chose is not cut
+
+
 @pytest.mark.parametrize("bad, match", [
     (np.array([[[np.nan, 1.0], [0.0, 0.0]]]), "heatmaps: expected finite values; got 1 NaN"),
     (np.zeros((2, 2)), r"heatmaps: expected a \(K, H, W\) or \(N, K, H, W\)"),

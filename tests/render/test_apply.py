@@ -1,5 +1,7 @@
 """heatmap(): signatures, presets, layouts, batches, dtypes."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,8 +10,11 @@ from hypothesis import strategies as st
 from visheat import (
     PRESETS,
     AlphaOverlay,
+    DropDims,
     ExtremaColormap,
     NormReduction,
+    PercentileClip,
+    Pipeline,
     ResizeToImage,
     SumReduction,
     heatmap,
@@ -103,10 +108,35 @@ def test_bad_keywords_name_the_argument(bad, cls, match):
         heatmap(X, **bad)
 
 
-def test_pipeline_must_end_in_pictures():
-    with pytest.raises(ValueError, match=r"pipe: expected a pipeline that ends in RGB pictures.*"
-                                         r"Add ExtremaColormap\(\)"):
-        heatmap(X, NormReduction())
+REDUCTIONS = (r"SumReduction\(\), NormReduction\(\), MaxAbsReduction\(\), SumAbsReduction\(\) "
+              r"or AbsSumReduction\(\)")
+SUGGESTED = re.compile(r", e\.g\. (?P<pipe>[^;]+)\.$")
+
+
+@pytest.mark.parametrize("pipe, layout, says", [
+    (NormReduction(), "NCHW", r"ends in RGB pictures \(with a colormap\); got NormReduction\(\) "
+                              r"\(NormReduction\)\. Add a colormap \(ExtremaColormap\(\) or "
+                              r"CenteredColormap\(\)\)"),
+    # a colormap is there: what is missing is the reduction before it
+    (ExtremaColormap(), "NCHW", r"reduces channel values \(N, C, H, W\) to a map before "
+                                r"ExtremaColormap\('batlow'\); got ExtremaColormap\('batlow'\) "
+                                rf"\(ExtremaColormap\)\. Start with a channel reduction \({REDUCTIONS}\)"),
+    (PercentileClip() | ExtremaColormap("jet"), "NCHW",
+     r"reduces channel values \(N, C, H, W\) to a map before ExtremaColormap\('jet'\)"),
+    (PercentileClip(), "NCHW", rf"reduces channel values .* and ends in RGB pictures .*\. Add a "
+                               rf"channel reduction \({REDUCTIONS}\) and a colormap"),
+    (AlphaOverlay(), "NHW", r"ends in RGB pictures \(with a colormap\); got AlphaOverlay"),
+    (DropDims() | ExtremaColormap(), "NHW", r"takes a map \(N, H, W\); got .* DropDims\(\(0,\)\) "
+                                            r"needs channel values"),
+])
+def test_a_pipeline_that_cannot_reach_rgb_is_refused_with_one_that_can(pipe, layout, says):
+    x = X if layout == "NCHW" else X[:, 0]
+    with pytest.raises(ValueError, match="^pipe: expected a pipeline that " + says) as info:
+        heatmap(x, pipe, layout=layout)
+    suggested = Pipeline.parse(SUGGESTED.search(str(info.value))["pipe"])  # the hint, literally
+    assert heatmap(x, IMAGES, suggested, layout=layout).to_numpy().shape == (3, 16, 16, 3)
+    kept = [step for step in getattr(pipe, "steps", (pipe,)) if not isinstance(step, DropDims)]
+    assert [step for step in suggested if step in kept] == kept  # the user's steps, in order
 
 
 def test_unknown_preset_suggests_one():
@@ -131,3 +161,36 @@ def test_layouts_give_the_same_picture(layout):
     moved = {"NCHW": x, "NHWC": x.transpose(0, 2, 3, 1), "CHW": x[0], "HWC": x[0].transpose(1, 2, 0),
              "WHCN": x.transpose(3, 2, 1, 0)}[layout]
     assert np.array_equal(heatmap(moved, layout=layout).to_numpy(), heatmap(x).to_numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_gray_images_in_layout_nhw_draw_as_their_rgb_copies(dtype):
+    maps = RNG.random((3, 16, 16))
+    gray = RNG.integers(0, 256, (3, 16, 16)).astype(np.uint8)
+    gray = gray if dtype == np.uint8 else (gray / 255).astype(dtype)
+    rgb = np.repeat(gray[..., None], 3, axis=-1)  # the same gray in R, G and B
+    gray.flags.writeable = False
+    for pipe in ("cam", "gradcam", ExtremaColormap() | AlphaOverlay(0.3)):
+        expected = heatmap(maps, rgb, pipe, layout="NHW").to_numpy()
+        got = heatmap(maps, gray, pipe, layout="NHW", image_layout="NHW").to_numpy()
+        assert np.array_equal(got, expected), pipe
+        listed = heatmap(maps, list(gray), pipe, layout="NHW", image_layout="NHW").to_numpy()
+        assert np.array_equal(listed, expected), pipe
+        one = heatmap(maps, gray[1], pipe, layout="NHW", image_layout="hw").to_numpy()
+        assert np.array_equal(one, heatmap(maps, rgb[1], pipe, layout="NHW").to_numpy()), pipe
+    if dtype != np.uint8:  # un-normalised as the model saw them: one mean and std for gray
+        normalised = (gray - 0.5) / 0.25
+        got = heatmap(maps, normalised, "cam", layout="NHW", image_layout="NHW", image_mean=0.5,
+                      image_std=0.25).to_numpy()
+        plain = np.clip(normalised.astype(np.float64) * 0.25 + 0.5, 0, 1)
+        assert np.array_equal(got, heatmap(maps, np.stack([plain] * 3, axis=-1), "cam",
+                                           layout="NHW").to_numpy())
+
+
+def test_gray_image_layouts_check_the_axes():
+    with pytest.raises(ValueError, match=r"^images: expected 3 axes for image_layout='NHW'; got "
+                                         r"shape \(3, 16, 16, 3\)\.$"):
+        heatmap(X, IMAGES, "cam", image_layout="NHW")
+    with pytest.raises(ValueError, match=r"image_layout: expected one of 'HWC', 'CHW', 'NHWC', "
+                                         r"'NCHW', 'HW', 'NHW'; got 'WH' \(str\)\."):
+        heatmap(X, IMAGES, "cam", image_layout="WH")

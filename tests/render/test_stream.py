@@ -139,5 +139,5 @@ def test_a_failing_write_is_raised_from_the_threads(tmp_path):
 
 @pytest.mark.parametrize("n", [0, 3])
 def test_a_batch_wide_pipe_that_does_not_fit_the_input_is_refused_even_when_empty(n):
-    with pytest.raises(ValueError, match="pipe: expected a pipeline that ends in RGB pictures"):
+    with pytest.raises(ValueError, match="pipe: expected a pipeline that reduces channel values"):
         list(heatmap_batches(X[:n], ExtremaColormap(scope="batch"), layout="NCHW"))

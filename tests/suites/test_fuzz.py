@@ -603,9 +603,14 @@ PIECES = ["(", ")", "[", "]", ",", "|", "'", '"', "=", "-", "*", "**", ":=", "la
 
 
 @settings(max_examples=EXAMPLES)
-@given(st.text(max_size=300))
-def test_parse_answers_arbitrary_text_fast_without_running_anything(text):
-    parse_safely(text)
+@given(st.one_of(st.text(max_size=300), st.sampled_from(VALID_SPECS)))
+def test_parse_reads_or_refuses_arbitrary_text_without_running_anything(text):
+    result = parse_safely(text)  # no import, no call, an error that names an argument
+    if isinstance(result, Pipeline):  # what parsed prints back as text that parses the same
+        assert Pipeline.parse(str(result)) == result
+    else:  # refused on one line that shows what was wrong
+        assert isinstance(result, (ValueError, TypeError)) and "\n" not in str(result)
+        assert "; got " in str(result) or str(result).startswith("step "), str(result)
 
 
 @settings(max_examples=EXAMPLES)

@@ -53,7 +53,7 @@ class Inputs:
 
         self.max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")
         if is_store_path(args.input):
-            self.x = open_store(args.input, "INPUT")
+            self.x = open_store(args.input, "INPUT", key=args.key, key_option="--key")
         else:
             self.x = load_array(args.input, args.key, max_bytes=self.max_bytes)
         try:
@@ -171,6 +171,15 @@ class Inputs:
             bar.close()
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun`` for a summary line, plural only when needed.
+
+    >>> counted(1, "picture"), counted(0, "method"), counted(2, "sample")
+    ('1 picture', '0 methods', '2 samples')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def existing_choice(args: argparse.Namespace) -> str:
     """``--existing`` (or its short forms), checked as every writer checks ``existing=``."""
     from ..io.files import check_existing
@@ -195,8 +204,10 @@ def refuse_existing(existing: str, paths: Sequence[Path], holds: Any = None) -> 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT",
                         help=".npy or .npz file of attributions or maps (never unpickled), a "
-                             "zarr store (maps.zarr) or an HDF5 dataset (file.h5:dataset)")
-    parser.add_argument("--key", help="name of the array to read from an .npz archive")
+                             "zarr store (maps.zarr, runs.zarr/ig) or an HDF5 dataset "
+                             "(file.h5:dataset)")
+    parser.add_argument("--key", help="name of the array to read from an .npz archive or a "
+                                      "zarr group")
     parser.add_argument("--layout", default="NCHW",
                         help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...; "
                              "NLC, NL or NCL for transformer tokens (with --tokens)")

@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_existing_options, alpha_fraction, existing_choice, naming_option
+from .common import (
+    add_existing_options,
+    alpha_fraction,
+    counted,
+    existing_choice,
+    naming_option,
+)
 from .token_options import add_token_options, token_option
 
 # -- visheat explore: an offline page comparing methods -------------------------------
@@ -64,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                         scores=scores, title=args.title, view=view, tokens=tokens, **options)
     explorer.save(out, existing=existing_choice(args))
     if not args.quiet:
-        print(f"{explorer.n} samples x {len(names)} methods -> {out} "
+        print(f"{counted(explorer.n, 'sample')} x {counted(len(names), 'method')} -> {out} "
               f"({out.stat().st_size / 2**20:.1f} MiB)")
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Inputs, add_input_options, alpha_fraction, existing_choice
+from .common import Inputs, add_input_options, alpha_fraction, counted, existing_choice
 from .render import captions_option, split_overlay
 
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
                    captions[start:stop] if captions is not None else None, start=start)
     page = writer.finish()
     if not args.quiet:
-        print(f"wrote a gallery of {inputs.n} pictures: {page}")
+        print(f"wrote a gallery of {counted(inputs.n, 'picture')}: {page}")
     return 0
 
 

@@ -65,7 +65,7 @@ def _render_on_dask(args: argparse.Namespace, inputs: Inputs, pattern: str) -> i
     try:
         from ..render import dask as on_dask
     except ImportError as err:  # pragma: no cover - the extra is part of the test install
-        raise ValueError(f"--scheduler: expected dask installed (pip install 'visheat[dask]'); "
+        raise ValueError(f"--scheduler: expected dask installed (pip install '.[dask]'); "
                          f"got {err}.") from None
     with on_dask.open_scheduler(args.scheduler, argument="--scheduler") as scheduler:
         paths = on_dask.save_heatmaps(
@@ -119,5 +119,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                             "and small for colormapped maps)")
     render.add_argument("--scheduler", help="render on Dask: threads, processes, sync, or the "
                                             "address of a distributed scheduler "
-                                            "(tcp://host:8786); needs visheat[dask]")
+                                            "(tcp://host:8786); needs pip install '.[dask]'")
     render.set_defaults(run=run)

@@ -2,13 +2,14 @@
 
 Accepted: one ``(H, W, 3)`` / ``(H, W, 4)`` / ``(H, W)`` image for every sample,
 an ``(N, H, W, 3)`` batch, or a list of arrays or PIL images (sizes may differ).
-A 3-axis array is always *one* image (a batch of grayscale images is a list, or
-an ``(N, H, W, 1)`` array).
+A 3-axis array is always *one* image (a batch of grayscale images is a list, an
+``(N, H, W, 1)`` array, or an ``(N, H, W)`` array read with layout ``"NHW"``).
 uint8 images are kept as uint8; float images must lie in [0, 1] and become
 float64. Grayscale becomes RGB and RGBA drops its alpha channel.
 
 Images as a model saw them are read with :func:`prepare_images`: ``layout``
-names channels-first batches (``"NCHW"``, a torch image batch, or ``"CHW"``), and
+names channels-first batches (``"NCHW"``, a torch image batch, or ``"CHW"``) and
+gray ones without a channel axis (``"NHW"``, or ``"HW"`` for one image), and
 ``mean``/``std`` undo a normalisation such as ImageNet's (``image * std + mean``,
 per channel, then clipped to [0, 1]). :func:`visheat.heatmap` takes them as
 ``image_layout=``, ``image_mean=`` and ``image_std=``.
@@ -16,6 +17,7 @@ per channel, then clipped to [0, 1]). :func:`visheat.heatmap` takes them as
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -29,8 +31,8 @@ Images = np.ndarray | tuple[np.ndarray, ...]
 #: ImageNet's per-channel mean and standard deviation (RGB), as torchvision normalises.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-#: Layouts of images and image batches, by channel position.
-IMAGE_LAYOUTS = ("HWC", "CHW", "NHWC", "NCHW")
+#: Layouts of images and image batches: by channel position, or gray without channels.
+IMAGE_LAYOUTS = ("HWC", "CHW", "NHWC", "NCHW", "HW", "NHW")
 
 
 def _one_image(img: Any, argument: str) -> np.ndarray:
@@ -47,9 +49,11 @@ def _one_image(img: Any, argument: str) -> np.ndarray:
 
 def _as_array(img: Any, argument: str) -> np.ndarray:
     """An image-like as an array; refuses what is no picture (text, None, mappings)."""
-    if isinstance(img, (str, bytes, dict, set)) or img is None:
+    if isinstance(img, (str, bytes, os.PathLike, dict, set)) or img is None:
+        files = isinstance(img, (str, bytes, os.PathLike))  # a file name: say how to read it
         raise type_error(argument, "an image array (uint8 or floats in [0, 1]) or a PIL image",
-                         img, "Read files first, e.g. np.asarray(PIL.Image.open(path)).")
+                         img, "Read files first, e.g. np.asarray(PIL.Image.open(path))."
+                         if files else None)
     if isinstance(img, np.ndarray) or hasattr(img, "__dlpack__"):
         # as the maps are read: masked arrays (their masks) and matrices as plain arrays,
         # tensors detached from their graph (requires_grad) and copied from accelerators
@@ -92,7 +96,8 @@ def _image_dtype(arr: np.ndarray, argument: str) -> np.ndarray:
         bad = int(np.count_nonzero(~np.isfinite(out)))
         raise value_error(argument, "finite float values in [0, 1]",
                           f"{bad} NaN or infinite values in {describe(arr)}",
-                          "Clean them first, e.g. np.nan_to_num(img).", described=True)
+                          "Clean them first, e.g. np.nan_to_num(img, nan=0.0, posinf=1.0, "
+                          "neginf=0.0).", described=True)
     if out.size and not (out.min() >= 0 and out.max() <= 1):
         raise value_error(argument, "float values in [0, 1]",
                           f"values in [{out.min():g}, {out.max():g}]",
@@ -191,13 +196,15 @@ def image_options(layout: Any = None, mean: Any = None, std: Any = None) -> Imag
     >>> image_options("WHC")
     Traceback (most recent call last):
     ...
-    ValueError: image_layout: expected one of 'HWC', 'CHW', 'NHWC', 'NCHW'; got 'WHC' (str).
+    ValueError: image_layout: expected one of 'HWC', 'CHW', 'NHWC', 'NCHW', 'HW', 'NHW'; got
+    'WHC' (str).
     """
     if layout is not None:
         if not isinstance(layout, str):
             raise type_error("image_layout", "a layout string such as 'NCHW'", layout)
         if layout.upper() not in IMAGE_LAYOUTS:
-            raise value_error("image_layout", "one of 'HWC', 'CHW', 'NHWC', 'NCHW'", layout)
+            raise value_error("image_layout", "one of " + ", ".join(map(repr, IMAGE_LAYOUTS)),
+                              layout)
         layout = layout.upper()
     return ImageOptions(layout, _per_channel("image_mean", mean, positive=False),
                         _per_channel("image_std", std, positive=True))
@@ -219,7 +226,8 @@ def _per_channel(argument: str, value: Any, positive: bool) -> np.ndarray | None
 
 
 def prepare_images(images: Any, options: ImageOptions | None = None) -> Any:
-    """Images in any of :data:`IMAGE_LAYOUTS`, maybe normalised, as channels-last pictures.
+    """Images in any of :data:`IMAGE_LAYOUTS`, maybe normalised, as channels-last pictures
+    (gray ones, ``"NHW"`` or ``"HW"``, with one channel, repeated to RGB when read).
 
     ``options`` comes from :func:`image_options`. With no layout and no mean/std
     the images are returned as they are (for :func:`to_images`). Otherwise they
@@ -239,7 +247,7 @@ def prepare_images(images: Any, options: ImageOptions | None = None) -> Any:
     if images is None or (layout is None and mean is None and std is None):
         return images
     if isinstance(images, (list, tuple)):
-        one = layout[1:] if layout is not None and len(layout) == 4 else layout
+        one = layout[1:] if layout is not None and layout.startswith("N") else layout
         return [prepare_images(img, ImageOptions(one, mean, std)) for img in images]
     from .layout import to_numpy
 
@@ -252,6 +260,8 @@ def prepare_images(images: Any, options: ImageOptions | None = None) -> Any:
                               f"shape {arr.shape}", described=True)
         if layout.endswith("CHW"):
             arr = np.moveaxis(arr, -3, -1)
+        elif "C" not in layout:  # gray: one channel, a view
+            arr = arr[..., None]
     if mean is None and std is None:
         return arr
     channels = arr.shape[-1]

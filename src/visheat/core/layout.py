@@ -298,5 +298,6 @@ def check_finite(arr: np.ndarray, argument: str = "x") -> None:
     nans = int(np.isnan(arr).sum())
     infs = int(np.isinf(arr).sum())
     raise value_error(argument, "finite values", f"{nans} NaN and {infs} infinite values in "
-                      f"{describe(arr)}", "Clean them first, e.g. np.nan_to_num(x).",
+                      f"{describe(arr)}", "Clean them first, e.g. "
+                      "np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0).",
                       described=True)

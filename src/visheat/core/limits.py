@@ -76,7 +76,7 @@ def check_allocation(argument: str, shape: Sequence[int], dtype: Any = np.float6
     Traceback (most recent call last):
     ...
     ValueError: size: expected an array of at most 4 GiB; got shape (100000, 100000) of float32 ->
-    37.3 GiB. Set the environment variable VISHEAT_MAX_BYTES (e.g. VISHEAT_MAX_BYTES=64G) to allow
+    37.3 GiB. Set the environment variable VISHEAT_MAX_BYTES (e.g. VISHEAT_MAX_BYTES=38G) to allow
     more.
     """
     dims = tuple(int(d) for d in shape)
@@ -90,7 +90,22 @@ def check_allocation(argument: str, shape: Sequence[int], dtype: Any = np.float6
         raise value_error(argument, f"{what} of at most {allowed}",
                           f"shape {dims} of {np.dtype(dtype)} -> {wanted}",
                           f"Set the environment variable {MAX_BYTES_VARIABLE} (e.g. "
-                          f"{MAX_BYTES_VARIABLE}=64G) to allow more.", described=True)
+                          f"{MAX_BYTES_VARIABLE}={enough_bytes(size)}) to allow more.",
+                          described=True)
+
+
+def enough_bytes(size: int) -> str:
+    """A ``VISHEAT_MAX_BYTES`` value that allows ``size`` bytes, in whole units.
+
+    The example a refusal gives, so that following it admits what was refused.
+
+    >>> enough_bytes(80_000_000_000), enough_bytes(1539), enough_bytes(12)
+    ('75G', '2K', '12')
+    """
+    for unit in ("T", "G", "M", "K"):
+        if size >= _UNITS[unit]:
+            return f"{-(-size // _UNITS[unit])}{unit}"
+    return str(size)
 
 
 MAX_SIDE = 2**62  # elements along one axis: beyond numpy's index range and any memory

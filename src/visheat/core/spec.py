@@ -18,6 +18,10 @@ from .errors import type_error, value_error
 MAX_TEXT = 20_000  # characters; a pipeline spec is a line, not a document
 MAX_DEPTH = 20  # nesting of literal tuples/lists
 MAX_STEP_DEPTH = 3 * MAX_DEPTH  # syntax-tree depth of one step: messages unparse it recursively
+#: Integer literals have at most this many digits: every one is then a finite float, and it
+#: prints (Python refuses to print integers past 4300 digits, so a longer literal would
+#: break ``str(pipe)`` and every message that shows it).
+MAX_INT_DIGITS = 308
 
 
 def parse_pipeline(text: Any, allowed: Mapping[str, type]) -> list[Any]:
@@ -45,6 +49,8 @@ def _syntax_tree(text: str) -> ast.expr:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         offset = getattr(err, "offset", None)
         where = f" at column {offset}" if offset else ""
+        if "integer string conversion" in str(err):  # a decimal literal Python will not read
+            raise _long_integer(where) from None
         raise value_error("text", "steps like Name(args) joined by '|'",
                           f"text that does not parse{where}", described=True) from None
 
@@ -114,6 +120,8 @@ def _literal(node: ast.expr, depth: int) -> Any:
                           described=True)
     plain = (int, float, str, bool, type(None))
     if isinstance(node, ast.Constant) and isinstance(node.value, plain):
+        if isinstance(node.value, int) and abs(node.value) >= 10**MAX_INT_DIGITS:
+            raise _long_integer(f" at column {node.col_offset + 1}")  # hex, octal or binary
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         inner = _literal(node.operand, depth + 1)
@@ -124,3 +132,8 @@ def _literal(node: ast.expr, depth: int) -> Any:
         return tuple(items) if isinstance(node, ast.Tuple) else items
     raise value_error("text", "a literal argument (number, string, True/False/None, tuple, list)",
                       f"{ast.unparse(node)!r} at column {node.col_offset + 1}", described=True)
+
+
+def _long_integer(where: str) -> ValueError:
+    return value_error("text", f"integers of at most {MAX_INT_DIGITS} digits",
+                       f"a longer integer{where}", described=True)

@@ -102,8 +102,14 @@ def is_overlay(pipeline: Any) -> bool:
 
 
 def read_images(images: Any, heatmaps: Heatmaps) -> Any:
-    """The images of a batch of heatmaps (as :func:`visheat.heatmap` reads them), or None."""
+    """The images to draw beside ``heatmaps`` (as :func:`visheat.heatmap` reads them), or None.
+
+    ``None`` means the images the heatmaps were made with (``heatmaps.images``), ``False``
+    none at all; anything else is read as new images, one per picture or one for all.
+    """
     if images is None:
+        images = heatmaps.images
+    if images is None or images is False:
         return None
     return to_images(images, len(heatmaps))
 

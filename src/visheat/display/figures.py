@@ -12,12 +12,13 @@ figure is made.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import check_number, type_error, value_error
-from ..core.limits import check_allocation
+from ..core.limits import check_allocation, max_bytes
 from .cards import check_alpha, panels, read_captions, read_images
 from .heatmaps import ColorbarInfo, Heatmaps
 from .plotting import draw_colorbar
@@ -32,7 +33,7 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
            colorbar: bool = True, *, alpha: float | None = 0.5, panel_size: float = 2.0) -> Any:
     """Draw a batch of heatmaps as a grid: image, heatmap and overlay per sample.
 
-    Each sample is one cell: its image (when ``images`` are given), its heatmap,
+    Each sample is one cell: its image (when there are images), its heatmap,
     the heatmap blended over the image, a title, and a colour bar under the
     heatmap. The colour bar spreads the colormap's stops over the value range the
     picture was really scaled to, read from the pipeline's record (the clipped
@@ -43,9 +44,10 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     ----------
     heatmaps : Heatmaps
         The pictures, as :func:`visheat.heatmap` returns them.
-    images : array_like or list, optional
+    images : array_like, list or False, optional
         The images the heatmaps belong to, in any form :func:`visheat.heatmap`
-        accepts (one per sample, or one for all).
+        accepts (one per sample, or one for all). Default: the images the heatmaps
+        were made with (``heatmaps.images``); ``False`` draws the heatmaps alone.
     titles : list of str or dict, optional
         One per sample: a string, or a dict with ``label``, ``score`` and
         ``method``. Default: the sample's index, ``#i``.
@@ -95,7 +97,7 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     columns = _columns(ncols, n, k)
     rows = max(1, math.ceil(n / columns))
     height = size * (1.45 if colorbar else 1.2)
-    _check_canvas(columns * k * size, rows * height, size, ncols)
+    _check_canvas(columns, rows, k, size, height, ncols)
     fig = HeatmapFigure(figsize=(columns * k * size, rows * height), layout="constrained")
     if not n:
         return fig
@@ -111,20 +113,75 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
 MAX_PIXELS = 2**16
 
 
-def _check_canvas(width: float, height: float, size: float, ncols: int | None) -> None:
-    """Refuse a figure too large to draw, before matplotlib builds it."""
+def _check_canvas(columns: int, rows: int, k: int, size: float, height: float,
+                  ncols: int | None) -> None:
+    """Refuse a figure too large to draw, before matplotlib builds it.
+
+    A cell is ``k`` panels of ``size`` inches, ``height`` inches tall. The hint names a
+    value of the argument at fault with which the figure fits (on each side and in memory).
+    """
     from matplotlib import rcParams
 
     dpi = float(rcParams["figure.dpi"])
-    pixels = (math.ceil(height * dpi), math.ceil(width * dpi))
+    pixels = (math.ceil(rows * height * dpi), math.ceil(columns * k * size * dpi))
     argument = ("panel_size" if size * dpi > MAX_PIXELS / 8 else
                 "ncols" if ncols is not None and pixels[1] >= MAX_PIXELS else "heatmaps")
     if max(pixels) >= MAX_PIXELS:
         raise value_error(argument, f"a figure under {MAX_PIXELS} pixels on each side at "
-                          f"{dpi:g} dpi", f"{pixels[1]} x {pixels[0]} pixels", "Draw fewer "
-                          "samples per figure, e.g. figure(h[:24]), or a smaller panel_size.",
+                          f"{dpi:g} dpi", f"{pixels[1]} x {pixels[0]} pixels",
+                          _canvas_hint(argument, columns, rows, k, size, height, dpi),
                           described=True)
     check_allocation(argument, pixels + (4,), np.uint8, what="a figure canvas")
+
+
+def _canvas_hint(argument: str, columns: int, rows: int, k: int, size: float, height: float,
+                 dpi: float) -> str:
+    """A value of ``argument`` with which the figure fits: cells of ``k`` panels of ``size``
+    inches, ``height`` inches tall, in ``rows`` x ``columns``."""
+    width = k * size
+    if argument == "panel_size":
+        scale = _largest_fraction(lambda f: _fits(columns, rows, width * f, height * f, dpi))
+        return (f"Use a smaller panel_size, e.g. panel_size={_round_down(size * scale):g}."
+                if scale else "Use a smaller panel_size.")
+    if argument == "ncols":
+        fit = _largest_count(lambda c: _fits(c, rows, width, height, dpi))
+        return f"Use fewer columns, e.g. ncols={max(1, fit)}."
+    fit = _largest_count(lambda r: _fits(columns, r, width, height, dpi))
+    return (f"Draw fewer samples per figure, e.g. figure(h[:{max(1, fit) * columns}]), or a "
+            "smaller panel_size.")
+
+
+def _fits(columns: int, rows: int, width: float, height: float, dpi: float) -> bool:
+    """Whether ``rows`` x ``columns`` cells of ``width`` x ``height`` inches can be drawn."""
+    pixels = (math.ceil(rows * height * dpi), math.ceil(columns * width * dpi))
+    return max(pixels) < MAX_PIXELS and pixels[0] * pixels[1] * 4 <= max_bytes()
+
+
+def _largest_fraction(fits: Callable[[float], bool]) -> float:
+    """The largest ``f`` in (0, 1] with ``fits(f)`` (to 2**-40), for ``fits`` that holds below
+    some value and fails above it."""
+    low, high = 0.0, 1.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
+def _largest_count(fits: Callable[[int], bool]) -> int:
+    """The largest whole ``n >= 1`` with ``fits(n)`` (0 if none), ``fits`` as above."""
+    low, high = 0, 1
+    while fits(high):
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
+def _round_down(x: float) -> float:
+    """``x`` rounded down to two significant digits: ``_round_down(3.279) == 3.2``."""
+    scale = 10.0 ** (1 - math.floor(math.log10(x)))
+    return math.floor(x * scale) / scale
 
 
 def _columns(ncols: int | None, n: int, k: int) -> int:

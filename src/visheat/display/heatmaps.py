@@ -69,34 +69,6 @@ def colormap_name(name: Any) -> str:
     return name if isinstance(name, str) else f"colour table ({len(name)} stops)"
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 class Heatmaps(Sequence):
     """A sequence of RGB pictures, backed by one ``(N, H, W, 3)`` array when sizes agree.
 
@@ -117,14 +89,21 @@ class Heatmaps(Sequence):
     grid_shape : tuple of int
         ``(N, C)`` when every channel was drawn as its own picture
         (``heatmap(..., channels="separate")``), else ``(len(h), 1)``.
+    images : ndarray or tuple of ndarray or None
+        The images the pictures were drawn for, one per picture, as ``heatmap()`` read
+        them: RGB ``(N, H, W, 3)`` (a tuple of ``(H_i, W_i, 3)`` when sizes differ),
+        uint8 or floats in [0, 1], read-only. :func:`visheat.figure` and
+        :func:`visheat.write_gallery` draw them unless told otherwise.
     """
 
     def __init__(self, data: np.ndarray | list[np.ndarray], records: tuple[Record, ...] = (),
-                 pipeline: Any = None, grid_shape: tuple[int, int] | None = None) -> None:
+                 pipeline: Any = None, grid_shape: tuple[int, int] | None = None,
+                 images: np.ndarray | tuple[np.ndarray, ...] | None = None) -> None:
         self._data = data
         self.records = records
         self.pipeline = pipeline
         self._grid = grid_shape
+        self._images = _readonly_images(images)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -134,7 +113,8 @@ class Heatmaps(Sequence):
             data = self._data[index]
             records = tuple(Record(r.transform, {k: v[index] for k, v in r.values.items()})
                             for r in self.records)
-            return Heatmaps(data, records, self.pipeline)
+            images = None if self._images is None else self._images[index]
+            return Heatmaps(data, records, self.pipeline, images=images)
         if not isinstance(index, (int, np.integer)):
             raise type_error("index", "an int or a slice", index)
         if not -len(self) <= index < len(self):
@@ -165,7 +145,7 @@ class Heatmaps(Sequence):
         The extension of ``pattern`` chooses the format: ``.png`` (APNG) and ``.webp``
         (lossless) hold exactly the pictures, ``.gif`` frames of more than 256 colours
         are quantised, ``.mp4`` is H.264 ``yuv420p`` at quality ``crf`` (needs
-        ``pip install 'visheat[video]'``; odd sizes get a copy of the last row or
+        ``pip install ".[video]"``; odd sizes get a copy of the last row or
         column). See :mod:`visheat.io.video` and docs/video.md. ``fps``, ``labels`` and
         ``existing`` as in :meth:`save` (a re-run that would write the same clips
         writes nothing). A batch of plain pictures ``(N, H, W, 3)`` is written as ONE
@@ -204,6 +184,11 @@ class Heatmaps(Sequence):
             kind = "clips" if self._data.ndim == 5 else "pictures"
             return f"Heatmaps({len(self)} {kind}, shape {self._data.shape}, {self._data.dtype})"
         return f"Heatmaps({len(self)} pictures of different sizes)"
+
+    @property
+    def images(self) -> np.ndarray | tuple[np.ndarray, ...] | None:
+        """The images the pictures were drawn for (read-only), or None; see the class."""
+        return self._images
 
     @property
     def dtype(self) -> np.dtype:
@@ -437,6 +422,21 @@ class Heatmaps(Sequence):
                 f'width="{width}" height="{picture.height}" style="image-rendering:pixelated">'
                 f'<figcaption style="font-size:x-small;max-width:{width}px;'
                 f'overflow-wrap:anywhere">{html.escape(caption)}</figcaption></figure>')
+
+
+def _readonly_images(images: Any) -> np.ndarray | tuple[np.ndarray, ...] | None:
+    """The images kept beside the pictures, as read-only views (never copies)."""
+    if images is None:
+        return None
+    if isinstance(images, tuple):
+        return tuple(_readonly_view(image) for image in images)
+    return _readonly_view(images)
+
+
+def _readonly_view(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def thumbnail(picture: Image.Image) -> Image.Image:

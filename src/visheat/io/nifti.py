@@ -1,4 +1,4 @@
-"""NIfTI volumes in (``.nii``, ``.nii.gz``), read by nibabel (``pip install 'visheat[nifti]'``).
+"""NIfTI volumes in (``.nii``, ``.nii.gz``), read by nibabel (``pip install ".[nifti]"``).
 
 :func:`load_nifti` reorients every volume to the canonical orientation **RAS+**
 (``nibabel.as_closest_canonical``: the first array axis runs from left to **R**ight,
@@ -62,7 +62,7 @@ def _nibabel(where: str) -> Any:
         import nibabel
     except ImportError as err:
         raise ValueError(f"{where}: expected nibabel installed to read NIfTI files (pip "
-                         f"install 'visheat[nifti]'); got {err}.") from None
+                         f"install '.[nifti]' in visheat's folder); got {err}.") from None
     return nibabel
 
 

@@ -2,7 +2,7 @@
 
 Each is read a slice at a time (by :mod:`visheat.render.stream` or :mod:`visheat.dask`);
 nothing here loads a whole store. zarr, h5py and xarray are imported only when
-such an input is used (``pip install visheat[dask]``).
+such an input is used (``pip install ".[dask]"``).
 
 An HDF5 dataset object cannot travel to another process, so it is replaced by
 an :class:`HDF5Source`, which holds the file name and the dataset's name and
@@ -133,10 +133,25 @@ class MemmapSource:
 
 
 def is_store_path(path: str | os.PathLike) -> bool:
-    """Whether ``path`` names a zarr store or an HDF5 file (``file.h5[:dataset]``)."""
+    """Whether ``path`` names a zarr store, an array inside one (``maps.zarr/name``) or an
+    HDF5 file (``file.h5[:dataset]``).
+
+    >>> [is_store_path(p) for p in ("maps.zarr", "runs.zarr/ig", "x.h5:maps", "x.npy")]
+    [True, True, True, False]
+    """
     text = str(path)
     file = Path(text.split(":", 1)[0] if _h5_split(text) else text)
-    return file.suffix.lower() in (".zarr", ".h5", ".hdf5", ".hdf")
+    return file.suffix.lower() in (".zarr", ".h5", ".hdf5", ".hdf") or _zarr_split(text) is not None
+
+
+def _zarr_split(text: str) -> tuple[Path, str] | None:
+    """``(store, member)`` of a path into a zarr store: ``runs.zarr/ig`` -> ``runs.zarr``, ``ig``.
+    """
+    path = Path(text)
+    for i, part in enumerate(path.parts[:-1]):
+        if part.lower().endswith(".zarr"):
+            return Path(*path.parts[:i + 1]), "/".join(path.parts[i + 1:])
+    return None
 
 
 def _h5_split(text: str) -> tuple[str, str | None] | None:
@@ -150,24 +165,36 @@ def _h5_split(text: str) -> tuple[str, str | None] | None:
     return None
 
 
-def open_store(path: str | os.PathLike, argument: str = "x") -> Any:
-    """Open a zarr store (``maps.zarr``) or an HDF5 dataset (``file.h5:dataset``) for reading.
+def open_store(path: str | os.PathLike, argument: str = "x", key: str | None = None,
+               key_option: str = "key") -> Any:
+    """Open a zarr array or an HDF5 dataset for reading.
 
-    An HDF5 file with a single dataset may omit its name. Returns a zarr array or
-    an :class:`HDF5Source`; both read only the slices asked for.
+    ``path`` is a zarr store (``maps.zarr``), an array inside a zarr group
+    (``runs.zarr/ig``, or ``runs.zarr`` with ``key="ig"``) or an HDF5 dataset
+    (``file.h5:dataset``). A zarr group or an HDF5 file with a single array may
+    omit its name. Returns a zarr array or an :class:`HDF5Source`; both read only
+    the slices asked for.
 
     Raises a `ValueError` naming ``argument`` for a path that does not exist, a
-    zarr group without arrays, or an unknown dataset.
+    zarr group without exactly one array (its hint names them, as a path and as
+    ``key_option``: ``"--key"`` on the command line), or an unknown dataset.
     """
     text = str(path)
     h5 = _h5_split(text)
-    file = Path(h5[0] if h5 else text)
+    inside = None if h5 else _zarr_split(text)
+    file = Path(h5[0] if h5 else text) if inside is None else inside[0]
     if not file.exists():
         raise value_error(argument, "an existing zarr store or HDF5 file", text,
                           "No such file or folder.", described=True)
     if h5 is not None:
+        if key is not None:  # a dataset is named in the path: file.h5:dataset
+            raise value_error(key_option, "no key for an HDF5 file", key,
+                              f"Name the dataset in the path: {file}:{key}.")
         return _open_h5(file, h5[1], argument)
-    return _open_zarr(file, argument)
+    member = inside[1] if inside is not None else None
+    if key is not None:
+        member = key if member is None else f"{member}/{key}"
+    return _open_zarr(file, argument, member, key_option)
 
 
 def _open_h5(file: Path, name: str | None, argument: str) -> HDF5Source:
@@ -186,7 +213,9 @@ def _open_h5(file: Path, name: str | None, argument: str) -> HDF5Source:
     return HDF5Source(file, name)
 
 
-def _open_zarr(file: Path, argument: str) -> Any:
+def _open_zarr(file: Path, argument: str, member: str | None = None,
+               key_option: str = "key") -> Any:
+    """The zarr array at ``file`` (a store), or at ``member`` of the group there."""
     import zarr
 
     try:
@@ -194,11 +223,45 @@ def _open_zarr(file: Path, argument: str) -> Any:
     except Exception as err:  # zarr raises several types for unreadable stores
         raise value_error(argument, "a zarr store", str(file), f"zarr could not open it ({err}).",
                           described=True) from None
+    if member is not None:
+        found = _zarr_member(found, file, member, argument, key_option)
     if isinstance(found, zarr.Array):
         return found
-    arrays = sorted(name for name, _ in found.arrays())
+    arrays = _zarr_arrays(found)
     if len(arrays) != 1:
+        where = file if member is None else file / member
+        hint = (f"Point at one: {where}/{arrays[0]} (or {_key_form(key_option, arrays[0])})."
+                if arrays else "Write the maps into it first.")
         raise value_error(argument, "a zarr array, or a group with exactly one array",
-                          f"a group with arrays {arrays}", "Point at the array: "
-                          f"{file}/<name>.", described=True)
+                          f"a group with arrays {arrays}", hint, described=True)
     return found[arrays[0]]
+
+
+def _zarr_member(group: Any, file: Path, member: str, argument: str, key_option: str) -> Any:
+    """``group[member]``, or an error that names the arrays the store holds."""
+    import zarr
+
+    if isinstance(group, zarr.Array):
+        hint = f"The store is one array: {file}."
+    else:
+        try:
+            return group[member]
+        except KeyError:
+            arrays = _zarr_arrays(group)
+        hint = (f"Arrays there: {', '.join(arrays)}; e.g. {file / arrays[0]} (or "
+                f"{_key_form(key_option, arrays[0])})." if arrays else "It holds no arrays.")
+    raise value_error(argument, f"an array of the zarr store {file}", repr(member), hint,
+                      described=True)
+
+
+def _zarr_arrays(group: Any, prefix: str = "") -> list[str]:
+    """The paths of every array in a zarr group and its subgroups, sorted."""
+    found = [prefix + name for name, _ in group.arrays()]
+    for name, sub in group.groups():
+        found += _zarr_arrays(sub, f"{prefix}{name}/")
+    return sorted(found)
+
+
+def _key_form(option: str, name: str) -> str:
+    """How a caller names an array by key: ``--key ig`` on the command line, ``key='ig'``."""
+    return f"{option} {name}" if option.startswith("--") else f"{option}={name!r}"

@@ -9,7 +9,7 @@ The file name's extension chooses the format (:data:`VIDEO_FORMATS`):
   have several hundred) is quantised by Pillow's median cut to 256, without
   dithering (measured in docs/video.md). Delays are hundredths of a
   second, so ``fps`` is at most 50 (browsers slow down shorter delays to 0.1 s).
-* ``.mp4`` — H.264 through FFmpeg's libx264 (PyAV, ``pip install 'visheat[video]'``),
+* ``.mp4`` — H.264 through FFmpeg's libx264 (PyAV, ``pip install ".[video]"``),
   ``yuv420p`` (4:2:0, 8 bit, BT.601 limited range, tagged so), the pixel format every
   player and browser decodes. 4:2:0 needs an even width and height: a frame of odd
   size gets one more row (column) at the bottom (right), a copy of the last one.
@@ -163,8 +163,8 @@ def _import_av() -> Any:
         import av
     except ImportError as err:
         raise ValueError("pattern: expected PyAV installed to write .mp4 files (pip install "
-                         f"'visheat[video]'); got {err}. Or write .webp or .png (lossless)."
-                         ) from None
+                         f"'.[video]' in visheat's folder); got {err}. Or write .webp or .png "
+                         "(lossless).") from None
     return av
 
 

@@ -40,6 +40,8 @@ from ._arrays import as_heatmaps, first_argmax, flat
 from .conventions import Convention, as_stride, get_convention, to_image
 
 METHODS = ("argmax", "quarter", "dark", "topk", "integral")
+#: Pixels ``"topk"`` averages by default (H3R's 3 x 3); maps with fewer give all of theirs.
+TOPK = 9
 
 
 class Decoded(NamedTuple):
@@ -52,7 +54,7 @@ class Decoded(NamedTuple):
 
 
 def decode(heatmaps: Any, method: str | None = None, *, stride: Any = 1,
-           convention: Any = "visheat", k: int = 9, patch: int = 5,
+           convention: Any = "visheat", k: int | None = None, patch: int = 5,
            blur: float | None = None, threshold: float | None = None) -> Decoded:
     """Points and scores from ``(K, H, W)`` or ``(N, K, H, W)`` heatmaps.
 
@@ -67,8 +69,9 @@ def decode(heatmaps: Any, method: str | None = None, *, stride: Any = 1,
         Image pixels per heatmap pixel.
     convention : str or Convention
         Grid and refinement rules (see :data:`~visheat.keypoints.CONVENTIONS`).
-    k : int
-        Pixels averaged by ``"topk"`` (1 to H * W).
+    k : int, optional
+        Pixels averaged by ``"topk"`` (1 to H * W); default 9, or every pixel of a
+        map with fewer.
     patch : int
         Odd window size of ``"integral"``.
     blur : float, optional
@@ -136,7 +139,7 @@ def peak_pixels(m: np.ndarray, conv: Convention) -> tuple[np.ndarray, ...]:
 
 
 def _refine(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, method: str,
-            conv: Convention, *, k: int, patch: int, blur: float | None
+            conv: Convention, *, k: int | None, patch: int, blur: float | None
             ) -> tuple[np.ndarray, np.ndarray]:
     if method == "argmax":
         return cols.astype(np.float64), rows.astype(np.float64)
@@ -148,7 +151,9 @@ def _refine(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, method: str,
             raise value_error("patch", "an odd window size such as 5", patch)
         return refine.integral(m, rows, cols, patch, conv.flavour)
     if method == "topk":
-        k = int(check_number("k", k, low=1, high=m.shape[1] * m.shape[2], integer=True))
+        pixels = m.shape[1] * m.shape[2]
+        k = min(TOPK, pixels) if k is None else int(check_number("k", k, low=1, high=pixels,
+                                                                 integer=True))
         return refine.topk(m, k)
     sigma = conv.blur if blur is None else check_number("blur", blur, low=0)
     radius = conv.blur_radius if blur is None else None

@@ -13,9 +13,11 @@ from ..core.errors import type_error, value_error
 from ..core.images import ImageOptions, image_options
 from ..core.inputs import finite_check, read_inputs
 from ..core.limits import check_allocation
-from ..core.pipeline import Transform
+from ..core.pipeline import Pipeline, Transform
 from ..display.heatmaps import Heatmaps
+from ..transforms.colormaps import ExtremaColormap
 from ..transforms.presets import as_pipeline
+from ..transforms.reductions import SumReduction
 
 CHANNELS = ("together", "separate")
 
@@ -81,9 +83,10 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         (sample 0's channels first), each over its sample's image, and
         ``result.to_grid()`` is ``(N, C, H, W, 3)``. Per-sample parameters of
         the pipeline (alpha planes, boxes) then count pictures, not samples.
-    image_layout : {"HWC", "CHW", "NHWC", "NCHW"}, optional
+    image_layout : {"HWC", "CHW", "NHWC", "NCHW", "HW", "NHW"}, optional
         Axis order of ``images`` when it is not channels-last, e.g. ``"NCHW"`` for
-        a torch image batch (tensors are read like ``x``).
+        a torch image batch (tensors are read like ``x``), or ``"NHW"`` for a batch of
+        gray images (``"HW"`` for one), read as gray repeated to RGB.
     image_mean, image_std : float or sequence of float, optional
         Undo the normalisation the model's input had: images are read as
         ``image * image_std + image_mean`` per channel, clipped to [0, 1]
@@ -139,18 +142,91 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     if channels == "separate":
         data, stage, imgs, grid = _split_channels(batch.data, batch.stage, batch.images)
         batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
-    final_stage = (transform.output_stage(batch.stage)
-                   if batch.stage in transform.input_stages() else None)
-    if final_stage is not Stage.RGB:
-        raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
-                          transform, "Add ExtremaColormap() or CenteredColormap().")
+    check_reaches_rgb(transform, batch.stage)
 
     # Steps check their results (a colormap refuses non-finite maps, naming the step),
     # so numpy's floating-point warnings about an overflowing step would only be noise.
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
                             check=check)
-    return _to_heatmaps(result, dtype, transform, grid)
+    return _to_heatmaps(result, dtype, transform, grid, batch.images)
+
+
+#: The channel reductions, named in the hint of a pipeline that lacks one.
+REDUCTIONS = ("SumReduction(), NormReduction(), MaxAbsReduction(), SumAbsReduction() or "
+              "AbsSumReduction()")
+COLORMAPS = "ExtremaColormap() or CenteredColormap()"
+
+
+def check_reaches_rgb(transform: Transform, stage: Stage) -> None:
+    """Refuse, before any work, a pipeline that cannot turn ``stage`` into RGB pictures.
+
+    The steps are followed with the stage the input really has, and the hint is a
+    pipeline that works: the missing reduction or colormap added where it belongs.
+
+    >>> from visheat import ExtremaColormap, SumReduction
+    >>> check_reaches_rgb(SumReduction() | ExtremaColormap(), Stage.VALUES)
+    >>> check_reaches_rgb(ExtremaColormap(), Stage.VALUES)
+    Traceback (most recent call last):
+    ...
+    ValueError: pipe: expected a pipeline that reduces channel values (N, C, H, W) to a map
+    before ExtremaColormap('batlow'); got ExtremaColormap('batlow') (ExtremaColormap). Start
+    with a channel reduction (SumReduction(), NormReduction(), MaxAbsReduction(),
+    SumAbsReduction() or AbsSumReduction()), e.g. SumReduction() | ExtremaColormap('batlow').
+    """
+    steps = tuple(getattr(transform, "steps", (transform,)))
+    failed = _first_failure(steps, stage)
+    if failed is None:
+        return
+    fixed, added = _repaired(steps, stage)
+    at = failed[0]
+    if "dropped" in added:
+        raise value_error("pipe", f"a pipeline that takes {failed[1].shape_text}", transform,
+                          f"{steps[at]!r} needs channel values: read x with a C axis (e.g. "
+                          f"layout='NCHW') or leave it out, e.g. {fixed}.")
+    if "reduction" in added and "colormap" in added:
+        raise value_error("pipe", "a pipeline that reduces channel values (N, C, H, W) to a "
+                          "map and ends in RGB pictures (with a colormap)", transform,
+                          f"Add a channel reduction ({REDUCTIONS}) and a colormap ({COLORMAPS}"
+                          f"), e.g. {fixed}.")
+    if "reduction" in added:
+        raise value_error("pipe", "a pipeline that reduces channel values (N, C, H, W) to a map "
+                          f"before {steps[at]!r}", transform,
+                          f"Start with a channel reduction ({REDUCTIONS}), e.g. {fixed}.")
+    raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
+                      transform, f"Add a colormap ({COLORMAPS}), e.g. {fixed}.")
+
+
+def _first_failure(steps: tuple[Transform, ...], stage: Stage) -> tuple[int, Stage] | None:
+    """``(position, stage)`` where ``steps`` stop short of RGB (``len(steps)``: the end)."""
+    for i, step in enumerate(steps):
+        if stage not in step.input_stages():
+            return i, stage
+        stage = step.output_stage(stage)
+    return None if stage is Stage.RGB else (len(steps), stage)
+
+
+def _repaired(steps: tuple[Transform, ...], stage: Stage) -> tuple[Pipeline, set[str]]:
+    """``steps`` with what they lack added (a reduction, a colormap) and what can never take
+    ``stage`` dropped, and the names of those changes."""
+    added: set[str] = set()
+    failed = _first_failure(steps, stage)
+    for _ in range(len(steps) + 2):  # a reduction, a colormap, at worst every step dropped
+        if failed is None:
+            break
+        at, found = failed
+        needs = steps[at].input_stages() if at < len(steps) else frozenset({Stage.RGB})
+        if found is Stage.VALUES and Stage.VALUES not in needs:
+            front = all(Stage.MAP in step.input_stages() for step in steps[:at])
+            at = 0 if front else at  # reductions first, where the steps before allow it
+            steps, kind = steps[:at] + (SumReduction(),) + steps[at:], "reduction"
+        elif found is Stage.MAP and Stage.RGB in needs:
+            steps, kind = steps[:at] + (ExtremaColormap(),) + steps[at:], "colormap"
+        else:
+            steps, kind = steps[:at] + steps[at + 1:], "dropped"
+        added.add(kind)
+        failed = _first_failure(steps, stage)
+    return Pipeline(*steps), added
 
 
 def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, ...]:
@@ -174,11 +250,13 @@ def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, .
 
 
 def _to_heatmaps(result: Batch | engine.Ragged, dtype: np.dtype, pipe: Transform,
-                 grid: tuple[int, int] | None = None) -> Heatmaps:
+                 grid: tuple[int, int] | None = None, images: Any = None) -> Heatmaps:
+    """The pictures, with the images they were drawn for (as read, one per picture)."""
     if isinstance(result, engine.Ragged):
         arrays: Sequence[np.ndarray] = [_final(a, dtype) for a in result.data]
-        return Heatmaps(list(arrays), result.records, pipe, grid_shape=grid)
-    return Heatmaps(_final(result.data, dtype), result.records, pipe, grid_shape=grid)
+        return Heatmaps(list(arrays), result.records, pipe, grid_shape=grid, images=images)
+    return Heatmaps(_final(result.data, dtype), result.records, pipe, grid_shape=grid,
+                    images=images)
 
 
 def _final(data: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -13,7 +13,7 @@ Batch-wide steps (``ExtremaColormap(scope="batch")``) take two passes (see
 chunk renders with it fixed. Inputs: dask arrays, zarr arrays, HDF5 datasets
 (``h5py`` objects or :class:`visheat.io.stores.HDF5Source`), xarray ``DataArray``s
 (the dimension names give the layout) and numpy arrays. Needs
-``pip install visheat[dask]``.
+``pip install ".[dask]"``.
 """
 
 from __future__ import annotations
