@@ -51,6 +51,7 @@ from .core import (
     Stage,
     TokenGrid,
     Transform,
+    window,
 )
 from .core.lazy import attach
 from .display import Heatmaps
@@ -120,7 +121,7 @@ __all__ = [
     "Heatmaps", "figure", "write_gallery", "Explorer", "write_explorer",
     # core (the algebra)
     "Transform", "Pipeline", "Batch", "Stage", "Record", "IMAGENET_MEAN", "IMAGENET_STD",
-    "TokenGrid",
+    "TokenGrid", "window",
     # transforms: presets and reductions
     "PRESETS", "NormReduction", "SumReduction", "MaxAbsReduction", "SumAbsReduction",
     "AbsSumReduction", "CamSumReduction",

@@ -196,11 +196,18 @@ def image_options(layout: Any = None, mean: Any = None, std: Any = None) -> Imag
     if layout is not None:
         if not isinstance(layout, str):
             raise type_error("image_layout", "a layout string such as 'NCHW'", layout)
-        if layout.upper() not in IMAGE_LAYOUTS:
+        if layout.upper() not in IMAGE_LAYOUTS and not _volume_layout(layout.upper()):
             raise value_error("image_layout", "one of 'HWC', 'CHW', 'NHWC', 'NCHW'", layout)
         layout = layout.upper()
     return ImageOptions(layout, _per_channel("image_mean", mean, positive=False),
                         _per_channel("image_std", std, positive=True))
+
+
+def _volume_layout(layout: str) -> bool:
+    """A layout of volumes' or clips' pictures (read by :mod:`.volumes`), e.g. ``"NDHW"``."""
+    letters = set(layout)
+    return (len(letters) == len(layout) and letters <= set("NCDTHW")
+            and len(letters & set("DT")) == 1 and {"H", "W"} <= letters)
 
 
 def _per_channel(argument: str, value: Any, positive: bool) -> np.ndarray | None:

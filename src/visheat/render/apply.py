@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from ..core.batch import Batch, Stage, check_dtype
+from ..core.batch import Batch, Record, Stage, check_dtype
 from ..core.errors import type_error, value_error
 from ..core.images import ImageOptions, image_options
 from ..core.inputs import finite_check, read_inputs
@@ -150,7 +150,22 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
                             check=check)
+    if isinstance(result, Batch) and result.depth > 1 and grid is None:
+        return _slices_as_pictures(result, dtype, transform)
     return _to_heatmaps(result, dtype, transform, grid)
+
+
+def _slices_as_pictures(result: Batch, dtype: np.dtype, pipe: Transform) -> Heatmaps:
+    """Folded volumes or clips unfolded: one picture per slice, ``to_numpy()`` ``(N, D, H,
+    W, 3)``; the records repeated per slice (a range per slice, ``scope="slice"``, as is)."""
+    n, d = result.n, result.depth
+    data = _final(result.data, dtype)
+    pictures = data.reshape((n * d, data.shape[1] // d) + data.shape[2:])
+    records = tuple(Record(r.transform, {k: v.reshape((n * d,) + v.shape[2:])
+                                         if v.shape[:2] == (n, d) else np.repeat(v, d, axis=0)
+                                         for k, v in r.values.items()})
+                    for r in result.records)
+    return Heatmaps(pictures, records, pipe, grid_shape=(n, d), slices=True)
 
 
 def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, ...]:
