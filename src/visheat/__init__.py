@@ -97,6 +97,7 @@ from .transforms import (
     Unpad,
     pad_amounts,
 )
+from .transforms import MaxProjection, Montage, OrthoViews, Slices
 
 if TYPE_CHECKING:  # what users' type checkers see of the names loaded on first use
     from . import compat
@@ -134,6 +135,8 @@ __all__ = [
     "FlipImage", "PermuteDims", "DropDims", "ResizeToImage", "Resize",
     "ResizeImageToHeatmap", "Pad", "PadToAspectRatio", "Crop", "Unpad", "pad_amounts",
     "AvgPool", "MaxPool", "GaussianSmooth",
+    # transforms: views of volumes and clips
+    "Slices", "Montage", "OrthoViews", "MaxProjection",
     # transforms: overlays
     "AlphaOverlay", "GrayOverlay", "MaskImage", "ChannelOrder", "GradCamOverlay",
     "HeatAlphaOverlay",

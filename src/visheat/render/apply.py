@@ -161,11 +161,18 @@ def _slices_as_pictures(result: Batch, dtype: np.dtype, pipe: Transform) -> Heat
     n, d = result.n, result.depth
     data = _final(result.data, dtype)
     pictures = data.reshape((n * d, data.shape[1] // d) + data.shape[2:])
-    records = tuple(Record(r.transform, {k: v.reshape((n * d,) + v.shape[2:])
-                                         if v.shape[:2] == (n, d) else np.repeat(v, d, axis=0)
+    records = tuple(Record(r.transform, {k: _per_slice(r, k, v, n, d)
                                          for k, v in r.values.items()})
                     for r in result.records)
     return Heatmaps(pictures, records, pipe, grid_shape=(n, d), slices=True)
+
+
+def _per_slice(record: Record, key: str, v: np.ndarray, n: int, d: int) -> np.ndarray:
+    """A record's values per slice: ranges per slice (``scope="slice"``) as they are,
+    per-volume values repeated."""
+    if getattr(record.transform, "scope", None) == "slice" and key in ("lo", "hi"):
+        return v.reshape((n * d,) + v.shape[2:])
+    return np.repeat(v, d, axis=0)
 
 
 def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, ...]:

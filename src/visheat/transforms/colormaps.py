@@ -133,8 +133,7 @@ class RangeColormap(Transform):
             rgb, lo, hi = self._colour(m, batch, batch.out)
         done = batch.replace(data=rgb, stage=Stage.RGB)
         if d > 1:  # where each volume's highest value lies (OrthoViews(at="peak"))
-            peak = per_sample_rows(m).argmax(axis=1) if m.size else np.zeros(0, np.intp)
-            return done.with_record(self, lo=lo, hi=hi, peak=peak)
+            return done.with_record(self, lo=lo, hi=hi, peak=peak_position(m, d))
         return done.with_record(self, lo=lo, hi=hi)
 
     def _colour(self, m: np.ndarray, batch: Batch, out: np.ndarray | None
@@ -146,6 +145,22 @@ class RangeColormap(Transform):
         else:
             rgb = colorize(m, lo, hi, self.stops)
         return rgb, lo, hi
+
+
+def peak_position(m: np.ndarray, depth: int) -> np.ndarray:
+    """Where each folded volume's map ``(N, D·H, W)`` is highest, as ``(N, 3)`` fractions
+    ``((z + 0.5) / D, (y + 0.5) / H, (x + 0.5) / W)`` (they survive a resize).
+
+    >>> peak_position(np.array([[[0.0], [0.0], [0.0], [1.0]]]), 2).tolist()
+    [[0.75, 0.75, 0.5]]
+    """
+    n, dh, w = m.shape
+    size = np.array([depth, dh // depth, w])
+    if not m.size:
+        return np.zeros((n, 3))
+    flat = per_sample_rows(m).argmax(axis=1)
+    index = np.stack(np.unravel_index(flat, tuple(size)), axis=1)
+    return (index + 0.5) / size
 
 
 class ExtremaColormap(RangeColormap):
