@@ -1471,3 +1471,41 @@ def test_token_cli_rows_exit_2_with_the_catalogued_line(row, token_files, tmp_pa
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
     assert message_pattern(expected).match(err), (row, err)
     assert not (tmp_path / "out").exists()
+
+
+# -- volumes and clips (issue 23) ---------------------------------------------------------
+import visheat  # noqa: E402  (this section is appended to the catalogue)
+
+VOLUME = np.zeros((2, 4, 5, 6))
+VOLUME_ERRORS = {
+    "VOL-01": case(lambda: heatmap(np.zeros((2, 3, 4, 5, 6)), [np.zeros((4, 5, 6), np.uint8),
+                                                              np.zeros((3, 5, 6), np.uint8)],
+                                   "cam", layout="NCDHW")),
+    "VOL-02": case(lambda m: heatmap(m, ExtremaColormap() | visheat.Slices("D", 0),
+                                     layout="NHW"), M),
+    "VOL-03": case(lambda: visheat.Slices("H", spacing=(0, 1, 1))),
+    "VOL-04": case(lambda v: visheat.window(v, 40, 0), VOLUME),
+    "VOL-05": case(lambda: heatmap(np.zeros((2, 3, 4, 5, 6)), layout="NDTHW")),
+    "VOL-06": case(lambda v, ct: heatmap(v, ct, "cam", layout="NDHW"), VOLUME, VOLUME + 40.0),
+    "VOL-07": case(lambda v: heatmap(v, visheat.PermuteDims((0, 2, 1)) | ExtremaColormap(),
+                                     layout="NDHW"), VOLUME),
+    "VOL-08": case(lambda v: heatmap(v, ExtremaColormap() | visheat.Slices("D", 4),
+                                     layout="NDHW"), VOLUME),
+}
+ERRORS.update(VOLUME_ERRORS)
+
+
+@pytest.mark.parametrize("row", sorted(VOLUME_ERRORS))
+def test_volume_rows_raise_what_the_catalogue_says(row):
+    test_error_rows_raise_what_the_catalogue_says(row)
+
+
+@row("VOL-09")
+def test_smoothing_a_volume_keeps_each_slice_to_itself():
+    v = np.zeros((1, 3, 9, 9))
+    v[0, 1, 4, 4] = 1.0
+    pipe = visheat.GaussianSmooth(1.0) | ExtremaColormap("gray", vmin=0, vmax=1)
+    got = pictures(v, None, pipe, layout="NDHW")
+    middle = pictures(v[:, 1], None, pipe, layout="NHW")
+    assert np.array_equal(got[:, 1], middle)
+    assert (got[:, [0, 2]] == 0).all()
