@@ -65,7 +65,8 @@ def cam(shape: tuple[int, int, int] = SHAPE) -> np.ndarray:
 
 def main() -> None:
     grey = window(phantom(), "brain")[None]              # (1, D, H, W) uint8
-    pipe = SumReduction() | ExtremaColormap("inferno") | ResizeToImage("bilinear") | AlphaOverlay(0.45)
+    pipe = (SumReduction() | ExtremaColormap("inferno") | ResizeToImage("bilinear")
+            | AlphaOverlay(0.45))
     views = {"volume-slices.png": pipe | Montage(every=4, cols=4),
              "volume-ortho.png": pipe | OrthoViews("peak", spacing=(2, 1, 1))}
     for name, view in views.items():

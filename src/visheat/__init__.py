@@ -81,8 +81,11 @@ from .transforms import (
     MaskImage,
     MaxAbsReduction,
     MaxPool,
+    MaxProjection,
     MinMaxScale,
+    Montage,
     NormReduction,
+    OrthoViews,
     Pad,
     PadToAspectRatio,
     PercentileClip,
@@ -91,13 +94,13 @@ from .transforms import (
     ResizeImageToHeatmap,
     ResizeToImage,
     SignSelect,
+    Slices,
     SumAbsReduction,
     SumReduction,
     ToUnitRange,
     Unpad,
     pad_amounts,
 )
-from .transforms import MaxProjection, Montage, OrthoViews, Slices
 
 if TYPE_CHECKING:  # what users' type checkers see of the names loaded on first use
     from . import compat

@@ -162,9 +162,10 @@ def fold_slices(slices: Batch, folded: Batch) -> Batch:
     else:
         data = data.reshape((n, d * data.shape[1]) + data.shape[2:])
     images, image_depth = folded.images, folded.image_depth
-    if slices.images is not None and isinstance(folded.images, np.ndarray) \
+    inner = slices.images
+    if isinstance(inner, np.ndarray) and isinstance(folded.images, np.ndarray) \
             and folded.image_depth == d:
-        images = slices.images.reshape((n, d * slices.images.shape[1]) + slices.images.shape[2:])
+        images = inner.reshape((n, d * inner.shape[1]) + inner.shape[2:])
     return replace(folded, data=data, stage=slices.stage, images=images,
                    image_depth=image_depth, out=None)
 

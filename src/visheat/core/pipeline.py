@@ -445,4 +445,5 @@ def apply_on_volume(step: Transform, batch: Batch,
                       "or render the slices one by one.", described=True)
 
 
-__all__ = ["Transform", "Pipeline", "apply_steps", "apply_on_volume", "option", "BUILT_IN", "ALL_STAGES"]
+__all__ = ["Transform", "Pipeline", "apply_steps", "apply_on_volume", "option", "BUILT_IN",
+           "ALL_STAGES"]

@@ -145,7 +145,7 @@ def read_volume_images(images: Any, x_letters: str, n: int, layout: str | None =
                               "or render them one by one.", described=True)
     arr = to_numpy(images, "images")
     letters = layout if layout is not None else volume_image_letters(x_letters, arr.ndim)
-    deep = depth_letter(x_letters)
+    deep = depth_letter(x_letters) or "D"
     if arr.ndim != len(letters) or deep not in letters or "H" not in letters \
             or "W" not in letters:
         raise value_error("images", f"{len(letters)} axes ({', '.join(letters)}) for the "

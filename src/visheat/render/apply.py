@@ -168,10 +168,13 @@ def _slices_as_pictures(result: Batch, dtype: np.dtype, pipe: Transform) -> Heat
 
 
 def _per_slice(record: Record, key: str, v: np.ndarray, n: int, d: int) -> np.ndarray:
-    """A record's values per slice: ranges per slice (``scope="slice"``) as they are,
-    per-volume values repeated."""
-    if getattr(record.transform, "scope", None) == "slice" and key in ("lo", "hi"):
-        return v.reshape((n * d,) + v.shape[2:])
+    """A record's values per slice: ranges per slice (``scope="slice"``) as they are (or,
+    after a resize in depth, those of the nearest slice before it), per-volume values
+    repeated."""
+    if getattr(record.transform, "scope", None) == "slice" and key in ("lo", "hi") \
+            and v.ndim == 2:
+        nearest = ((np.arange(d) + 0.5) * v.shape[1] / d).astype(np.intp)
+        return v[:, nearest].reshape(n * d)
     return np.repeat(v, d, axis=0)
 
 

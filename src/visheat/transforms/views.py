@@ -304,7 +304,7 @@ class OrthoViews(Transform):
     def _points(self, batch: Batch, size: tuple[int, ...]) -> list[tuple[int, int, int]]:
         n = batch.n
         if self.at is None:
-            return [tuple(s // 2 for s in size)] * n  # type: ignore[misc]
+            return [_point(s // 2 for s in size)] * n
         if self.at == "peak":
             found = [r.values["peak"] for r in batch.records if "peak" in r.values]
             if not found:
@@ -312,9 +312,13 @@ class OrthoViews(Transform):
                                   "where each volume peaks)", "no such record",
                                   described=True)
             frac = found[-1]
-            return [tuple(min(int(f * s), s - 1) for f, s in zip(row, size))  # type: ignore[misc]
-                    for row in frac]
-        return [tuple(_position(a, s, ax) for a, s, ax in zip(self.at, size, AXES))] * n  # type: ignore[misc]
+            return [_point(min(int(f * s), s - 1) for f, s in zip(row, size)) for row in frac]
+        return [_point(_position(a, s, ax) for a, s, ax in zip(self.at, size, AXES))] * n
+
+
+def _point(values: Any) -> tuple[int, int, int]:
+    z, y, x = (int(v) for v in values)
+    return z, y, x
 
 
 def _crosshair(pic: np.ndarray, axis: str, point: tuple[int, int, int],
