@@ -114,3 +114,20 @@ def test_window_by_percentiles_and_refusals():
             window(v, *bad)
     with pytest.raises(ValueError, match="Did you mean .lung."):
         window(v, "lungs")
+
+
+def test_a_volume_of_one_slice_keeps_its_depth_axis():
+    x = np.random.default_rng(6).normal(size=(2, 3, 1, 5, 6))
+    assert heatmap(x, layout="NCDHW").to_numpy().shape == (2, 1, 5, 6, 3)
+
+
+def test_image_layout_names_the_volume_pictures_everywhere():
+    x = np.random.default_rng(7).normal(size=(5, 3, 4, 5, 6)).astype(np.float32)
+    vol = (np.random.default_rng(8).random((5, 4, 5, 6, 3)) * 255).astype(np.uint8)
+    ref = heatmap(x, vol, "cam", layout="NCDHW").to_numpy()
+    chw = np.ascontiguousarray(np.moveaxis(vol, -1, 1))  # (N, C, D, H, W)
+    got = heatmap(x, chw, "cam", layout="NCDHW", image_layout="NCDHW").to_numpy()
+    parts = visheat.heatmap_batches(x, chw, "cam", layout="NCDHW", image_layout="NCDHW",
+                                    batch_size=2)
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(np.concatenate([p.to_numpy() for p in parts]), ref)

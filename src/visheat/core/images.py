@@ -210,6 +210,15 @@ def _volume_layout(layout: str) -> bool:
             and len(letters & set("DT")) == 1 and {"H", "W"} <= letters)
 
 
+def volume_order(layout: str) -> str:
+    """The letters of a volume's pictures in the order they are read: N, D or T, H, W, C.
+
+    >>> volume_order("NCDHW"), volume_order("THWC")
+    ('NDHWC', 'THWC')
+    """
+    return "".join(c for c in "NDTHWC" if c in layout)
+
+
 def _per_channel(argument: str, value: Any, positive: bool) -> np.ndarray | None:
     if value is None:
         return None
@@ -257,7 +266,9 @@ def prepare_images(images: Any, options: ImageOptions | None = None) -> Any:
         if arr.ndim != len(layout):
             raise value_error("images", f"{len(layout)} axes for image_layout={layout!r}",
                               f"shape {arr.shape}", described=True)
-        if layout.endswith("CHW"):
+        if _volume_layout(layout):  # volumes' pictures: N, D or T, H, W, channels last
+            arr = arr.transpose([layout.index(c) for c in volume_order(layout)])
+        elif layout.endswith("CHW"):
             arr = np.moveaxis(arr, -3, -1)
     if mean is None and std is None:
         return arr

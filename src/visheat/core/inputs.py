@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch
-from .images import ImageOptions, prepare_images, to_images
+from .images import ImageOptions, prepare_images, to_images, volume_order
 from .layout import check_finite, depth_letter, parse_layout, read_batch, read_folded
 from .limits import check_allocation
 from .volumes import read_volume_images
@@ -58,11 +58,12 @@ def _read_volumes(x: Any, images: Any, layout: str, dtype: np.dtype,
     check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
     found, image_depth = None, 1
     if images is not None:
+        named = None if options is None else options.layout
+        if options is not None:  # image_layout= and image_mean/std, as for images
+            images = prepare_images(images, options)
         found, image_depth = read_volume_images(
             images, parse_layout(layout), data.shape[0],
-            None if options is None else options.layout)
-        if options is not None and (options.mean is not None or options.std is not None):
-            found = prepare_images(found, ImageOptions(None, options.mean, options.std))
+            None if named is None else volume_order(named))
     return Batch(data, stage, images=found, dtype=dtype, start=start, depth=depth,
                  image_depth=image_depth)
 

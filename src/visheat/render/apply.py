@@ -12,6 +12,7 @@ from ..core.batch import Batch, Record, Stage, check_dtype
 from ..core.errors import type_error, value_error
 from ..core.images import ImageOptions, image_options
 from ..core.inputs import finite_check, read_inputs
+from ..core.layout import depth_letter, parse_layout
 from ..core.limits import check_allocation
 from ..core.pipeline import Transform
 from ..display.heatmaps import Heatmaps
@@ -138,7 +139,8 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     grid = None
     if channels == "separate":
         data, stage, imgs, grid = _split_channels(batch.data, batch.stage, batch.images)
-        batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
+        batch = Batch(data, stage, images=imgs, dtype=dtype, start=start, depth=batch.depth,
+                      image_depth=batch.image_depth)  # volumes: each channel's picture folded
     final_stage = (transform.output_stage(batch.stage)
                    if batch.stage in transform.input_stages() else None)
     if final_stage is not Stage.RGB:
@@ -150,9 +152,17 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
                             check=check)
-    if isinstance(result, Batch) and result.depth > 1 and grid is None:
+    if isinstance(result, Batch) and grid is None and (result.depth > 1 or _unviewed_volume(
+            layout, transform)):  # a volume of one slice is (N, 1, H, W, 3) too
         return _slices_as_pictures(result, dtype, transform)
     return _to_heatmaps(result, dtype, transform, grid)
+
+
+def _unviewed_volume(layout: str, pipe: Transform) -> bool:
+    """Volumes or clips (a layout with D or T) that no view made into pictures."""
+    steps = pipe.steps if hasattr(pipe, "steps") else (pipe,)
+    return depth_letter(parse_layout(layout)) is not None and not any(
+        getattr(s, "is_view", False) for s in steps)
 
 
 def _slices_as_pictures(result: Batch, dtype: np.dtype, pipe: Transform) -> Heatmaps:
