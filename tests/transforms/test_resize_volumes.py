@@ -77,7 +77,7 @@ def test_numpy_engine_equals_compiled_engine_on_volumes(monkeypatch):
 
 def test_smoothing_runs_per_slice():
     m = np.zeros((1, 3, 9, 9))
-    m[0, 1, 4, 4] = 1.0  # one voxel in the middle slice
+    m[0, 1, 0, 4] = 1.0  # one voxel at the edge of the middle slice
     batch = Batch(m.reshape(1, 27, 9), Stage.MAP, depth=3)
     out = GaussianSmooth(1.0).apply(Batch(m[0, 1][None], Stage.MAP))
     from visheat.core.pipeline import apply_on_volume
