@@ -85,3 +85,18 @@ def test_smoothing_runs_per_slice():
     folded = apply_on_volume(GaussianSmooth(1.0), batch)
     np.testing.assert_array_equal(folded.data.reshape(1, 3, 9, 9)[:, 1], out.data)
     assert (folded.data.reshape(1, 3, 9, 9)[:, [0, 2]] == 0).all()  # nothing leaks
+
+
+@pytest.mark.parametrize("step", [
+    "Pad(1, 2, 3, 4, mode='edge')", "Crop(1, 0, 2, 1)", "AvgPool(2)", "MaxPool(3)",
+    "FlipImage()", "Resize((4, 9), 'bilinear')", "PadToAspectRatio(2.0)",
+    "GaussianSmooth(0.8)"])
+def test_spatial_steps_run_on_each_slice_as_on_an_image(step):
+    import visheat
+
+    volume = np.random.default_rng(4).random((2, 3, 7, 8))
+    pipe = visheat.Pipeline.parse(step) | ExtremaColormap("gray", vmin=0, vmax=1)
+    got = heatmap(volume, pipe, layout="NDHW", dtype=np.float64).to_numpy()
+    for k in range(3):
+        alone = heatmap(volume[:, k], pipe, layout="NHW", dtype=np.float64).to_numpy()
+        np.testing.assert_array_equal(got[:, k], alone)
