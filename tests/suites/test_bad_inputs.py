@@ -1509,3 +1509,14 @@ def test_smoothing_a_volume_keeps_each_slice_to_itself():
     middle = pictures(v[:, 1], None, pipe, layout="NHW")
     assert np.array_equal(got[:, 1], middle)
     assert (got[:, [0, 2]] == 0).all()
+
+
+@row("VOL-10")
+def test_an_rgb_picture_beside_volumes_warns_and_renders_as_asked():
+    message = documented("VOL-10", re.compile(r".*`UserWarning`: `(?P<message>.+?)`"))["message"]
+    image = RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    cams = RNG.random((1, 1, 4, 5, 6))
+    with pytest.warns(UserWarning) as caught:
+        out = heatmap(cams, readonly(image), "cam", layout="NCDHW").to_numpy()
+    assert [str(w.message) for w in caught] == [message]
+    assert out.shape == (1, 64, 64, 3, 3)

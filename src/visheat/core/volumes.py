@@ -103,6 +103,10 @@ def _percentiles(value: Any) -> tuple[float, float]:
     return lo, hi
 
 
+#: The smallest sides that make a grey volume with 3 or 4 columns look like colour channels.
+SUSPICIOUS_SIDE = 16
+
+
 def volume_image_letters(x_letters: str, ndim: int) -> str:
     """The default layout of a volume's pictures beside ``x`` in ``x_letters``.
 
@@ -146,6 +150,17 @@ def read_volume_images(images: Any, x_letters: str, n: int, layout: str | None =
     arr = to_numpy(images, "images")
     letters = layout if layout is not None else volume_image_letters(x_letters, arr.ndim)
     deep = depth_letter(x_letters) or "D"
+    if layout is None and "C" not in letters and arr.ndim >= 3 and arr.shape[-1] in (3, 4) \
+            and min(arr.shape[-3:-1]) >= SUSPICIOUS_SIDE:
+        import warnings
+
+        from .layout import _caller_level
+
+        warnings.warn(f"images: shape {arr.shape} looks like colour channels last, not a "
+                      f"grey volume {letters} {arr.shape[-1]} pixels wide; pass "
+                      f"image_layout={letters + 'C'!r} for RGB volumes (a 2-D image needs "
+                      f"one per slice). Reading it as {letters}, as the maps' layout says.",
+                      UserWarning, stacklevel=_caller_level())
     if arr.ndim != len(letters) or deep not in letters or "H" not in letters \
             or "W" not in letters:
         raise value_error("images", f"{len(letters)} axes ({', '.join(letters)}) for the "
