@@ -82,7 +82,7 @@ def _render_all():
         "clip": PercentileClip()(SumReduction()(x), dtype=np.uint8).tolist(),
         # volumes (issue 23): folded, with a resize in depth the fused tail must decline
         "volume": heatmap(x.reshape(6, 3, 4, 10, 36), images.reshape(6, 4, 10, 36, 3)[:, :2],
-                          SumReduction() | ExtremaColormap() | ResizeToImage("bilinear")
+                          SumReduction() | ResizeToImage("bilinear") | ExtremaColormap()
                           | AlphaOverlay(0.5), layout="NCDHW").to_numpy(),
     }
 
