@@ -51,6 +51,7 @@ from .core import (
     Stage,
     TokenGrid,
     Transform,
+    window,
 )
 from .core.lazy import attach
 from .display import Heatmaps
@@ -80,8 +81,11 @@ from .transforms import (
     MaskImage,
     MaxAbsReduction,
     MaxPool,
+    MaxProjection,
     MinMaxScale,
+    Montage,
     NormReduction,
+    OrthoViews,
     Pad,
     PadToAspectRatio,
     PercentileClip,
@@ -90,6 +94,7 @@ from .transforms import (
     ResizeImageToHeatmap,
     ResizeToImage,
     SignSelect,
+    Slices,
     SumAbsReduction,
     SumReduction,
     ToUnitRange,
@@ -120,7 +125,7 @@ __all__ = [
     "Heatmaps", "figure", "write_gallery", "Explorer", "write_explorer",
     # core (the algebra)
     "Transform", "Pipeline", "Batch", "Stage", "Record", "IMAGENET_MEAN", "IMAGENET_STD",
-    "TokenGrid",
+    "TokenGrid", "window",
     # transforms: presets and reductions
     "PRESETS", "NormReduction", "SumReduction", "MaxAbsReduction", "SumAbsReduction",
     "AbsSumReduction", "CamSumReduction",
@@ -133,6 +138,8 @@ __all__ = [
     "FlipImage", "PermuteDims", "DropDims", "ResizeToImage", "Resize",
     "ResizeImageToHeatmap", "Pad", "PadToAspectRatio", "Crop", "Unpad", "pad_amounts",
     "AvgPool", "MaxPool", "GaussianSmooth",
+    # transforms: views of volumes and clips
+    "Slices", "Montage", "OrthoViews", "MaxProjection",
     # transforms: overlays
     "AlphaOverlay", "GrayOverlay", "MaskImage", "ChannelOrder", "GradCamOverlay",
     "HeatAlphaOverlay",

@@ -80,6 +80,10 @@ def _render_all():
         "cam": heatmap(cams, images, "cam", layout="NHW").to_numpy(),  # resizes 8-bit colours
         "maps": NormReduction()(x).tolist(),
         "clip": PercentileClip()(SumReduction()(x), dtype=np.uint8).tolist(),
+        # volumes (issue 23): folded, with a resize in depth the fused tail must decline
+        "volume": heatmap(x.reshape(6, 3, 4, 10, 36), images.reshape(6, 4, 10, 36, 3)[:, :2],
+                          SumReduction() | ResizeToImage("bilinear") | ExtremaColormap()
+                          | AlphaOverlay(0.5), layout="NCDHW").to_numpy(),
     }
 
 
@@ -103,7 +107,7 @@ def test_numpy_engine_and_compiled_engine_agree(tmp_path):
     assert jit.kernels() is not None
     # the numpy code is the definition; the kernels give the same values, pixel for pixel,
     # so pictures never depend on whether the kernels had loaded yet
-    for key in ("maps", "clip", "a", "b", "c", "cam"):
+    for key in ("maps", "clip", "a", "b", "c", "cam", "volume"):
         assert np.array_equal(np.array(with_numpy[key]), np.array(compiled[key])), key
 
 

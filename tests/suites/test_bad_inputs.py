@@ -2058,3 +2058,71 @@ def test_the_dask_extras_floors_are_pinned_and_the_test_extra_holds_them():
         pinned = pins[name].split(".")
         assert pinned[:len(version.split("."))] == version.split("."), name
         assert set(pinned[len(version.split(".")):]) <= {"0"}, name
+
+
+# -- volumes and clips (issue 23) ---------------------------------------------------------
+import visheat  # noqa: E402  (this section is appended to the catalogue)
+
+VOLUME = np.zeros((2, 4, 5, 6))
+VOLUME_ERRORS = {
+    "VOL-01": case(lambda: heatmap(np.zeros((2, 3, 4, 5, 6)), [np.zeros((4, 5, 6), np.uint8),
+                                                              np.zeros((3, 5, 6), np.uint8)],
+                                   "cam", layout="NCDHW")),
+    "VOL-02": case(lambda m: heatmap(m, ExtremaColormap() | visheat.Slices("D", 0),
+                                     layout="NHW"), M),
+    "VOL-03": case(lambda: visheat.Slices("H", spacing=(0, 1, 1))),
+    "VOL-04": case(lambda v: visheat.window(v, 40, 0), VOLUME),
+    "VOL-05": case(lambda: heatmap(np.zeros((2, 3, 4, 5, 6)), layout="NDTHW")),
+    "VOL-06": case(lambda v, ct: heatmap(v, ct, "cam", layout="NDHW"), VOLUME, VOLUME + 40.0),
+    "VOL-07": case(lambda v: heatmap(v, visheat.PermuteDims((0, 2, 1)) | ExtremaColormap(),
+                                     layout="NDHW"), VOLUME),
+    "VOL-08": case(lambda v: heatmap(v, ExtremaColormap() | visheat.Slices("D", 4),
+                                     layout="NDHW"), VOLUME),
+}
+ERRORS.update(VOLUME_ERRORS)
+
+#: the volume rows' hints, followed literally (run by the test below)
+VOLUME_FOLLOW = {
+    "VOL-02": lambda msg: (suggested(r"leave the view out for images", msg),
+                           runs(heatmap, M, ExtremaColormap(), layout="NHW")),
+    "VOL-05": lambda msg: [runs(heatmap, np.zeros((2, 3, 4, 5, 6)), layout=lay)
+                           for lay in suggested(r"e\.g\. '(\w+)' or '(\w+)'", msg).groups()],
+    "VOL-06": lambda msg: runs(heatmap, VOLUME, visheat.window(
+        VOLUME + 40.0, suggested(r"visheat\.window\(ct, '(\w+)'\)", msg)[1]), "cam",
+        layout="NDHW"),
+    "VOL-07": lambda msg: runs(heatmap, VOLUME, visheat.MaxProjection(
+        suggested(r"MaxProjection\('(\w)'\)", msg)[1]) | ExtremaColormap(), layout="NDHW"),
+}
+FOLLOW.update({row: (lambda msg, env, row=row: VOLUME_FOLLOW[row](msg)) for row in VOLUME_FOLLOW})
+
+
+@pytest.mark.parametrize("row", sorted(VOLUME_FOLLOW))
+def test_following_a_volume_hint_literally_works(row):
+    VOLUME_FOLLOW[row](message_of(row))
+
+
+@pytest.mark.parametrize("row", sorted(VOLUME_ERRORS))
+def test_volume_rows_raise_what_the_catalogue_says(row):
+    test_error_rows_raise_what_the_catalogue_says(row)
+
+
+@row("VOL-09")
+def test_smoothing_a_volume_keeps_each_slice_to_itself():
+    v = np.zeros((1, 3, 9, 9))
+    v[0, 1, 0, 4] = 1.0  # at the edge of its slice: a folded blur would leak
+    pipe = visheat.GaussianSmooth(1.0) | ExtremaColormap("gray", vmin=0, vmax=1)
+    got = pictures(v, None, pipe, layout="NDHW")
+    middle = pictures(v[:, 1], None, pipe, layout="NHW")
+    assert np.array_equal(got[:, 1], middle)
+    assert (got[:, [0, 2]] == 0).all()
+
+
+@row("VOL-10")
+def test_an_rgb_picture_beside_volumes_warns_and_renders_as_asked():
+    message = documented("VOL-10", re.compile(r".*`UserWarning`: `(?P<message>.+?)`"))["message"]
+    image = RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    cams = RNG.random((1, 1, 4, 5, 6))
+    with pytest.warns(UserWarning) as caught:
+        out = heatmap(cams, readonly(image), "cam", layout="NCDHW").to_numpy()
+    assert [str(w.message) for w in caught] == [message]
+    assert out.shape == (1, 64, 64, 3, 3)

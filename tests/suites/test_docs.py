@@ -15,7 +15,7 @@ import visheat
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPICS = ["reductions", "colormaps", "percentile_clip", "overlays", "batches_and_galleries",
-          "custom_transforms", "keypoints", "detector_cams", "tokens"]
+          "custom_transforms", "keypoints", "detector_cams", "tokens", "volumes"]
 GENERATED = shutil.ignore_patterns("_build", "auto_examples", "sg_execution_times.rst",
                                    "__pycache__")
 

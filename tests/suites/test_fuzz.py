@@ -236,6 +236,8 @@ METHODS = st.sampled_from(["lanczos1", "bilinear", "nearest", "lanczos3", "cubic
 PAD_MODES = st.sampled_from(list(visheat.transforms.padding.PAD_MODES) + ["symetric", 3])
 SIZES = st.one_of(st.floats(0.1, 3.0), st.tuples(st.integers(1, 12), st.integers(1, 12)),
                   st.sampled_from([(10**5, 10**5), 1e9, 0.0, 2, (0, 3), "big"]))
+VIEW_AXES = st.sampled_from(["D", "H", "W", "w", "X", 2])
+SPACINGS = st.sampled_from([None, (1, 1, 1), (3, 1, 1), (0.5, 2.0, 1.0), (0, 1, 1), (1, 1)])
 FLAGS = st.one_of(st.booleans(), st.booleans(), st.sampled_from(["yes", 1, None]))
 BOXES = st.lists(st.lists(st.tuples(*[st.floats(-4, 16)] * 4).map(
     lambda b: (min(b[0], b[2]), min(b[1], b[3]), max(b[0], b[2]), max(b[1], b[3]))),
@@ -322,6 +324,18 @@ PARAMETERS = {
         [[1.0, 2.0]], [[1.0, 2.0], [np.nan, 0.0]], [[1e300, 4.0]], [[1, 2, 3]], [[np.inf, 1.0]],
         "points"])}, optional={"radius": st.one_of(st.none(), floats(0.5, 4), st.just(1e21)),
                               "labels": st.sampled_from([None, ["a"], "a"])}),
+    # views of volumes and clips (issue 23): on the fuzzer's images they refuse, naming x
+    visheat.Slices: st.fixed_dictionaries({"axis": VIEW_AXES}, optional={
+        "at": st.one_of(st.none(), st.integers(-3, 3), st.just(1.5)), "spacing": SPACINGS,
+        "method": st.sampled_from(["nearest", "bilinear", "cubic"])}),
+    visheat.MaxProjection: st.fixed_dictionaries({"axis": VIEW_AXES}),
+    visheat.OrthoViews: st.fixed_dictionaries({}, optional={
+        "at": st.sampled_from([None, "peak", (0, 0, 0), (1, -1, 2), (1, 2), "centre"]),
+        "crosshair": st.booleans(), "spacing": SPACINGS, "gap": small_ints(0, 3)}),
+    visheat.Montage: st.fixed_dictionaries({}, optional={
+        "axis": VIEW_AXES, "every": small_ints(1, 3), "cols": st.one_of(st.none(),
+                                                                       small_ints(1, 3)),
+        "gap": small_ints(0, 2), "labels": st.booleans()}),
 }
 
 

@@ -213,7 +213,7 @@ def test_range_options_print_only_when_set_and_round_trip():
 @pytest.mark.parametrize("kwargs, match", [
     ({"vmin": 2, "vmax": 1}, "vmin: expected a number below vmax=1"),
     ({"vmin": float("inf")}, "vmin: expected a finite number"),
-    ({"scope": "global"}, "scope: expected 'sample' or 'batch'"),
+    ({"scope": "global"}, "scope: expected 'sample', 'batch' or 'slice'"),
 ])
 def test_bad_range_options_name_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -185,6 +185,8 @@ class CombineMaps(Transform):
     array([[[1., 0., 1.]]])
     """
 
+    volumes = "refuse"  # 2-D geometry (boxes, points, letterboxes): see Transform.volumes
+
     how: str = "mean"
     relu: bool = option(default=True)
     takes = frozenset({Stage.VALUES})
@@ -285,6 +287,8 @@ class BoxRenormalize(Transform):
     >>> BoxRenormalize([[]])(m)
     array([[[0., 0., 0., 0.]]])
     """
+
+    volumes = "refuse"  # 2-D geometry (boxes, points, letterboxes): see Transform.volumes
 
     boxes: Any = ()
     overlap: str = option(default="max")

@@ -107,6 +107,8 @@ class DrawDetections(Transform):
     ((1, 40, 60, 3), True, False)
     """
 
+    volumes = "refuse"  # 2-D geometry (boxes, points, letterboxes): see Transform.volumes
+
     boxes: Any = ()
     labels: Any = option(default=None)
     scores: Any = option(default=None)

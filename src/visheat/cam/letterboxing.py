@@ -224,6 +224,8 @@ class Letterbox(Transform):
     (1, 8, 8)
     """
 
+    volumes = "refuse"  # 2-D geometry (boxes, points, letterboxes): see Transform.volumes
+
     new_shape: Any = 640
     auto: bool = option(default=False)
     stride: int = option(default=32)
@@ -297,6 +299,8 @@ class Unletterbox(Transform):
     >>> Unletterbox(new_shape=640, auto=True)(cam[:, 96:544], image=np.zeros((427, 640, 3))).shape
     (1, 427, 640)
     """
+
+    volumes = "refuse"  # 2-D geometry (boxes, points, letterboxes): see Transform.volumes
 
     pad: Any = None
     new_shape: Any = option(default=None)

@@ -210,7 +210,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
                                       "zarr group")
     parser.add_argument("--layout", default="NCHW",
                         help="axis letters of INPUT: NCHW (default), NHWC, WHCN (Julia), NHW ...; "
-                             "NLC, NL or NCL for transformer tokens (with --tokens)")
+                             "NLC, NL or NCL for transformer tokens (with --tokens); "
+                             "NCDHW, NDHW, NTCHW, NTHW for volumes and clips (a file per "
+                             "volume, its slices one below the other)")
     add_token_options(parser)
     parser.add_argument("--pipe", default="sensitivity",
                         help=f"a preset ({preset_names()}) or pipeline text such as "

@@ -51,8 +51,10 @@ def run(args: argparse.Namespace) -> int:
     for start, stop, pictures in inputs.render(inputs.pipe, done, args.quiet, "render"):
         for i in range(start, stop):
             if existing != "skip" or not paths[i].exists():
-                write_atomic(paths[i], png_bytes(np.asarray(pictures.to_numpy()[i - start]),
-                                                 args.compress_level))
+                picture = np.asarray(pictures.to_numpy()[i - start])
+                if picture.ndim == 4:  # a volume or clip: its slices one below the other
+                    picture = picture.reshape((-1,) + picture.shape[2:])
+                write_atomic(paths[i], png_bytes(picture, args.compress_level))
                 written += 1
     if not args.quiet:
         kept = f" (kept {inputs.n - written} existing)" if written < inputs.n else ""

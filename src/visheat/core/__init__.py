@@ -9,6 +9,8 @@
   (axis letters, frameworks' arrays, dtypes, finiteness) into one :class:`Batch`;
 - ``tokens``: :class:`TokenGrid`, how transformer tokens (the layout letter L) lie on
   the image, and reading them into a patch grid;
+- ``volumes``: the pictures of volumes and clips (layouts with D or T) and
+  :func:`window` for scans;
 - ``errors``: the one template of visheat's messages; ``limits``: memory limits;
 - ``lazy``: names loaded on first use; ``version``.
 """
@@ -18,6 +20,7 @@ from .images import IMAGENET_MEAN, IMAGENET_STD
 from .pipeline import Pipeline, Transform, option
 from .tokens import TokenGrid
 from .version import VERSION
+from .volumes import window
 
 __all__ = ["Batch", "Stage", "Record", "Transform", "Pipeline", "option", "TokenGrid",
-           "IMAGENET_MEAN", "IMAGENET_STD", "VERSION"]
+           "IMAGENET_MEAN", "IMAGENET_STD", "VERSION", "window"]

@@ -109,6 +109,67 @@ def per_sample_rows(data: np.ndarray) -> np.ndarray:
     return data.reshape(data.shape[0], int(np.prod(data.shape[1:], dtype=np.int64)))
 
 
+def _check_depth(height: int, depth: Any, argument: str) -> None:
+    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 1:
+        raise value_error(argument, "a positive int (slices per sample)", depth)
+    if height % depth:
+        raise value_error(argument, f"a divisor of the folded height {height} (D·H)", depth,
+                          "A spatial step changed the height of a folded volume; it should "
+                          "run per slice (Transform.volumes = 'slices').")
+
+
+def unfold_slices(batch: Batch) -> Batch:
+    """A folded batch as a batch of its slices: ``(N·D, ...)``, ``depth`` 1, sample-major.
+
+    Images come along when they are folded with the same depth, else they are dropped.
+    New records of a step run on the slices are not kept (:func:`fold_slices`).
+
+    >>> b = unfold_slices(Batch(np.zeros((2, 3, 12, 5)), Stage.VALUES, depth=4))
+    >>> b.data.shape, b.depth
+    ((8, 3, 3, 5), 1)
+    """
+    n, d = batch.n, batch.depth
+    images = batch.images
+    if isinstance(images, np.ndarray) and batch.image_depth == d:
+        images = images.reshape((n * d, images.shape[1] // d) + images.shape[2:])
+    else:
+        images = None
+    return Batch(_slices(batch.data, batch.stage, d), batch.stage, images=images,
+                 dtype=batch.dtype, start=batch.start * d)
+
+
+def _slices(data: np.ndarray, stage: Stage, d: int) -> np.ndarray:
+    n = data.shape[0]
+    if stage is Stage.VALUES:  # (N, C, D·h, w) -> (N, D, C, h, w) -> (N·D, C, h, w)
+        c, dh, w = data.shape[1:]
+        return data.reshape(n, c, d, dh // d, w).transpose(0, 2, 1, 3, 4).reshape(
+            n * d, c, dh // d, w)
+    return data.reshape((n * d, data.shape[1] // d) + data.shape[2:])
+
+
+def fold_slices(slices: Batch, folded: Batch) -> Batch:
+    """The result of a step run on :func:`unfold_slices` of ``folded``, folded back.
+
+    >>> b = Batch(np.arange(12.0).reshape(1, 4, 3), Stage.MAP, depth=2)
+    >>> fold_slices(unfold_slices(b), b).data.shape
+    (1, 4, 3)
+    """
+    n, d = folded.n, folded.depth
+    data = slices.data
+    if slices.stage is Stage.VALUES:
+        c, h, w = data.shape[1:]
+        data = data.reshape(n, d, c, h, w).transpose(0, 2, 1, 3, 4).reshape(n, c, d * h, w)
+    else:
+        data = data.reshape((n, d * data.shape[1]) + data.shape[2:])
+    images, image_depth = folded.images, folded.image_depth
+    inner = slices.images
+    if isinstance(inner, np.ndarray) and isinstance(folded.images, np.ndarray) \
+            and folded.image_depth == d:
+        images = inner.reshape((n, d * inner.shape[1]) + inner.shape[2:])
+    return replace(folded, data=data, stage=slices.stage, images=images,
+                   image_depth=image_depth, out=None)
+
+
 @dataclass(frozen=True)
 class Record:
     """What one step did to each sample, kept so figures can tell the truth.
@@ -147,6 +208,15 @@ class Batch:
     start : int
         Index of this batch's first sample in the whole input (pipelines run in
         chunks; per-sample parameters such as an ``(N, H, W)`` alpha use it).
+    depth : int
+        Slices (or frames) per sample: a volume or clip (a layout with D or T) is
+        one row of the batch with its D slices folded into H, so ``data`` is
+        ``(N, C, D·H, W)``, ``(N, D·H, W)`` or ``(N, D·H, W, 3)`` and H is a multiple
+        of ``depth`` (checked). 1 for images. Steps that only look at values
+        (reductions, clipping, colour) need not know; spatial steps declare how they
+        treat volumes (``Transform.volumes``).
+    image_depth : int
+        The same for ``images`` (a volume's pictures, folded alike): 1 for images.
     out : numpy.ndarray, optional
         Where the final pictures go. Only the last step of a pipeline receives
         it; a step may write its result into it (same shape and dtype) and
@@ -166,9 +236,20 @@ class Batch:
     dtype: np.dtype = field(default=np.dtype(np.float64))
     start: int = 0
     out: np.ndarray | None = None
+    depth: int = 1
+    image_depth: int = 1
 
     def __post_init__(self) -> None:
         check_stage_shape(self.data, self.stage, "data")
+        if self.depth != 1 or self.image_depth != 1:
+            _check_depth(self.data.shape[self.stage.spatial_axis], self.depth, "depth")
+            if isinstance(self.images, np.ndarray):
+                _check_depth(self.images.shape[1], self.image_depth, "image_depth")
+
+    def slice_shape(self) -> tuple[int, int]:
+        """``(H, W)`` of one slice (of the whole picture when ``depth`` is 1)."""
+        h = self.stage.spatial_axis
+        return self.data.shape[h] // self.depth, int(self.data.shape[h + 1])
 
     @property
     def n(self) -> int:

@@ -202,12 +202,28 @@ def image_options(layout: Any = None, mean: Any = None, std: Any = None) -> Imag
     if layout is not None:
         if not isinstance(layout, str):
             raise type_error("image_layout", "a layout string such as 'NCHW'", layout)
-        if layout.upper() not in IMAGE_LAYOUTS:
+        if layout.upper() not in IMAGE_LAYOUTS and not _volume_layout(layout.upper()):
             raise value_error("image_layout", "one of " + ", ".join(map(repr, IMAGE_LAYOUTS)),
                               layout)
         layout = layout.upper()
     return ImageOptions(layout, _per_channel("image_mean", mean, positive=False),
                         _per_channel("image_std", std, positive=True))
+
+
+def _volume_layout(layout: str) -> bool:
+    """A layout of volumes' or clips' pictures (read by :mod:`.volumes`), e.g. ``"NDHW"``."""
+    letters = set(layout)
+    return (len(letters) == len(layout) and letters <= set("NCDTHW")
+            and len(letters & set("DT")) == 1 and {"H", "W"} <= letters)
+
+
+def volume_order(layout: str) -> str:
+    """The letters of a volume's pictures in the order they are read: N, D or T, H, W, C.
+
+    >>> volume_order("NCDHW"), volume_order("THWC")
+    ('NDHWC', 'THWC')
+    """
+    return "".join(c for c in "NDTHWC" if c in layout)
 
 
 def _per_channel(argument: str, value: Any, positive: bool) -> np.ndarray | None:
@@ -258,7 +274,9 @@ def prepare_images(images: Any, options: ImageOptions | None = None) -> Any:
         if arr.ndim != len(layout):
             raise value_error("images", f"{len(layout)} axes for image_layout={layout!r}",
                               f"shape {arr.shape}", described=True)
-        if layout.endswith("CHW"):
+        if _volume_layout(layout):  # volumes' pictures: N, D or T, H, W, channels last
+            arr = arr.transpose([layout.index(c) for c in volume_order(layout)])
+        elif layout.endswith("CHW"):
             arr = np.moveaxis(arr, -3, -1)
         elif "C" not in layout:  # gray: one channel, a view
             arr = arr[..., None]

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch
-from .images import ImageOptions, prepare_images, to_images
-from .layout import check_finite, read_batch
+from .images import ImageOptions, prepare_images, to_images, volume_order
+from .layout import check_finite, depth_letter, parse_layout, read_batch, read_folded
 from .limits import check_allocation
+from .volumes import read_volume_images
 
 _UINT8 = np.dtype(np.uint8)
 
@@ -38,6 +39,8 @@ def read_inputs(x: Any, images: Any = None, layout: str = "NCHW",
     ...
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (2, 5, 4). ...
     """
+    if depth_letter(parse_layout(layout)) is not None:
+        return _read_volumes(x, images, layout, dtype, options, start)
     if options is not None:
         images = prepare_images(images, options)
     data, stage = read_batch(x, layout, tokens=tokens, images=images)
@@ -46,6 +49,23 @@ def read_inputs(x: Any, images: Any = None, layout: str = "NCHW",
     if isinstance(found, tuple) and not found:  # an empty batch with an empty list of
         found = np.zeros((0,) + data.shape[-2:] + (3,), np.uint8)  # images: no other size
     return Batch(data, stage, images=found, dtype=dtype, start=start)
+
+
+def _read_volumes(x: Any, images: Any, layout: str, dtype: np.dtype,
+                  options: ImageOptions | None, start: int) -> Batch:
+    """Volumes or clips (a layout with D or T), folded, with their pictures (folded alike)."""
+    data, stage, depth = read_folded(x, layout, tokens=None)
+    check_allocation("x", data.shape[-2:] + (3,), dtype, what="a picture (one sample)")
+    found, image_depth = None, 1
+    if images is not None:
+        named = None if options is None else options.layout
+        if options is not None:  # image_layout= and image_mean/std, as for images
+            images = prepare_images(images, options)
+        found, image_depth = read_volume_images(
+            images, parse_layout(layout), data.shape[0],
+            None if named is None else volume_order(named))
+    return Batch(data, stage, images=found, dtype=dtype, start=start, depth=depth,
+                 image_depth=image_depth)
 
 
 def finite_check(batch: Batch, all_finite: Callable[[np.ndarray], bool]

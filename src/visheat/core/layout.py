@@ -13,6 +13,12 @@ comes out upright without ``FlipImage()``.
 The letter L stands in place of H and W for a sequence of transformer tokens
 (``"NLC"``, ``"NL"``, ``"NCL"``): a :class:`~visheat.core.tokens.TokenGrid` passed as
 ``tokens=`` reads it into a patch grid (:mod:`.tokens`).
+
+The letters D (depth of a volume) and T (time of a clip) add one axis to a sample
+(``"NCDHW"``, ``"NDHW"``, ``"NTCHW"``, ``"NTHW"``, any order; one of the two per
+layout). A volume or clip stays one row of the batch, *folded*: D (or T) is folded
+into H, so the pipeline sees ``(N, C, D·H, W)`` values or an ``(N, D·H, W)`` map and
+the :class:`~visheat.core.batch.Batch` records ``depth = D`` (see :func:`fold_depth`).
 """
 
 from __future__ import annotations
@@ -27,9 +33,12 @@ from .errors import describe, type_error, value_error
 from .limits import check_allocation
 from .tokens import check_tokens, token_hint, tokens_to_grid
 
-LETTERS = "NCHWL"
-#: The order of the axes after reading (L, tokens, is read into H and W).
-ORDER = "NCLHW"
+LETTERS = "NCHWLDT"
+#: The order of the axes after reading (L, tokens, is read into H and W; D or T is
+#: folded into H).
+ORDER = "NCLDTHW"
+#: The letters of a sample's extra axis: depth of a volume, time of a clip.
+DEPTH_LETTERS = "DT"
 
 
 def parse_layout(layout: Any) -> str:
@@ -54,6 +63,8 @@ def parse_layout(layout: Any) -> str:
         raise type_error("layout", "a string such as 'NCHW'", layout)
     text = layout.upper()
     expected = "letters from N, C, H, W, each at most once, with H and W present"
+    if any(c in text for c in "DT"):  # volumes and clips name their letters
+        expected = "letters from N, C, D or T, H, W, each at most once, with H and W present"
     unknown = [c for c in text if c not in LETTERS]
     if unknown:
         raise value_error("layout", expected, layout, f"Unknown letter {unknown[0]!r}.")
@@ -63,6 +74,13 @@ def parse_layout(layout: Any) -> str:
     if "L" in text and ("H" in text or "W" in text):
         raise value_error("layout", expected, layout, "L (a token sequence) stands in place of "
                           "H and W: use one or the other, e.g. 'NLC' or 'NCHW'.")
+    if "D" in text and "T" in text:
+        raise value_error("layout", expected, layout, "D (depth of a volume) and T (time of a "
+                          "clip) are both a sample's extra axis: use one, e.g. 'NCDHW' or "
+                          "'NTCHW'; for several volumes per sample, render them one by one.")
+    if "L" in text and ("D" in text or "T" in text):
+        raise value_error("layout", expected, layout, "L (tokens) cannot go with D or T: read "
+                          "the tokens of each frame into a grid first.")
     if "L" not in text and ("H" not in text or "W" not in text):
         raise value_error("layout", expected, layout, "Both H and W are needed. For "
                           "transformer tokens, L stands in their place (e.g. 'NLC').")
@@ -196,18 +214,49 @@ def as_float(arr: np.ndarray, argument: str = "x") -> np.ndarray:
 
 def read_batch(x: Any, layout: str = "NCHW", argument: str = "x", *, tokens: Any = None,
                images: Any = None) -> tuple[np.ndarray, Stage]:
+    """:func:`read_folded` without the depth (see there)."""
+    arr, stage, _ = read_folded(x, layout, argument, tokens=tokens, images=images)
+    return arr, stage
+
+
+def depth_letter(letters: str) -> str | None:
+    """The letter of a sample's extra axis in ``letters`` (D or T), or None.
+
+    >>> depth_letter("NCDHW"), depth_letter("NTHW"), depth_letter("NCHW")
+    ('D', 'T', None)
+    """
+    found = [c for c in DEPTH_LETTERS if c in letters]
+    return found[0] if found else None
+
+
+def fold_depth(arr: np.ndarray) -> np.ndarray:
+    """``(..., D, H, W)`` as ``(..., D·H, W)``: each volume one tall picture of its slices.
+
+    >>> fold_depth(np.arange(8).reshape(1, 2, 2, 2))[0].tolist()
+    [[0, 1], [2, 3], [4, 5], [6, 7]]
+    """
+    return arr.reshape(arr.shape[:-3] + (arr.shape[-3] * arr.shape[-2], arr.shape[-1]))
+
+
+def read_folded(x: Any, layout: str = "NCHW", argument: str = "x", *, tokens: Any = None,
+                images: Any = None) -> tuple[np.ndarray, Stage, int]:
     """Read ``x`` in ``layout`` into ``(N, C, H, W)`` values or an ``(N, H, W)`` map.
 
-    Returns the array (a view when no conversion was needed) and its stage. A layout
+    Returns the array (a view when no conversion was needed), its stage, and the depth:
+    with D or T in the layout each volume or clip is folded (:func:`fold_depth`), D
+    (or T) into H, and the depth is D; else it is 1. A layout
     with L (transformer tokens) needs ``tokens=``, a
     :class:`~visheat.core.tokens.TokenGrid`, which reads the tokens into a patch grid
     (also a view); ``images`` (channels last, as given) choose a grid it leaves open.
 
     Examples
     --------
-    >>> arr, stage = read_batch(np.zeros((224, 224, 3, 2)), "WHCN")
-    >>> arr.shape, stage.value
-    ((2, 3, 224, 224), 'values')
+    >>> arr, stage, depth = read_folded(np.zeros((224, 224, 3, 2)), "WHCN")
+    >>> arr.shape, stage.value, depth
+    ((2, 3, 224, 224), 'values', 1)
+    >>> arr, stage, depth = read_folded(np.zeros((2, 3, 8, 16, 12)), "NCDHW")
+    >>> arr.shape, stage.value, depth
+    ((2, 3, 128, 12), 'values', 8)
     >>> from visheat.core.tokens import TokenGrid
     >>> read_batch(np.zeros((2, 197, 768)), "NLC", tokens=TokenGrid(prefix=1))[0].shape
     (2, 768, 14, 14)
@@ -224,7 +273,7 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x", *, tokens: Any
         raise value_error(argument,
                           f"{len(letters)} axes ({', '.join(letters)}) for layout {layout!r}",
                           f"shape {arr.shape}", _layout_hint(arr.shape, letters), described=True)
-    empty = [c for c in "CHWL" if c in letters and arr.shape[letters.index(c)] == 0]
+    empty = [c for c in "CHWLDT" if c in letters and arr.shape[letters.index(c)] == 0]
     if empty:
         raise value_error(argument, f"at least one element along {', '.join(empty)} for layout "
                           f"{layout!r}", f"shape {arr.shape}", "Only the batch axis N may be "
@@ -240,8 +289,12 @@ def read_batch(x: Any, layout: str = "NCHW", argument: str = "x", *, tokens: Any
         arr = arr[None]
     if tokens is not None:
         arr = tokens_to_grid(arr, tokens, images)
+    depth = 1
+    if depth_letter(letters) is not None:
+        depth = int(arr.shape[-3])
+        arr = fold_depth(arr)
     stage = Stage.VALUES if "C" in letters else Stage.MAP
-    return arr, stage
+    return arr, stage, depth
 
 
 #: The smallest height and width of a picture that makes channels-last likely.
@@ -287,6 +340,9 @@ def _layout_hint(shape: tuple[int, ...], letters: str) -> str | None:
         (2, "NLC"): "For one sample's tokens use layout='LC'; for a score per token, "
                     "layout='NL'.",
         (3, "NL"): "For tokens with features use layout='NLC'; for attention heads, 'NCL'.",
+        (4, "NCDHW"): "For one volume use layout='CDHW'; for a batch of volume maps, "
+                      "layout='NDHW'.",
+        (4, "NTCHW"): "For one clip use layout='TCHW'; for a batch of clip maps, layout='NTHW'.",
     }
     return hints.get((len(shape), letters))
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .batch import Batch, Stage, check_dtype, check_stage_shape
+from .batch import Batch, Stage, check_dtype, check_stage_shape, fold_slices, unfold_slices
 from .errors import type_error, value_error
 from .images import to_images
 from .layout import as_float, to_numpy
@@ -117,6 +117,13 @@ class Transform:
     gives: ClassVar[Stage | None] = None
     #: False for steps whose statistics span the whole batch (they run unchunked).
     per_sample: ClassVar[bool] = True
+    #: How the step treats a folded volume or clip (a batch with ``depth > 1``):
+    #: ``"whole"`` works on the folded array as it is (values, reductions, clipping,
+    #: colour: one range per volume), ``"slices"`` runs on each slice by itself (the
+    #: batch is unfolded to ``(N·D, ...)`` and folded back; spatial steps that would mix
+    #: slices across the fold), ``"refuse"`` raises a `ValueError`, ``"own"`` means the
+    #: step reads ``batch.depth`` itself (``ResizeToImage``, the views of volumes).
+    volumes: ClassVar[str] = "whole"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Make every subclass a frozen dataclass with visheat's repr, equality and pickling.
@@ -413,7 +420,7 @@ def apply_steps(steps: Sequence[Transform], batch: Batch, offset: int = 0,
     total = len(steps) if total is None else total
     for i, step in enumerate(steps):
         try:
-            batch = step.apply(batch) if apply is None else apply(step, batch)
+            batch = apply_on_volume(step, batch, apply)
         except (ValueError, TypeError) as err:
             if total == 1 or getattr(err, "_visheat_step", False):
                 raise
@@ -423,4 +430,20 @@ def apply_steps(steps: Sequence[Transform], batch: Batch, offset: int = 0,
     return batch
 
 
-__all__ = ["Transform", "Pipeline", "apply_steps", "option", "BUILT_IN", "ALL_STAGES"]
+def apply_on_volume(step: Transform, batch: Batch,
+                    apply: Callable[[Transform, Batch], Batch] | None = None) -> Batch:
+    """One step, by its ``volumes`` rule when ``batch`` holds folded volumes or clips."""
+    run = (lambda s, b: s.apply(b)) if apply is None else apply
+    rule = getattr(step, "volumes", "whole")
+    if batch.depth == 1 or rule in ("whole", "own"):
+        return run(step, batch)
+    if rule == "slices":
+        return fold_slices(run(step, unfold_slices(batch)), batch)
+    raise value_error("x", f"images (N, H, W) for {step!r}", f"volumes or clips of "
+                      f"{batch.depth} slices", f"{type(step).__name__} does not work on "
+                      "volumes: take a view first, e.g. Slices('D', at) or MaxProjection('D'), "
+                      "or render the slices one by one.", described=True)
+
+
+__all__ = ["Transform", "Pipeline", "apply_steps", "apply_on_volume", "option", "BUILT_IN",
+           "ALL_STAGES"]

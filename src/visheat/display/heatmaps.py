@@ -98,12 +98,14 @@ class Heatmaps(Sequence):
 
     def __init__(self, data: np.ndarray | list[np.ndarray], records: tuple[Record, ...] = (),
                  pipeline: Any = None, grid_shape: tuple[int, int] | None = None,
-                 images: np.ndarray | tuple[np.ndarray, ...] | None = None) -> None:
+                 images: np.ndarray | tuple[np.ndarray, ...] | None = None,
+                 slices: bool = False) -> None:
         self._data = data
         self.records = records
         self.pipeline = pipeline
         self._grid = grid_shape
         self._images = _readonly_images(images)
+        self._slices = slices  # volumes or clips: grid_shape is (N, D), one picture a slice
 
     def __len__(self) -> int:
         return len(self._data)
@@ -197,8 +199,15 @@ class Heatmaps(Sequence):
         return np.asarray(first).dtype
 
     def to_numpy(self) -> np.ndarray | list[np.ndarray]:
-        """The pictures: ``(N, H, W, 3)`` (a list of ``(H_i, W_i, 3)`` when sizes differ)."""
+        """The pictures: ``(N, H, W, 3)`` (a list of ``(H_i, W_i, 3)`` when sizes differ).
+
+        Volumes and clips (a layout with D or T, without a view) give one picture per
+        slice or frame: ``h[i]`` is picture ``i`` in sample-major order and
+        ``to_numpy()`` is ``(N, D, H, W, 3)``.
+        """
         if isinstance(self._data, np.ndarray):
+            if self._slices and self._grid is not None:
+                return self._data.reshape(self._grid + self._data.shape[1:])
             return self._data
         return list(self._data)
 
@@ -214,7 +223,7 @@ class Heatmaps(Sequence):
         sample ``i``; otherwise ``C`` is 1. A slice ``h[a:b]`` is a flat sequence
         again (``C`` is 1).
         """
-        data = self.to_numpy()
+        data = self._data if isinstance(self._data, np.ndarray) else list(self._data)
         if isinstance(data, list):
             raise value_error("heatmaps", "pictures of one size to form a grid",
                               "pictures of different sizes", described=True)

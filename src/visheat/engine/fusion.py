@@ -310,6 +310,8 @@ def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     """The fused form of ``steps`` for ``batch``, or None when they do not fit it."""
     if not batch.fast or kernels() is None or not steps:
         return None
+    if batch.depth > 1 or batch.image_depth > 1:
+        return None  # volumes: the resize would mix slices, colormaps record their peaks
     rest = list(steps)
     overlay = rest.pop() if type(rest[-1]) is AlphaOverlay else None
     if overlay is not None and isinstance(overlay.alpha, np.ndarray):

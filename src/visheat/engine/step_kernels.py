@@ -55,6 +55,8 @@ def percentile_clip(step: PercentileClip, batch: Batch) -> Batch | None:
 def colorize(step: RangeColormap, batch: Batch) -> Batch | None:
     if not batch.fast or batch.data.dtype != np.float32 or compiled_kernels() is None:
         return None
+    if batch.depth > 1:
+        return None  # volumes: ranges per slice, the peak's record (see apply)
     m = step.work_map(batch.data)
     if m.dtype != np.float32:
         return None
@@ -80,6 +82,8 @@ def alpha_overlay(step: AlphaOverlay, batch: Batch) -> Batch | None:
 def _resized(batch: Batch, size: tuple[int, int], method: str, argument: str) -> Batch | None:
     """The 8-bit path's resize of a map or of uint8 pictures, or None."""
     data = batch.data
+    if batch.depth > 1 or batch.image_depth > 1:
+        return None  # volumes resample depth too (ResizeToImage.apply)
     if not batch.fast or batch.stage is Stage.VALUES or tuple(data.shape[1:3]) == tuple(size):
         return None
     check_resize(data.shape, size, 1, argument)

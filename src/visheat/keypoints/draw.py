@@ -107,6 +107,8 @@ class DrawKeypoints(Transform):
     DrawKeypoints([[4.0, 4.0]], ((1.0, 0.0, 0.0),), None, 2.0)
     """
 
+    volumes = "refuse"  # 2-D geometry (boxes, points, letterboxes): see Transform.volumes
+
     points: Any
     colors: Any = None
     labels: Any = None

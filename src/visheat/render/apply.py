@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from ..core.batch import Batch, Stage, check_dtype
+from ..core.batch import Batch, Record, Stage, check_dtype
 from ..core.errors import type_error, value_error
 from ..core.images import ImageOptions, image_options
 from ..core.inputs import finite_check, read_inputs
+from ..core.layout import depth_letter, parse_layout
 from ..core.limits import check_allocation
 from ..core.pipeline import Pipeline, Transform
 from ..display.heatmaps import Heatmaps
@@ -141,7 +142,8 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     grid = None
     if channels == "separate":
         data, stage, imgs, grid = _split_channels(batch.data, batch.stage, batch.images)
-        batch = Batch(data, stage, images=imgs, dtype=dtype, start=start)
+        batch = Batch(data, stage, images=imgs, dtype=dtype, start=start, depth=batch.depth,
+                      image_depth=batch.image_depth)  # volumes: each channel's picture folded
     check_reaches_rgb(transform, batch.stage)
 
     # Steps check their results (a colormap refuses non-finite maps, naming the step),
@@ -149,6 +151,9 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
                             check=check)
+    if isinstance(result, Batch) and grid is None and (result.depth > 1 or _unviewed_volume(
+            layout, transform)):  # a volume of one slice is (N, 1, H, W, 3) too
+        return _slices_as_pictures(result, dtype, transform)
     return _to_heatmaps(result, dtype, transform, grid, batch.images)
 
 
@@ -227,6 +232,36 @@ def _repaired(steps: tuple[Transform, ...], stage: Stage) -> tuple[Pipeline, set
         added.add(kind)
         failed = _first_failure(steps, stage)
     return Pipeline(*steps), added
+
+
+def _unviewed_volume(layout: str, pipe: Transform) -> bool:
+    """Volumes or clips (a layout with D or T) that no view made into pictures."""
+    steps = pipe.steps if hasattr(pipe, "steps") else (pipe,)
+    return depth_letter(parse_layout(layout)) is not None and not any(
+        getattr(s, "is_view", False) for s in steps)
+
+
+def _slices_as_pictures(result: Batch, dtype: np.dtype, pipe: Transform) -> Heatmaps:
+    """Folded volumes or clips unfolded: one picture per slice, ``to_numpy()`` ``(N, D, H,
+    W, 3)``; the records repeated per slice (a range per slice, ``scope="slice"``, as is)."""
+    n, d = result.n, result.depth
+    data = _final(result.data, dtype)
+    pictures = data.reshape((n * d, data.shape[1] // d) + data.shape[2:])
+    records = tuple(Record(r.transform, {k: _per_slice(r, k, v, n, d)
+                                         for k, v in r.values.items()})
+                    for r in result.records)
+    return Heatmaps(pictures, records, pipe, grid_shape=(n, d), slices=True)
+
+
+def _per_slice(record: Record, key: str, v: np.ndarray, n: int, d: int) -> np.ndarray:
+    """A record's values per slice: ranges per slice (``scope="slice"``) as they are (or,
+    after a resize in depth, those of the nearest slice before it), per-volume values
+    repeated."""
+    if getattr(record.transform, "scope", None) == "slice" and key in ("lo", "hi") \
+            and v.ndim == 2:
+        nearest = ((np.arange(d) + 0.5) * v.shape[1] / d).astype(np.intp)
+        return v[:, nearest].reshape(n * d)
+    return np.repeat(v, d, axis=0)
 
 
 def _split_channels(data: np.ndarray, stage: Stage, images: Any) -> tuple[Any, ...]:

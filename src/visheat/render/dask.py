@@ -142,15 +142,17 @@ def _image_blocks(images: Any, n: int, sizes: Sequence[int]) -> tuple[list[Any],
                 images[0])
     if type(images).__module__.startswith("xarray"):
         images = images.data
-    if isinstance(images, da.Array) and images.ndim == 4 and images.shape[0] == n and n != 1:
+    if isinstance(images, da.Array) and images.ndim in (4, 5) and images.shape[0] == n \
+            and n != 1:  # images, or the pictures of volumes (5 axes: their probe keeps N)
         aligned = images.rechunk((tuple(sizes),) + tuple(-1 for _ in images.shape[1:]))
         blocks = list(aligned.to_delayed().ravel())
-        return blocks, np.zeros(images.shape[1:], images.dtype)
+        probe = images.shape[1:] if images.ndim == 4 else (1,) + images.shape[1:]
+        return blocks, np.zeros(probe, images.dtype)
     if isinstance(images, (list, tuple)) and len(images) == n and n != 1:
         return [list(images[a:a + s]) for a, s in zip(starts, sizes)], images[0]
     arr = np.asarray(images)
-    if arr.ndim == 4 and arr.shape[0] == n and n != 1:
-        return [arr[a:a + s] for a, s in zip(starts, sizes)], arr[0]
+    if arr.ndim in (4, 5) and arr.shape[0] == n and n != 1:
+        return [arr[a:a + s] for a, s in zip(starts, sizes)], arr[0] if arr.ndim == 4 else arr[:1]
     if arr.ndim == 4 and arr.shape[0] != 1:
         _check_count(arr.shape[0], n)
     shared = dask.delayed(arr, pure=True)

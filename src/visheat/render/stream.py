@@ -61,9 +61,10 @@ def _images_slice(images: Any, n: int, start: int, stop: int) -> Any:
         return images[start:stop] if len(images) == n else images
     shape = getattr(images, "shape", None)
     if shape is not None and not hasattr(images, "convert"):  # arrays, tensors: sliced as is
-        return images[start:stop] if len(shape) == 4 and shape[0] == n else images
+        # (N, H, W, 3) images, (N, D, H, W) or (N, D, H, W, 3) volumes' pictures
+        return images[start:stop] if len(shape) in (4, 5) and shape[0] == n else images
     arr = np.asarray(images) if not hasattr(images, "convert") else None
-    if arr is not None and arr.ndim == 4 and arr.shape[0] == n:
+    if arr is not None and arr.ndim in (4, 5) and arr.shape[0] == n:
         return arr[start:stop]
     return images
 
@@ -230,7 +231,8 @@ def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe:
     pictures = render_pictures(part, part_images, as_pipeline(pipe), letters,
                        np.dtype(np.uint8), threads=threads, start=start,
                        tokens=tokens).to_numpy()
-
+    if isinstance(pictures, np.ndarray) and pictures.ndim == 5:  # a volume or clip per file:
+        pictures = pictures.reshape((pictures.shape[0], -1) + pictures.shape[3:])  # its slices
     unfiltered = batch_unfiltered(pictures, level)
 
     def write(i: int) -> None:

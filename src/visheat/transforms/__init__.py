@@ -6,7 +6,8 @@ signs), ``colour`` (the colour arithmetic and 8-bit tables) apart from ``colorma
 tables), ``geometry`` (flip, permute, drop axes), ``resize`` (every resize transform)
 over ``resampling`` (the one vocabulary of methods and their weights), ``overlay`` and
 ``cam_overlays`` (pictures over images), ``padding``, ``pooling``, ``ranges``,
-``smoothing``, ``presets`` (named pipelines) and ``peers`` (captum's, zennit's,
+``smoothing``, ``views`` (slices, montages, orthogonal views and projections of
+volumes and clips), ``presets`` (named pipelines) and ``peers`` (captum's, zennit's,
 pytorch-grad-cam's and imgaug's pictures as pipelines; :mod:`visheat.compat`).
 """
 
@@ -31,6 +32,7 @@ from .reductions import (
 from .resampling import METHODS as RESIZE_METHODS
 from .resize import Resize, ResizeImageToHeatmap, ResizeToImage
 from .smoothing import GaussianSmooth
+from .views import MaxProjection, Montage, OrthoViews, Slices
 
 __all__ = [
     "NormReduction", "SumReduction", "MaxAbsReduction", "SumAbsReduction",
@@ -45,5 +47,6 @@ __all__ = [
     "AvgPool", "MaxPool",
     "ToUnitRange", "FromUnitRange", "Invert", "MinMaxScale",
     "GaussianSmooth",
+    "Slices", "Montage", "OrthoViews", "MaxProjection",
     "PRESETS",
 ]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.batch import Batch, Stage
+from ..core.batch import Batch, Stage, per_sample_rows
 from ..core.errors import check_number, type_error, value_error
 from ..core.pipeline import Transform, option
 from .colour import (
@@ -61,11 +61,11 @@ class RangeColormap(Transform):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", _as_table(self.name))
-        if self.scope not in SCOPES:
-            raise value_error("scope", "'sample' or 'batch'", self.scope)
+        if self.scope not in SCOPES + ("slice",):
+            raise value_error("scope", "'sample', 'batch' or 'slice'", self.scope)
 
     def is_per_sample(self) -> bool:
-        return self.scope == "sample"
+        return self.scope != "batch"
 
     @property
     def stops(self) -> np.ndarray:
@@ -110,7 +110,7 @@ class RangeColormap(Transform):
     def with_stats(self, stats: tuple[Any, Any] | None) -> RangeColormap:
         """The per-sample colormap that gives this one's pictures for the batch
         whose combined :meth:`partial_stats` are ``stats``: its range, fixed."""
-        if self.scope == "sample":
+        if self.scope != "batch":
             return self
         if stats is None:  # an empty batch: nothing is coloured
             return replace(self, scope="sample")
@@ -123,13 +123,44 @@ class RangeColormap(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         m = self.work_map(batch.data)
+        d = batch.depth
+        if self.scope == "slice" and d > 1:  # a range per slice or frame: (N·D, h, w)
+            rgb, lo, hi = self._colour(m.reshape((m.shape[0] * d, -1, m.shape[2])), batch,
+                                       None)
+            rgb = rgb.reshape(m.shape + (3,))
+            lo, hi = lo.reshape(-1, d), hi.reshape(-1, d)
+        else:
+            rgb, lo, hi = self._colour(m, batch, batch.out)
+        done = batch.replace(data=rgb, stage=Stage.RGB)
+        if d > 1:  # where each volume's highest value lies (OrthoViews(at="peak"))
+            return done.with_record(self, lo=lo, hi=hi, peak=peak_position(m, d))
+        return done.with_record(self, lo=lo, hi=hi)
+
+    def _colour(self, m: np.ndarray, batch: Batch, out: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lo, hi = self.value_range(m)
         if batch.fast:
-            rgb = colorize_u8(m, lo, hi, self.name, batch.out,
+            rgb = colorize_u8(m, lo, hi, self.name, out,
                               clamp=any(v is not None for v in self._limits()))
         else:
             rgb = colorize(m, lo, hi, self.stops)
-        return batch.replace(data=rgb, stage=Stage.RGB).with_record(self, lo=lo, hi=hi)
+        return rgb, lo, hi
+
+
+def peak_position(m: np.ndarray, depth: int) -> np.ndarray:
+    """Where each folded volume's map ``(N, D·H, W)`` is highest, as ``(N, 3)`` fractions
+    ``((z + 0.5) / D, (y + 0.5) / H, (x + 0.5) / W)`` (they survive a resize).
+
+    >>> peak_position(np.array([[[0.0], [0.0], [0.0], [1.0]]]), 2).tolist()
+    [[0.75, 0.75, 0.5]]
+    """
+    n, dh, w = m.shape
+    size = np.array([depth, dh // depth, w])
+    if not m.size:
+        return np.zeros((n, 3))
+    flat = per_sample_rows(m).argmax(axis=1)
+    index = np.stack(np.unravel_index(flat, tuple(size)), axis=1)
+    return (index + 0.5) / size
 
 
 class ExtremaColormap(RangeColormap):
@@ -146,8 +177,12 @@ class ExtremaColormap(RangeColormap):
     vmin, vmax : float, optional
         Fixed ends of the range instead of the data's minimum / maximum (values
         outside are clamped), e.g. ``vmin=0, vmax=1`` for probabilities.
-    scope : {"sample", "batch"}
+    scope : {"sample", "batch", "slice"}
         ``"batch"`` uses one range for every sample, so pictures can be compared.
+        A volume or clip is one sample: its range covers every slice or frame, so a
+        value has one colour throughout; ``"slice"`` gives each slice or frame its
+        own range instead (recorded as ``(N, D)`` arrays; for images it is
+        ``"sample"``).
 
     Examples
     --------
@@ -198,8 +233,10 @@ class CenteredColormap(RangeColormap):
         See :class:`ExtremaColormap`.
     vmax : float, optional
         A fixed half-width: the range is ``[-vmax, vmax]``.
-    scope : {"sample", "batch"}
-        ``"batch"`` uses the largest ``|x|`` of the whole batch for every sample.
+    scope : {"sample", "batch", "slice"}
+        ``"batch"`` uses the largest ``|x|`` of the whole batch for every sample;
+        ``"slice"``, of each slice or frame of a volume or clip (see
+        :class:`ExtremaColormap`).
 
     Examples
     --------

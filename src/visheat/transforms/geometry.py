@@ -30,6 +30,8 @@ class FlipImage(Transform):
     (1, 3, 2)
     """
 
+    volumes = "slices"  # see Transform.volumes
+
     def apply(self, batch: Batch) -> Batch:
         h = batch.stage.spatial_axis
         return batch.replace(data=np.swapaxes(batch.data, h, h + 1))
@@ -56,6 +58,8 @@ class PermuteDims(Transform):
     >>> PermuteDims((1, 0))(np.zeros((1, 2, 5))).shape
     (1, 5, 2)
     """
+
+    volumes = "refuse"  # see Transform.volumes
 
     dims: tuple[int, ...] = ()
 
@@ -84,6 +88,8 @@ class DropDims(Transform):
     >>> DropDims(0)(np.zeros((2, 1, 3, 3))).shape
     (2, 3, 3)
     """
+
+    volumes = "refuse"  # see Transform.volumes
 
     dims: tuple[int, ...] = (0,)
     takes = frozenset({Stage.VALUES})

@@ -140,6 +140,8 @@ def _record_pads(transform: Transform, batch: Batch, data: np.ndarray,
 class _Padding(Transform):
     """Shared behaviour of the pads; subclasses declare ``mode`` and ``cval`` last."""
 
+    volumes = "slices"  # see Transform.volumes
+
     takes = _MAPS
     _argument = "amounts"  # named when the padded result is too large
 
@@ -261,6 +263,8 @@ class Crop(Transform):
             [7., 8.]]])
     """
 
+    volumes = "slices"  # see Transform.volumes
+
     top: int = 0
     right: int = 0
     bottom: int = 0
@@ -292,6 +296,8 @@ class Unpad(Transform):
     ValueError: Unpad(): expected a Pad or PadToAspectRatio step earlier in the pipeline; got no
     pad to undo.
     """
+
+    volumes = "slices"  # see Transform.volumes
 
     def apply(self, batch: Batch) -> Batch:
         amounts = _latest_pads(batch)

@@ -66,6 +66,7 @@ def pool_array(a: np.ndarray, block: int | tuple[int, int], how: str, mode: str,
 
 class _Pool(Transform):
     takes = frozenset({Stage.VALUES, Stage.MAP})
+    volumes = "slices"  # see Transform.volumes
     how = "mean"
 
     def __post_init__(self) -> None:

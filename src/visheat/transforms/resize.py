@@ -16,7 +16,7 @@ import numpy as np
 from ..core.batch import Batch
 from ..core.errors import check_number, type_error, value_error
 from ..core.pipeline import Transform
-from .resampling import check_method, resize_array
+from .resampling import check_method, resize_array, resize_volume
 
 
 def _check_size(size: Any) -> float | str | tuple[float, float] | tuple[int, int]:
@@ -91,6 +91,8 @@ class Resize(Transform):
     array([[[1., 1., 2.]]])
     """
 
+    volumes = "slices"  # see Transform.volumes
+
     size: Any = 1.0
     method: str = "bilinear"
 
@@ -134,6 +136,8 @@ class ResizeImageToHeatmap(Transform):
     (1, 4, 6, 3)
     """
 
+    volumes = "refuse"  # see Transform.volumes
+
     method: str = "lanczos3"
 
     def __post_init__(self) -> None:
@@ -175,7 +179,10 @@ class ResizeToImage(Transform):
     """Resize every sample to the size of its image (needed before an overlay).
 
     Works on any stage; in the ``"cam"`` preset it resizes the coloured picture,
-    as VisionHeatmaps.jl does. Without images the batch passes through unchanged,
+    as VisionHeatmaps.jl does. Volumes and clips are resampled in depth (time) too,
+    to their pictures' ``(D, H, W)`` (:func:`resize_folded`): ``"bilinear"`` is
+    trilinear with half-pixel centres, as PyTorch's ``interpolate(mode="trilinear",
+    align_corners=False)``. Without images the batch passes through unchanged,
     with a ``UserWarning`` (a 7 x 7 CAM stays 7 x 7 pixels).
 
     Parameters
@@ -199,6 +206,7 @@ class ResizeToImage(Transform):
     """
 
     method: str = "lanczos1"
+    volumes = "own"
 
     def __post_init__(self) -> None:
         check_method(self.method)
@@ -207,6 +215,8 @@ class ResizeToImage(Transform):
         if batch.images is None:
             warnings.warn(self._no_images_message(batch), UserWarning, stacklevel=2)
             return batch
+        if batch.depth > 1 or batch.image_depth > 1:
+            return resize_folded(batch, self.method)
         size = common_image_size(batch)
         data = resize_array(batch.data, size, self.method, batch.stage.spatial_axis,
                             exact=not batch.fast, argument="images")
@@ -219,6 +229,27 @@ class ResizeToImage(Transform):
                 f"pictures keep their own size, {size}. Pass them as heatmap(x, images, "
                 "pipe) or heatmap(x, pipe, images=images); without images, leave "
                 "ResizeToImage() out, or use Resize((height, width)) for a fixed size.")
+
+
+def resize_folded(batch: Batch, method: str) -> Batch:
+    """A folded volume or clip resampled in D (or T), H and W to its pictures' size.
+
+    The batch is unfolded to ``(..., D, h, w)``, resized by
+    :func:`~visheat.transforms.resampling.resize_volume` (float64 on every path) and
+    folded again with the pictures' depth.
+    """
+    images = batch.images
+    if not isinstance(images, np.ndarray):
+        raise value_error("images", "the pictures of volumes as one array", "a list",
+                          described=True)
+    d_out = batch.image_depth
+    size = (d_out, images.shape[1] // d_out, int(images.shape[2]))
+    data, d = batch.data, batch.depth
+    h = batch.stage.spatial_axis
+    shape = data.shape[:h] + (d, data.shape[h] // d) + data.shape[h + 1:]
+    out = resize_volume(data.reshape(shape), size, method, h)
+    folded = out.reshape(out.shape[:h] + (size[0] * size[1],) + out.shape[h + 2:])
+    return batch.replace(data=folded, depth=d_out)
 
 
 def common_image_size(batch: Batch) -> tuple[int, int]:

@@ -148,6 +148,8 @@ class GaussianSmooth(Transform):
     ValueError: sigma: expected a number in [0, inf]; got -1 (int).
     """
 
+    volumes = "slices"  # see Transform.volumes
+
     sigma: float = 1.0
     truncate: float = option(default=4.0)
     takes = frozenset({Stage.VALUES, Stage.MAP})

@@ -1,0 +1,106 @@
+"""Views of volumes and clips: Slices, MaxProjection, OrthoViews, Montage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from visheat import (
+    AlphaOverlay,
+    ExtremaColormap,
+    MaxProjection,
+    Montage,
+    OrthoViews,
+    Slices,
+    SumReduction,
+    heatmap,
+)
+
+RNG = np.random.default_rng(23)
+X = RNG.normal(size=(2, 6, 7, 8))  # (N, D, H, W) maps
+PIPE = ExtremaColormap()
+
+
+def pictures():
+    return heatmap(X, PIPE, layout="NDHW").to_numpy()  # (N, D, H, W, 3)
+
+
+@pytest.mark.parametrize("axis, at, expected", [
+    ("D", 2, lambda p: p[:, 2]), ("H", 3, lambda p: p[:, ::-1, 3]),
+    ("W", 5, lambda p: p[:, ::-1, :, 5]), ("D", -1, lambda p: p[:, 5])])
+def test_slices_are_the_volume_pictures(axis, at, expected):
+    got = heatmap(X, PIPE | Slices(axis, at), layout="NDHW").to_numpy()
+    np.testing.assert_array_equal(got, expected(pictures()))
+
+
+def test_coronal_has_slice_zero_at_the_bottom():
+    m = np.zeros((1, 4, 3, 3))
+    m[0, 0] = 1.0  # slice 0 bright
+    got = heatmap(m, ExtremaColormap("gray") | Slices("H", 1), layout="NDHW").to_numpy()
+    assert (got[0, -1] == 255).all() and (got[0, :-1] == 0).all()
+
+
+def test_spacing_makes_pixels_square():
+    coronal = heatmap(X, PIPE | Slices("H", 3), layout="NDHW").to_numpy()
+    tall = heatmap(X, PIPE | Slices("H", 3, spacing=(3, 1, 1)), layout="NDHW").to_numpy()
+    assert tall.shape[1] == 3 * coronal.shape[1] and tall.shape[2] == coronal.shape[2]
+    np.testing.assert_array_equal(tall[:, ::3], coronal)  # nearest: each row three times
+    axial = heatmap(X, PIPE | Slices("D", 1, spacing=(3, 1, 2)), layout="NDHW").to_numpy()
+    assert axial.shape[1:3] == (7, 16)
+
+
+@pytest.mark.parametrize("axis, k", [("D", 1), ("H", 2), ("W", 3)])
+def test_max_projection_is_the_colouring_of_the_projection(axis, k):
+    got = heatmap(X, MaxProjection(axis) | PIPE, layout="NDHW").to_numpy()
+    mip = X.max(axis=k)
+    if axis != "D":
+        mip = mip[:, ::-1]
+    np.testing.assert_array_equal(got, heatmap(mip, PIPE, layout="NHW").to_numpy())
+
+
+def test_ortho_views_hold_the_three_slices():
+    at = (1, 4, 2)
+    got = heatmap(X, PIPE | OrthoViews(at, crosshair=False), layout="NDHW").to_numpy()
+    views = [heatmap(X, PIPE | Slices(a, i), layout="NDHW").to_numpy()
+             for a, i in zip("DHW", at)]
+    col = 0
+    for v in views:
+        h, w = v.shape[1:3]
+        np.testing.assert_array_equal(got[:, :h, col:col + w], v)
+        col += w + 2
+    assert got.shape[2] == col - 2
+
+
+def test_ortho_views_peak_and_crosshair():
+    m = np.zeros((1, 5, 6, 7))
+    m[0, 3, 1, 4] = 1.0
+    got = heatmap(m, ExtremaColormap("gray") | OrthoViews("peak", gap=0), layout="NDHW")
+    pic = got.to_numpy()[0]
+    assert (pic[1, :7] == 255).all() and (pic[:6, 4] == 255).all()  # axial: row y, col x
+    again = heatmap(m, ExtremaColormap("gray") | OrthoViews((3, 1, 4), gap=0), layout="NDHW")
+    np.testing.assert_array_equal(again.to_numpy(), got.to_numpy())
+
+
+def test_montage_tiles_slices_with_their_indices():
+    got = heatmap(X, PIPE | Montage(every=2, cols=3, labels=False), layout="NDHW").to_numpy()
+    p = pictures()
+    for j, k in enumerate((0, 2, 4)):
+        np.testing.assert_array_equal(got[:, :7, j * 9:j * 9 + 8], p[:, k])
+    labelled = heatmap(X, PIPE | Montage(every=2, cols=3), layout="NDHW").to_numpy()
+    assert (labelled[:, 1:6, 9 + 1:9 + 4] != got[:, 1:6, 9 + 1:9 + 4]).any()  # a "2"
+
+
+def test_views_over_the_volume_pictures():
+    vol = (RNG.random((2, 6, 7, 8)) * 255).astype(np.uint8)
+    pipe = ExtremaColormap() | AlphaOverlay(0.0) | Slices("W", 2)
+    got = heatmap(X, vol, pipe, layout="NDHW").to_numpy()
+    np.testing.assert_array_equal(got[..., 0], vol[:, ::-1, :, 2])
+    mip = heatmap(X, vol, MaxProjection("D") | PIPE | AlphaOverlay(0.0), layout="NDHW")
+    np.testing.assert_array_equal(mip.to_numpy()[..., 0], vol.max(axis=1))
+
+
+def test_clips_frames_and_reductions():
+    clip = RNG.random((1, 4, 3, 5, 5))
+    frames = heatmap(clip, SumReduction() | PIPE, layout="NTCHW").to_numpy()
+    one = heatmap(clip, SumReduction() | PIPE | Slices("D", 2), layout="NTCHW").to_numpy()
+    np.testing.assert_array_equal(one, frames[:, 2])
