@@ -75,10 +75,11 @@ def window(volume: Any, level: Any = None, width: Any = None, *,
         if level is None or width is None:
             raise type_error("level", "a level and a width, a preset's name (e.g. 'lung') "
                              "or percentiles=(1, 99)", level)
+        given = width
         level = check_number("level", level)
         width = check_number("width", width)
         if width <= 0:
-            raise value_error("width", "a positive window width", width)
+            raise value_error("width", "a positive window width", given)
     scaled = (v - (float(level) - float(width) / 2)) / float(width)
     return np.rint(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
 
