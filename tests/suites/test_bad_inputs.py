@@ -1308,3 +1308,101 @@ def test_every_row_has_a_test_and_every_test_a_row():
     for row_id in PICTURES:
         assert not ERROR.match(ROWS[row_id]) and not EXIT.match(ROWS[row_id]) or row_id in (
             "CLI-16", "CLI-25", "CLI-26", "CLI-32", "CLI-33"), f"{row_id} documents an error but tests a picture"
+
+
+# -- the third probe (issue 25): writers in threads, Ctrl-C ------------------------------------
+
+import threading  # noqa: E402 - the tests above this section do not use it
+
+
+@row("CLI-36")
+def test_a_thread_overwriting_a_folder_loses_no_file_another_thread_writes(tmp_path):
+    h = heatmap(readonly(X))
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write_galleries() -> None:  # pages and pictures, while the folder is overwritten
+        count = 0
+        while count < 30 or not done.is_set():
+            try:
+                write_gallery(tmp_path, h, existing="overwrite")
+            except BaseException as err:  # noqa: BLE001 - reported by the assertion below
+                errors.append(err)
+                return
+            count += 1
+
+    writer = threading.Thread(target=write_galleries)
+    writer.start()
+    try:
+        for _ in range(300):
+            save_heatmaps(readonly(X), directory=tmp_path, existing="overwrite", threads=2)
+    finally:
+        done.set()
+        writer.join()
+    assert errors == []
+    for picture in tmp_path.rglob("*.png"):
+        with Image.open(picture) as image:
+            image.load()  # complete
+    assert "</html>" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+# A child that runs `visheat render` again and again; the parent ends each run with SIGINT,
+# at a moment that moves through the run. The pool's thread starts first: CPython's
+# ThreadPoolExecutor, interrupted while it starts a thread, forgets it and the interpreter
+# then waits for that thread forever at exit.
+INTERRUPTED_RENDERS = """
+import sys, time
+from visheat.cli import main
+from visheat.engine import map_threads
+inputs, root, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+map_threads(abs, [1, 2], 2)
+for k in range(runs):
+    try:
+        print("start", k, flush=True)
+        code = main(["render", inputs, "--out", f"{root}/{k}", "--batch-size", "25", "--quiet"])
+        print("code", code, flush=True)
+        while code == 0:  # done before the signal: wait for it (short sleeps, as a signal
+            time.sleep(0.01)  # that reaches another thread does not wake a long one)
+    except KeyboardInterrupt:
+        pass
+    print("end", k, flush=True)
+"""
+
+
+@row("CLI-37")
+def test_ctrl_c_during_render_leaves_only_complete_files(tmp_path):
+    inputs = tmp_path / "maps.npy"
+    np.save(inputs, RNG.normal(size=(200, 3, 8, 8)).astype(np.float32))
+    runs, codes = 30, []
+    child = subprocess.Popen([sys.executable, "-c", INTERRUPTED_RENDERS, str(inputs),
+                              str(tmp_path / "out"), str(runs)],
+                             env=dict(environment(), VISHEAT_NUMBA="0"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(600, child.kill)  # a hung child fails the test, not the suite
+    watchdog.start()
+    try:
+        for k in range(runs):
+            assert child.stdout.readline().split() == ["start", str(k)]
+            folder, wanted = tmp_path / "out" / str(k), (k * 13) % 200
+            while child.poll() is None and (
+                    len(os.listdir(folder)) if folder.is_dir() else 0) < wanted:
+                time.sleep(0.001)
+            child.send_signal(signal.SIGINT)
+            line = child.stdout.readline().split()
+            if line[:1] == ["code"]:
+                codes.append(int(line[1]))
+                line = child.stdout.readline().split()
+            assert line == ["end", str(k)]
+        _, err = child.communicate()
+    finally:
+        watchdog.cancel()
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0 and codes.count(130) >= runs // 2, (codes, err)
+    assert err.count("interrupted; finished files are complete") == codes.count(130)
+    assert not list((tmp_path / "out").rglob("*.tmp"))
+    for picture in (tmp_path / "out").rglob("*.png"):
+        with Image.open(picture) as image:
+            image.load()  # every file with its final name is complete
