@@ -1406,3 +1406,19 @@ def test_ctrl_c_during_render_leaves_only_complete_files(tmp_path):
     for picture in (tmp_path / "out").rglob("*.png"):
         with Image.open(picture) as image:
             image.load()  # every file with its final name is complete
+
+
+@row("CLI-38")
+def test_writes_are_not_flushed_to_the_disk_as_documented(tmp_path, monkeypatch):
+    from visheat.io.files import write_atomic
+
+    flushed = []
+    for name in ("fsync", "fdatasync", "sync"):
+        if hasattr(os, name):
+            monkeypatch.setattr(os, name, lambda *args, name=name: flushed.append(name))
+    save_heatmaps(readonly(X), directory=tmp_path, threads=2)
+    write_gallery(tmp_path / "g", heatmap(X))
+    assert flushed == [] and len(list(tmp_path.rglob("*.png"))) > 2
+    promise = " ".join((write_atomic.__doc__ or "").split())
+    assert "What is not promised: durability. Nothing is flushed to the disk (no ``fsync``)" \
+        in promise
