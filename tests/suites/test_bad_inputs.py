@@ -1422,3 +1422,92 @@ def test_writes_are_not_flushed_to_the_disk_as_documented(tmp_path, monkeypatch)
     promise = " ".join((write_atomic.__doc__ or "").split())
     assert "What is not promised: durability. Nothing is flushed to the disk (no ``fsync``)" \
         in promise
+
+
+# -- forged headers: one line naming the file ----------------------------------------------------
+
+def npy_bytes(header: str, data: bytes) -> bytes:
+    """A ``.npy`` file (format 1.0) whose header dictionary is ``header``, verbatim."""
+    body = header.encode("latin1")
+    body += b" " * (-(len(body) + 11) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body + data
+
+
+def forged_header(shape: str, descr: str = "<f8") -> str:
+    return f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}"
+
+
+#: row -> (file name, header, data, other headers answered the same way)
+FORGED_HEADERS = {
+    "CLI-39": ("negative.npy", forged_header("(-1, 3)"), b"\0" * 64, [forged_header("(-2, -4)")]),
+    "CLI-40": ("bool.npy", forged_header("(True, 3)"), b"\0" * 64, []),
+    "CLI-41": ("axes.npy", forged_header("(" + "1, " * 100 + ")"), b"\0" * 8, []),
+    "CLI-42": ("overflow.npy", forged_header("(0, 1180591620717411303424)"), b"",
+               [forged_header("(0, 9223372036854775807)")]),
+    "CLI-44": ("text.npy", forged_header("(2,)", "<U0"), b"",
+               [forged_header("(2,)", "|V0"), forged_header("(2,)", "<M8[s]"),
+                forged_header("(2,)", "<x9")]),
+}
+for _row in [*FORGED_HEADERS, "CLI-43", "CLI-45"]:  # run by the tests below, not by
+    CLI[_row] = ["render"]  # test_cli_rows_exit_2_with_the_catalogued_line (collected before)
+
+
+def exits_2_with_one_line(argv: list[str], capsys) -> str:
+    code = main(argv + ["--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("row_id", sorted(FORGED_HEADERS))
+def test_a_forged_npy_header_is_one_line_naming_the_file(row_id, tmp_path, capsys):
+    expected = documented(row_id, EXIT)["message"]
+    name, text, data, others = FORGED_HEADERS[row_id]
+    path = tmp_path / name
+    path.write_bytes(npy_bytes(text, data))
+    with pytest.raises(ValueError) as info:  # the Python API
+        from visheat.io.arrays import load_array
+
+        load_array(path)
+    assert message_pattern(expected.removeprefix("visheat render: error: ")).match(
+        str(info.value)), str(info.value)
+    err = exits_2_with_one_line(["render", str(path), "--out", str(tmp_path / "o")], capsys)
+    assert message_pattern(expected).match(err), err
+    (tmp_path / "images").mkdir()
+    Image.fromarray(IMG).save(tmp_path / "images" / "a.png")
+    for i, other in enumerate([text, *others]):
+        (tmp_path / "cams").mkdir(exist_ok=True)
+        forged = tmp_path / "cams" / "a.npy"
+        forged.write_bytes(npy_bytes(other, data))
+        for argv in (["render", str(forged)], ["explore", str(forged)],
+                     ["cam", str(tmp_path / "images"), "--cams", str(tmp_path / "cams")]):
+            out = str(tmp_path / f"{argv[0]}{i}.html")
+            assert f"{forged}: expected " in exits_2_with_one_line(argv + ["--out", out], capsys)
+
+
+def test_a_npz_member_cut_short_is_one_line_naming_it(tmp_path, capsys):
+    archive = tmp_path / "short.npz"
+    with zipfile.ZipFile(archive, "w") as zipped:  # ten float64 claimed, 40 bytes held
+        zipped.writestr("x.npy", npy_bytes(forged_header("(10,)"), b"\0" * 40))
+    err = exits_2_with_one_line(["render", str(archive), "--out", str(tmp_path / "o")], capsys)
+    assert message_pattern(documented("CLI-43", EXIT)["message"]).match(err), err
+
+
+def test_a_forged_image_header_in_cam_is_one_line_naming_the_file(tmp_path, capsys):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "bomb.png").write_bytes(  # a header claiming 20000 x 20000 pixels
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0,
+                                                          0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 31)) + chunk(b"IEND", b""))
+    np.savez(tmp_path / "cams.npz", bomb=np.ones((4, 4)))
+    err = exits_2_with_one_line(["cam", str(tmp_path / "images"), "--cams",
+                                 str(tmp_path / "cams.npz"), "--out", str(tmp_path / "o")],
+                                capsys)
+    assert message_pattern(documented("CLI-45", EXIT)["message"]).match(err), err

@@ -6,11 +6,11 @@
 atomic writes and their temporaries).
 """
 
-from .arrays import ImageFolder, load_array, npz_members, open_images, read_labels
+from .arrays import ImageFolder, load_array, npz_members, open_images, read_image, read_labels
 from .files import EXISTING, OutputPlan, plan_outputs, write_atomic
 from .png import encode_png
 from .stores import HDF5Source, MemmapSource, open_store
 
-__all__ = ["load_array", "npz_members", "open_images", "read_labels", "ImageFolder",
+__all__ = ["load_array", "npz_members", "open_images", "read_image", "read_labels", "ImageFolder",
            "open_store", "HDF5Source", "MemmapSource", "encode_png", "EXISTING", "OutputPlan",
            "plan_outputs", "write_atomic"]
