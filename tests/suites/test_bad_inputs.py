@@ -1511,3 +1511,14 @@ def test_a_forged_image_header_in_cam_is_one_line_naming_the_file(tmp_path, caps
                                  str(tmp_path / "cams.npz"), "--out", str(tmp_path / "o")],
                                 capsys)
     assert message_pattern(documented("CLI-45", EXIT)["message"]).match(err), err
+
+
+@row("CLI-46")
+def test_labels_hold_unicode_line_separators(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", RNG.normal(size=(3, 3, 8, 8)).astype(np.float32))
+    (tmp_path / "labels.txt").write_bytes("cat\u2028dog\nbird\x1cfish\r\nowl\u0085bat\n".encode())
+    code = main(["render", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "labels.txt"),
+                 "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "00000_cat_dog.png", "00001_bird_fish.png", "00002_owl_bat.png"]

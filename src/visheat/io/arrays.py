@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import struct
 import zipfile
 from collections.abc import Sequence
@@ -219,15 +220,23 @@ def _load_member(file: Path, key: str | None, max_bytes: int, numeric: bool) -> 
                           described=True) from None
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def read_labels(path: str | os.PathLike) -> list[str]:
-    """Labels from a UTF-8 text file, one per line (blank lines at the end are ignored)."""
+    """Labels from a UTF-8 text file, one per line (blank lines at the end are ignored).
+
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only: U+0085, U+2028, form feeds and the
+    ``\\x1c``-``\\x1e`` separators, where ``str.splitlines`` also splits, belong to the label.
+    """
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        with open(file, encoding="utf-8", newline="") as stream:  # line ends as written
+            text = stream.read()
     except (OSError, UnicodeDecodeError) as err:
         raise value_error(str(file), "a UTF-8 text file with one label per line",
                           f"a file that cannot be read ({err})", described=True) from None
-    lines = text.splitlines()
+    lines = _LINE_END.split(text)
     while lines and not lines[-1].strip():
         lines.pop()
     return lines
