@@ -1522,3 +1522,28 @@ def test_labels_hold_unicode_line_separators(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "00000_cat_dog.png", "00001_bird_fish.png", "00002_owl_bat.png"]
+
+
+@row("CLI-47")
+def test_file_names_that_are_not_utf8_are_shown_escaped_and_written_safely(tmp_path, capsys):
+    images, cams = (os.path.join(os.fsencode(tmp_path), name) for name in (b"images", b"cams"))
+    os.mkdir(images)
+    os.mkdir(cams)
+    for name in (b"caf\xe9", b"\xff"):
+        Image.fromarray(IMG).save(os.fsdecode(os.path.join(images, name + b".png")))
+        np.save(os.fsdecode(os.path.join(cams, name + b".npy")), M[0])
+    np.save(tmp_path / "maps.npy", M)
+    given = ["--layout", "NHW", "--images", os.fsdecode(images), "--pipe", "cam", "--quiet"]
+    for extra in ([], ["--resume"]):
+        code = main(["gallery", str(tmp_path / "maps.npy"), *given, "--out",
+                     str(tmp_path / "g"), *extra])
+        assert code == 0, capsys.readouterr().err
+    page = (tmp_path / "g" / "index.html").read_text(encoding="utf-8")
+    assert "caf\\xe9" in page and ">\\xff<" in page
+    assert sorted(p.name for p in (tmp_path / "g" / "files").glob("*.json")) == [
+        "00000_caf_xe9.json", "00001_xff.json"]
+    assert main(["render", str(tmp_path / "maps.npy"), *given, "--out", str(tmp_path / "r")]) == 0
+    assert sorted(os.listdir(tmp_path / "r")) == ["00000_caf_xe9.png", "00001_xff.png"]
+    assert main(["cam", os.fsdecode(images), "--cams", os.fsdecode(cams), "--out",
+                 str(tmp_path / "c"), "--quiet"]) == 0
+    assert sorted(os.listdir(tmp_path / "c")) == ["caf_xe9_cam.png", "xff_cam.png"]

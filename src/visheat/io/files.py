@@ -20,14 +20,37 @@ from typing import Any
 
 from ..core.errors import type_error, value_error
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(found: re.Match) -> str:
+    code = ord(found[0])
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def printable_name(text: str) -> str:
+    """``text`` with the bytes of a non-UTF-8 file name written as ``\\xff``: encodable.
+
+    On Linux, ``os.listdir`` gives a name whose bytes are not UTF-8 with each such byte
+    as a lone surrogate (``b"caf\\xe9"`` reads ``'caf\\udce9'``), which UTF-8 cannot
+    encode, so a page that shows it cannot be written. Other lone surrogates are written
+    as ``\\udXXX``.
+
+    >>> printable_name(os.fsdecode(b"caf\\xe9.png")), printable_name("ok")
+    ('caf\\\\xe9.png', 'ok')
+    """
+    return _SURROGATE.sub(_escape_surrogate, text)
+
 
 def safe_name(text: str, limit: int = 80) -> str:
-    """A file-name-safe version of a user label.
+    """A file-name-safe version of a user label (bytes of a non-UTF-8 name kept as ``xff``).
 
     >>> safe_name("../../etc/passwd <script>")
     'etc_passwd_script'
+    >>> safe_name(os.fsdecode(b"caf\\xe9")), safe_name(os.fsdecode(b"\\xff"))
+    ('caf_xe9', 'xff')
     """
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", printable_name(text)).strip("._-")
     return cleaned[:limit] or "item"
 
 
