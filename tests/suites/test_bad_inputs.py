@@ -1448,8 +1448,13 @@ FORGED_HEADERS = {
                [forged_header("(2,)", "|V0"), forged_header("(2,)", "<M8[s]"),
                 forged_header("(2,)", "<x9")]),
 }
-for _row in [*FORGED_HEADERS, "CLI-43", "CLI-45"]:  # run by the tests below, not by
-    CLI[_row] = ["render"]  # test_cli_rows_exit_2_with_the_catalogued_line (collected before)
+# Command-line rows whose tests below write their own forged files (the catalogue's
+# test_cli_rows_exit_2_with_the_catalogued_line reads the shared `files`).
+FORGED_CLI = {row_id: ["render", f"{{tmp}}/{name}"]
+              for row_id, (name, *_) in FORGED_HEADERS.items()}
+FORGED_CLI.update({"CLI-43": ["render", "{tmp}/short.npz"],
+                   "CLI-45": ["cam", "{tmp}/images", "--cams", "{tmp}/cams.npz"]})
+CLI.update(FORGED_CLI)
 
 
 def exits_2_with_one_line(argv: list[str], capsys) -> str:
