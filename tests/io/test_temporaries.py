@@ -91,15 +91,22 @@ def test_this_processs_own_leftovers_are_removed_and_its_writes_in_flight_kept(t
 
 
 def test_a_keyboard_interrupt_in_a_worker_thread_removes_its_temporary(tmp_path):
+    raised = threading.Event()
+
     def pieces():
+        if threading.current_thread() is threading.main_thread():
+            raised.wait()  # the pool's thread takes an item too, however busy the machine
         yield b"x" * 1000
         if threading.current_thread() is not threading.main_thread():
+            raised.set()
             raise KeyboardInterrupt
         yield b"y"
 
     with pytest.raises(KeyboardInterrupt):
         map_threads(lambda i: write_atomic(tmp_path / f"{i}.html", pieces()), list(range(40)), 2)
     assert temporaries(tmp_path) == []
+    written = {p.read_bytes() for p in tmp_path.iterdir()}  # the main thread's, if any
+    assert written <= {b"x" * 1000 + b"y"}  # complete
 
 
 def _raise_in(thread: threading.Thread, error: type[BaseException] | None) -> None:
@@ -203,3 +210,42 @@ def test_sigint_during_threaded_saves_leaves_no_temporary(tmp_path):
     for picture in tmp_path.rglob("*.png"):
         with Image.open(picture) as image:
             image.load()  # every file with its final name is complete
+
+
+# A write interrupted while its temporary cannot be removed (the first unlink fails, as a
+# second Ctrl-C during the clean-up would cut it short): the process removes it at exit,
+# and a child forked meanwhile leaves it alone when the child exits.
+LEFT_AT_EXIT = """
+import os, sys
+from pathlib import Path
+from visheat.io.files import write_atomic
+folder, real, failed = sys.argv[1], os.unlink, []
+def unlink(path, *args, **kwargs):
+    if not failed:
+        failed.append(path)
+        raise OSError(5, "Input/output error")
+    return real(path, *args, **kwargs)
+os.unlink = unlink
+def pieces():
+    yield b"half"
+    raise KeyboardInterrupt
+try:
+    write_atomic(Path(folder) / "a.png", pieces())
+except KeyboardInterrupt:
+    pass
+print(len(os.listdir(folder)), flush=True)
+child = os.fork()
+if child == 0:
+    sys.exit(0)  # a normal exit, its exit handlers run
+os.waitpid(child, 0)
+print(len(os.listdir(folder)), flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_temporary_left_by_an_interrupted_clean_up_is_removed_at_exit(tmp_path):
+    done = subprocess.run([sys.executable, "-c", LEFT_AT_EXIT, str(tmp_path)],
+                          env=environment(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]  # left, and kept by the forked child's exit
+    assert temporaries(tmp_path) == [] and list(tmp_path.iterdir()) == []  # gone at exit
