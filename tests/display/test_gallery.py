@@ -221,3 +221,26 @@ def test_the_page_has_no_colour_bars_when_asked_and_names_the_pipeline(tmp_path)
     assert ("SumReduction() | PercentileClip(0.01, 0.99) | CenteredColormap(&#x27;vik&#x27;)"
             in text)
     assert Path(page).name == "index.html"
+
+
+def test_non_utf8_file_names_are_shown_escaped_and_written_safely(tmp_path):
+    import os
+
+    from visheat.io.arrays import ImageFolder
+
+    folder = os.path.join(os.fsencode(tmp_path), b"images")
+    os.mkdir(folder)
+    for name in (b"caf\xe9", b"\xff", b"ok"):  # Latin-1 and stray bytes: not UTF-8
+        Image.fromarray(IMAGES[0]).save(os.fsdecode(os.path.join(folder, name + b".png")))
+    images = ImageFolder(os.fsdecode(folder))
+    assert images.labels == ["caf\udce9", "ok", "\udcff"]  # as os.listdir gives them
+    h = heatmap(X, images[0:3], "cam")
+    page = write_gallery(tmp_path / "g", h, images[0:3], captions=images.labels)
+    text = page.read_text(encoding="utf-8")
+    assert "caf\\xe9" in text and ">\\xff<" in text and "\udce9" not in text
+    assert sorted(p.name for p in (tmp_path / "g" / "files").glob("*.json")) == [
+        "00000_caf_xe9.json", "00001_ok.json", "00002_xff.json"]
+    whole = {p: p.read_bytes() for p in (tmp_path / "g").rglob("*") if p.is_file()}
+    next((tmp_path / "g" / "files").glob("00002_xff_*.png")).unlink()  # resume: written again
+    write_gallery(tmp_path / "g", h, images[0:3], captions=images.labels, existing="skip")
+    assert {p: p.read_bytes() for p in (tmp_path / "g").rglob("*") if p.is_file()} == whole

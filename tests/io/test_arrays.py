@@ -111,3 +111,17 @@ def test_label_files_have_one_label_per_line(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ValueError, match="expected a UTF-8 text file"):
         read_labels(tmp_path / "bad.txt")
+
+
+@pytest.mark.parametrize("inside", ["\u0085", "\u2028", "\u2029", "\x1c", "\x1d", "\x1e",
+                                    "\x0b", "\x0c"])
+def test_labels_split_at_line_ends_only(tmp_path, inside):
+    labels = tmp_path / "labels.txt"  # three labels; str.splitlines would read four or more
+    labels.write_bytes(f"cat{inside}dog\nbird\r\n{inside}fish{inside}\rowl\n\n".encode())
+    assert read_labels(labels) == [f"cat{inside}dog", "bird", f"{inside}fish{inside}", "owl"]
+
+
+def test_label_line_ends_are_read_as_written(tmp_path):
+    labels = tmp_path / "labels.txt"
+    labels.write_bytes(b"a\r\n\r\nb\rc\n\r\n \n")  # \r\n is one line end, not two
+    assert read_labels(labels) == ["a", "", "b", "c"]

@@ -116,3 +116,16 @@ def test_python_dash_m_visheat_and_version():
     result = subprocess.run([sys.executable, "-m", "visheat", "--version"], check=True,
                             capture_output=True, text=True)
     assert result.stdout.strip() == f"visheat {visheat.__version__}"
+
+
+def test_names_that_are_not_utf8_are_escaped_and_stay_distinct():
+    import os
+
+    from visheat.io.files import printable_name, safe_name
+
+    names = [os.fsdecode(b) for b in (b"caf\xe9", b"\xff", b"\xfe", b"\xc3\xa9t\xe9")]
+    assert [printable_name(n) for n in names] == ["caf\\xe9", "\\xff", "\\xfe", "ét\\xe9"]
+    assert [safe_name(n) for n in names] == ["caf_xe9", "xff", "xfe", "t_xe9"]
+    assert printable_name("a\ud800b") == "a\\ud800b"  # a surrogate no file name gives
+    for name in names:
+        printable_name(name).encode("utf-8")  # encodable

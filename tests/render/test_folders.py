@@ -179,3 +179,21 @@ def test_cli_user_mistakes_exit_2_without_traceback(folder):
         result = run_cli("cam", str(root / "images"), "--out", str(root / "o"), "--quiet", *args)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and "visheat cam: error:" in result.stderr
+
+
+def test_non_utf8_image_names_are_written_under_safe_names(tmp_path):
+    import os
+
+    images, cams = (os.path.join(os.fsencode(tmp_path), name) for name in (b"images", b"cams"))
+    os.mkdir(images)
+    os.mkdir(cams)
+    pictures = {}
+    for name in (b"\xff", b"\xfe", b"caf\xe9"):  # not UTF-8: one surrogate per byte
+        stem = os.fsdecode(name)
+        pictures[stem] = _image(os.fsdecode(os.path.join(images, name + b".png")), 12, 16)
+        np.save(os.fsdecode(os.path.join(cams, name + b".npy")), RNG.random((6, 8)))
+    paths = render_folder(os.fsdecode(images), os.fsdecode(cams), tmp_path / "out")
+    assert [p.name for p in paths] == ["caf_xe9_cam.png", "xfe_cam.png", "xff_cam.png"]
+    for path in paths:  # were "item_cam.png" twice (refused as a clash) and "caf_cam.png"
+        assert _read(path).shape == (12, 16, 3)
+    assert sorted(os.listdir(tmp_path / "out")) == [p.name for p in paths]

@@ -35,10 +35,13 @@ def parse_pipe(text: str) -> Any:
 
 @contextlib.contextmanager
 def naming_option(name: str) -> Iterator[None]:
-    """Say which option a file-reading error came from: ``--images: <path>: expected ...``."""
+    """Say which option a file-reading error came from: ``--images: <path>: expected ...``
+    (a message that names ``name`` first already says it)."""
     try:
         yield
     except (ValueError, TypeError) as err:
+        if str(err).startswith(f"{name}: "):
+            raise
         raise type(err)(f"{name}: {err}") from None
 
 

@@ -35,6 +35,7 @@ from ..core.version import VERSION
 from ..io.files import (
     check_existing,
     prepare_folder,
+    printable_name,
     remove_temporaries,
     safe_name,
     write_atomic,
@@ -358,8 +359,9 @@ h1 { font-size: 1.4rem; margin: 0 0 .2rem; }
 
 
 def _e(text: Any) -> str:
-    """Escape text for HTML content and (double-quoted) attributes."""
-    return html.escape(str(text), quote=True)
+    """Escape text for HTML content and (double-quoted) attributes; the bytes of a
+    non-UTF-8 file name show as ``\\xff`` (:func:`~visheat.io.files.printable_name`)."""
+    return html.escape(printable_name(str(text)), quote=True)
 
 
 def _page(title: str, cards: list[_Card], pipeline: Any, version: str, inline: bool) -> str:

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import struct
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ..core.errors import raise_unknown_name, value_error
 from ..core.limits import format_bytes, parse_bytes
 from .nifti import is_nifti, load_nifti
 
 __all__ = ["DEFAULT_MAX_BYTES", "load_array", "npz_members", "ImageFolder", "open_images",
-           "read_labels", "parse_size"]
+           "read_image", "read_labels", "parse_size"]
 
 #: Largest uncompressed ``.npz`` member read by default (4 GiB).
 DEFAULT_MAX_BYTES = 4 * 2**30
@@ -57,7 +59,39 @@ def _header(stream: IO[bytes], where: str) -> tuple[tuple[int, ...], bool, np.dt
     if dtype.hasobject:
         raise value_error(where, "an array of numbers", "an array of Python objects",
                           "visheat never unpickles; save plain numeric arrays.", described=True)
+    _check_shape(shape, dtype, where)
     return tuple(shape), fortran, dtype
+
+
+#: Most axes a header may claim (numpy 1 holds at most 32; visheat reads at most 4).
+MAX_AXES = 32
+_FORGED = "The header is forged or damaged."
+
+
+def _check_shape(shape: Any, dtype: np.dtype, where: str) -> None:
+    """Refuse a shape that numpy cannot make an array of: only a forged header claims one.
+
+    Dimensions are whole numbers >= 0 (not ``True``, not ``-1``), at most ``MAX_AXES`` of
+    them, and the bytes they describe (zero-length axes aside, as numpy counts) fit an
+    ``intp``; a header that claims more than its file holds is refused by
+    :func:`_check_declared`.
+    """
+    if len(shape) > MAX_AXES:
+        raise value_error(where, f"a header with at most {MAX_AXES} axes",
+                          f"a header claiming {len(shape)} axes", _FORGED, described=True)
+    if any(type(d) is not int or d < 0 for d in shape):
+        raise value_error(where, "a header whose shape holds whole numbers >= 0",
+                          f"a header claiming shape {shape!r}", _FORGED, described=True)
+    if math.prod(d for d in shape if d) * max(dtype.itemsize, 1) > np.iinfo(np.intp).max:
+        raise value_error(where, "a header whose axes multiply to under 2**63 bytes (zero-"
+                          "length axes aside)", f"a header claiming shape {shape!r} of {dtype}",
+                          _FORGED, described=True)
+
+
+def _refused(where: str, err: Exception) -> ValueError:
+    """numpy refused an array its header passed our checks with: still the file's error."""
+    return value_error(where, "an array numpy can read", f"a file numpy refused ({err})",
+                       _FORGED, described=True)
 
 
 def _check_numeric(dtype: np.dtype, where: str, numeric: bool) -> None:
@@ -138,9 +172,12 @@ def load_array(path: str | os.PathLike, key: str | None = None, *,
                           f"({err.strerror or err})", described=True) from None
     _check_numeric(dtype, where, numeric)
     _check_declared(shape, dtype, data_bytes, where)
-    if not dtype.itemsize:  # numpy cannot map zero-size items
-        return np.load(file, allow_pickle=False)
-    return np.load(file, mmap_mode="r", allow_pickle=False)
+    try:
+        if not dtype.itemsize:  # numpy cannot map zero-size items
+            return np.load(file, allow_pickle=False)
+        return np.load(file, mmap_mode="r", allow_pickle=False)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise _refused(where, err) from None
 
 
 def npz_members(path: str | os.PathLike) -> dict[str, int]:
@@ -180,21 +217,32 @@ def _load_member(file: Path, key: str | None, max_bytes: int, numeric: bool) -> 
             _check_numeric(dtype, where, numeric)
             _check_declared(shape, dtype, size, where)
             with archive.open(f"{key}.npy") as stream:
-                return np.lib.format.read_array(stream, allow_pickle=False)
+                try:
+                    return np.lib.format.read_array(stream, allow_pickle=False)
+                except (ValueError, TypeError, OverflowError) as err:  # e.g. data cut short
+                    raise _refused(where, err) from None
     except (zipfile.BadZipFile, EOFError) as err:  # a damaged or inconsistent archive
         raise value_error(where, "an intact .npz member", f"a damaged one ({err})",
                           described=True) from None
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def read_labels(path: str | os.PathLike) -> list[str]:
-    """Labels from a UTF-8 text file, one per line (blank lines at the end are ignored)."""
+    """Labels from a UTF-8 text file, one per line (blank lines at the end are ignored).
+
+    Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only: U+0085, U+2028, form feeds and the
+    ``\\x1c``-``\\x1e`` separators, where ``str.splitlines`` also splits, belong to the label.
+    """
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        with open(file, encoding="utf-8", newline="") as stream:  # line ends as written
+            text = stream.read()
     except (OSError, UnicodeDecodeError) as err:
         raise value_error(str(file), "a UTF-8 text file with one label per line",
                           f"a file that cannot be read ({err})", described=True) from None
-    lines = text.splitlines()
+    lines = _LINE_END.split(text)
     while lines and not lines[-1].strip():
         lines.pop()
     return lines
@@ -230,12 +278,30 @@ class ImageFolder(Sequence):
         return [p.stem for p in self.files]
 
     def _read(self, file: Path) -> np.ndarray:
-        try:
-            with Image.open(file) as image:
-                return np.asarray(image.convert("RGB"))
-        except (OSError, Image.DecompressionBombError) as err:
-            raise value_error(str(file), "an image file Pillow can read", str(err),
-                              described=True) from None
+        return read_image(file)
+
+
+#: What Pillow raises for a damaged or forged image file (a bomb: a header claiming
+#: more pixels than ``Image.MAX_IMAGE_PIXELS`` allows).
+_IMAGE_ERRORS = (OSError, ValueError, EOFError, SyntaxError, struct.error,
+                 Image.DecompressionBombError)
+
+
+def read_image(path: str | os.PathLike, *, exif_transpose: bool = False) -> np.ndarray:
+    """An image file as an ``(H, W, 3)`` uint8 array; a file Pillow cannot read is a
+    ValueError that names it.
+
+    ``exif_transpose`` turns the picture as its EXIF orientation says (as ``cv2.imread``
+    does).
+    """
+    try:
+        with Image.open(path) as image:
+            if exif_transpose:
+                return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+            return np.asarray(image.convert("RGB"))
+    except _IMAGE_ERRORS as err:
+        raise value_error(str(path), "an image file Pillow can read", str(err).rstrip("."),
+                          described=True) from None
 
 
 def open_images(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:

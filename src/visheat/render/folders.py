@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
 
 from ..cam.combine import BoxRenormalize, combine_cams
 from ..cam.detections import DrawDetections
@@ -41,7 +40,7 @@ from ..cam.letterboxing import Unletterbox, unletterbox_boxes
 from ..core.errors import type_error, value_error
 from ..core.limits import check_allocation
 from ..core.pipeline import Pipeline, Transform
-from ..io.arrays import DEFAULT_MAX_BYTES, load_array, npz_members
+from ..io.arrays import DEFAULT_MAX_BYTES, load_array, npz_members, read_image
 from ..io.files import check_distinct, check_existing, plan_outputs, safe_name
 from ..io.png import png_bytes
 from ..transforms.presets import as_pipeline
@@ -166,11 +165,6 @@ def list_images(images_dir: Any) -> list[Path]:
     return files
 
 
-def _read_image(path: Path) -> np.ndarray:
-    with Image.open(path) as img:  # EXIF orientation applied, as cv2.imread does
-        return np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
-
-
 def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "cam",
                   pipe: Any = "gradcam", detections: Any = None,
                   class_names: Sequence[str] | None = None, renormalize: bool = False,
@@ -254,7 +248,7 @@ def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "ca
 def _render_one(image_path: Path, layers: list[np.ndarray], dets: np.ndarray | None,
                 pipe: Transform, class_names: Sequence[str] | None, renormalize: bool,
                 draw_boxes: bool, letterbox: Unletterbox | None, how: str) -> np.ndarray:
-    image = _read_image(image_path)
+    image = read_image(image_path, exif_transpose=True)  # as cv2.imread does
     cam = combine_cams(layers, how=how) if len(layers) > 1 else layers[0][None]
     steps: list[Transform] = []
     boxes = None if dets is None else dets[:, :4]
