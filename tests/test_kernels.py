@@ -21,7 +21,8 @@ from visheat.engine.ops import resize_pictures as resize_pictures_fast
 from visheat.resize import axis_weights
 
 k = jit.kernels()
-pytestmark = pytest.mark.skipif(k is None, reason="needs the compiled kernels")
+# a kernel that does not load fails these tests (see conftest), it never skips them
+pytestmark = pytest.mark.usefixtures("compiled_kernels")
 
 
 def _rows(style, n_rows, n, seed):
