@@ -39,7 +39,8 @@ MODES = {"0": "off", "off": "off", "false": "off", "no": "off",
 
 class _State:
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # held while the kernels load
+        self.start_lock = threading.Lock()  # one loading thread, however many callers
         self.module: ModuleType | None = None
         self.thread: threading.Thread | None = None
         self.failure: str | None = None
@@ -53,6 +54,7 @@ _LOCAL = threading.local()  # the warm-up thread sees the kernels before anyone 
 def _after_fork() -> None:
     # a load running in the parent has no thread here: start over if it had not finished
     _STATE.lock = threading.Lock()
+    _STATE.start_lock = threading.Lock()
     _STATE.thread = None
 
 
@@ -158,7 +160,7 @@ def start(warm_up: Callable[[], None]) -> None:
         return
     if mode() != "background":
         return
-    with _STATE.lock:
+    with _STATE.start_lock:  # not the loading lock: a caller never waits for the load
         if _STATE.thread is not None:
             return
 
