@@ -20,7 +20,8 @@ it finished use them.
 When the kernels cannot be had, visheat runs on numpy and says why once, in a
 `RuntimeWarning`: numba missing or not importable on this Python, numba's JIT
 turned off (``NUMBA_DISABLE_JIT=1``), or no writable cache location for the
-compiled code (set ``NUMBA_CACHE_DIR``).
+compiled code (set ``NUMBA_CACHE_DIR``). A damaged cache is repaired (see
+:mod:`.cache`), with one warning that names its folder.
 
 A process may end at any time, also while the kernels load. LLVM, which numba
 compiles with, must not be working in a thread while the interpreter shuts
@@ -90,6 +91,7 @@ class _State:
         self.loading = False  # past importing numba: LLVM may be at work in the thread
         self.stopping = False
         self.failure: str | None = None
+        self.notice: str | None = None  # what was done to a damaged cache, said once
         self.warned = False
 
 
@@ -151,7 +153,10 @@ def status() -> str:
 
 
 def _import() -> ModuleType:
-    """numba and the kernels module; raises RuntimeError with the reason they cannot be used."""
+    """numba and the kernels module; raises RuntimeError with the reason they cannot be used.
+
+    Damaged entries of the disk cache are removed here, before any kernel loads.
+    """
     try:
         import numba
     except Exception as err:  # ImportError, or numba refusing this Python/numpy
@@ -167,6 +172,11 @@ def _import() -> ModuleType:
             raise RuntimeError("no writable cache location for the compiled kernels (set "
                                "NUMBA_CACHE_DIR to a writable folder)") from None
         raise
+    from .cache import heal
+
+    notice = heal(compiled)
+    if notice is not None:
+        _STATE.notice = notice
     return compiled
 
 
@@ -228,8 +238,13 @@ def start(warm_up: Callable[[], None]) -> None:
 
 
 def report() -> None:
-    """Say once, in this thread, why the kernels are unavailable (if they are)."""
-    if _STATE.failure is not None and not _STATE.warned and mode() != "off":
+    """Say once, in this thread, why the kernels are unavailable, or that their cache healed."""
+    if mode() == "off":
+        return
+    notice, _STATE.notice = _STATE.notice, None
+    if notice is not None:
+        warnings.warn(f"visheat: {notice}.", RuntimeWarning, stacklevel=4)
+    if _STATE.failure is not None and not _STATE.warned:
         _STATE.warned = True
         warnings.warn(f"visheat runs on its numpy engine: {_STATE.failure}. The pictures are "
                       "the same; only the speed differs. Set VISHEAT_NUMBA=0 to silence this.",
