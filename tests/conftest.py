@@ -2,6 +2,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/reference.py
@@ -22,3 +23,18 @@ import visheat.engine  # noqa: E402
 
 if visheat.engine.jit.mode() != "off":
     visheat.engine.wait_for_kernels()
+
+
+@pytest.fixture(scope="session")
+def compiled_kernels():
+    """The compiled kernels module, for the tests of the kernels themselves.
+
+    Never a skip: numba is a dependency of visheat, so kernels that do not load
+    (numba missing, a compile error, a broken cache, or VISHEAT_NUMBA=0 set for
+    the whole run) fail every test that needs them, with the reason.
+    """
+    module = visheat.engine.jit.load() if visheat.engine.jit.mode() != "off" else None
+    if module is None:
+        pytest.fail(f"these tests need the compiled kernels, which did not load: "
+                    f"{visheat.engine.status()}", pytrace=False)
+    return module

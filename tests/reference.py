@@ -96,3 +96,81 @@ def lanczos1_weights(n_in: int, n_out: int, clamp: bool) -> np.ndarray:
         if w1 > 1e-12 and base < n_in:
             out[i - 1, base] += w1 / (w0 + w1)
     return out
+
+
+def _sinc(t: float) -> float:
+    return 1.0 if t == 0 else math.sin(math.pi * t) / (math.pi * t)
+
+
+def resize_weights(n_in: int, n_out: int, method: str, upsampling: bool) -> np.ndarray:
+    """``(n_out, n_in)`` weights of one axis, output pixel by output pixel, from each method's
+    definition. ``upsampling`` says whether either axis of the resize grows.
+
+    Coordinates are 0-based pixel indices; output pixel ``i`` of ``n_out`` covers
+    ``[i s, (i + 1) s)`` of the input (``s = n_in / n_out``), its centre is at
+    ``(i + 0.5) s - 0.5``. Taps past an edge repeat the edge pixel.
+    """
+    s = n_in / n_out
+    w = np.zeros((n_out, n_in))
+
+    def tap(i: int, k: int, weight: float) -> None:
+        w[i, min(max(k, 0), n_in - 1)] += weight
+
+    for i in range(n_out):
+        centre = (i + 0.5) * s - 0.5
+        if method == "bilinear":  # the two pixels around the centre, clamped to the image
+            p = min(max(centre, 0.0), n_in - 1.0)
+            k = math.floor(p)
+            tap(i, k, 1 - (p - k))
+            tap(i, k + 1, p - k)
+        elif method == "lanczos1":
+            w[i] = lanczos1_weights(n_in, n_out, upsampling)[i]
+        elif method == "nearest":  # the pixel that contains the centre
+            tap(i, math.floor((i + 0.5) * s), 1.0)
+        elif method == "nearest-opencv":  # OpenCV INTER_NEAREST: floor(i * s)
+            tap(i, math.floor(i * s), 1.0)
+        elif method == "cubic":  # OpenCV INTER_CUBIC: Keys' cubic, a = -0.75
+            k0 = math.floor(centre)
+            for k in range(k0 - 1, k0 + 3):
+                t = abs(centre - k)
+                a = -0.75
+                if t <= 1:
+                    weight = (a + 2) * t ** 3 - (a + 3) * t ** 2 + 1
+                else:
+                    weight = a * t ** 3 - 5 * a * t ** 2 + 8 * a * t - 4 * a
+                tap(i, k, weight)
+        elif method == "lanczos3":  # windowed sinc over the pixels inside the image,
+            widen = max(s, 1.0)  # stretched by the scale when shrinking (antialiased)
+            for k in range(n_in):
+                x = (k - centre) / widen
+                if abs(x) < 3:
+                    w[i, k] = _sinc(x) * _sinc(x / 3)
+            w[i] /= w[i].sum()
+        elif method == "area" and not upsampling:  # the mean over the covered area
+            lo, hi = i * s, (i + 1) * s
+            for k in range(n_in):
+                overlap = min(hi, k + 1) - max(lo, k)
+                if overlap > 0:
+                    w[i, k] += overlap / s
+        elif method == "area":  # OpenCV INTER_AREA when an axis grows: linear, area-weighted
+            k = math.floor(i * s)
+            f = (i + 1) - (k + 1) / s
+            f = 0.0 if f <= 0 else f - math.floor(f)
+            tap(i, k, 1 - f)
+            tap(i, k + 1, f)
+        else:
+            raise ValueError(method)
+    return w
+
+
+def resize_map(a: np.ndarray, size: tuple, method: str) -> np.ndarray:
+    """A 2-D map resized to ``size`` in float64 by the separable weights above."""
+    upsampling = size[0] > a.shape[0] or size[1] > a.shape[1]
+    wy = resize_weights(a.shape[0], size[0], method, upsampling)
+    wx = resize_weights(a.shape[1], size[1], method, upsampling)
+    out = np.zeros(size)
+    for y in range(size[0]):
+        for x in range(size[1]):
+            out[y, x] = sum(wy[y, j] * wx[x, k] * float(a[j, k])
+                            for j in np.flatnonzero(wy[y]) for k in np.flatnonzero(wx[x]))
+    return out

@@ -76,6 +76,8 @@ def _warm_up() -> None:
     cams = rng.random((2, 7, 7), dtype=np.float32)
     images = rng.integers(0, 256, (2, 72, 72, 3), dtype=np.uint8)
     u8 = np.dtype(np.uint8)
+    for data in (values, values.astype(np.float64)):  # heatmap's input check, every call
+        all_finite(data)
     runs: list[tuple[Transform, Batch]] = []
     for source in (Batch(values, Stage.VALUES, dtype=u8), Batch(maps, Stage.MAP, dtype=u8)):
         runs += [(NormReduction() | ExtremaColormap(), source),

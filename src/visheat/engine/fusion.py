@@ -26,6 +26,7 @@ steps one by one, which also gives the usual errors.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -66,12 +67,20 @@ class FusedTail:
         batch = apply_steps(self.prefix, part, total=total)
         fused = self._fused(batch, target)
         if fused is not None:
+            self._warn_as_the_steps_do(batch)
             return fused
         # the step-by-step run gives the same pictures, and the errors with their step
         if not self.prefix and check is not None:
             check(part.data)
         return apply_steps(self.tail, batch.replace(out=target), offset=len(self.prefix),
                            total=total)
+
+    def _warn_as_the_steps_do(self, batch: Batch) -> None:
+        """The warnings the fused steps' own ``apply`` gives (same pictures, same words)."""
+        if self.reduction is not None:
+            self.reduction.check_values(batch)
+        if self.resize is not None and batch.images is None:
+            warnings.warn(self.resize.no_images_message(batch), UserWarning, stacklevel=2)
 
     def picture_shape(self, batch: Batch) -> tuple[int, ...] | None:
         """``(N, H, W, 3)`` of the pictures for ``batch``, or None if only running tells.

@@ -34,6 +34,7 @@ def reduce_channels(step: ChannelReduction, batch: Batch) -> Batch | None:
     if step.how == "norm" and maps.size and bool(
             (per_sample_rows(maps).max(axis=1) < underflow_limit(maps.dtype)).any()):
         return None  # squares may have underflowed: the numpy code rescales such samples
+    step.check_values(batch)  # what apply checks (e.g. CamSumReduction's depth warning)
     return batch.replace(data=maps, stage=Stage.MAP)
 
 

@@ -116,9 +116,14 @@ class ChannelReduction(Transform):
     how = "sum"
 
     def apply(self, batch: Batch) -> Batch:
+        self.check_values(batch)
         if batch.stage is Stage.MAP:
             return batch.replace(stage=Stage.MAP)
         return batch.replace(data=reduce_channels(batch.data, self.how), stage=Stage.MAP)
+
+    def check_values(self, batch: Batch) -> None:
+        """A hook run before reducing, by ``apply`` and by the engine's kernel alike: a
+        subclass warns here about values it would reduce to a misleading map."""
 
 
 class SumReduction(ChannelReduction):
@@ -146,8 +151,8 @@ def cam_channels_message(step: ChannelReduction, shape: tuple[int, ...]) -> str:
     return (f"x: expected a CAM of at most {CAM_CHANNELS} channels for {step!r} (the 'cam' and "
             "'gradcam' presets), (N, 1, H, W), or (N, H, W) with layout='NHW'; got "
             f"{c} channels of {size} per sample, summed as asked. If they are the depth of a "
-            "3-D CAM, draw it with layout='NDHW' (coming soon; until then one slice at a time, "
-            "x[:, d] with layout='NHW'); if they are the CAMs of several layers, combine them "
+            "3-D CAM, draw it as a volume with layout='NDHW' (one range for the whole volume, "
+            "depth resampled to the scan's); if they are the CAMs of several layers, combine them "
             "first with visheat.combine_cams(...); SumReduction() sums channels without this "
             "warning.")
 
@@ -178,11 +183,10 @@ class CamSumReduction(ChannelReduction):
 
     how = "sum"
 
-    def apply(self, batch: Batch) -> Batch:  # its own apply: the engine's kernel would skip it
+    def check_values(self, batch: Batch) -> None:  # the kernel runs it too (no own apply)
         if batch.stage is Stage.VALUES and batch.data.shape[1] > CAM_CHANNELS:
             warnings.warn(cam_channels_message(self, batch.data.shape[1:]), UserWarning,
-                          stacklevel=2)
-        return super().apply(batch)
+                          stacklevel=3)
 
 
 class NormReduction(ChannelReduction):

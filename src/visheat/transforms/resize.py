@@ -213,7 +213,7 @@ class ResizeToImage(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         if batch.images is None:
-            warnings.warn(self._no_images_message(batch), UserWarning, stacklevel=2)
+            warnings.warn(self.no_images_message(batch), UserWarning, stacklevel=2)
             return batch
         if batch.depth > 1 or batch.image_depth > 1:
             return resize_folded(batch, self.method)
@@ -222,7 +222,8 @@ class ResizeToImage(Transform):
                             exact=not batch.fast, argument="images")
         return batch.replace(data=data)
 
-    def _no_images_message(self, batch: Batch) -> str:
+    def no_images_message(self, batch: Batch) -> str:
+        """The warning for a batch without images (the engine's fused pass says it too)."""
         h = batch.stage.spatial_axis
         size = f"{batch.data.shape[h]} x {batch.data.shape[h + 1]}"
         return (f"images: expected images to resize to for {self!r}; got none, so the "
