@@ -212,6 +212,8 @@ def zennit_table(source: str) -> np.ndarray:
     [[0.0, 0.0, 0.0], [255.0, 255.0, 255.0]]
     >>> (zennit_table("00f,80:fff,f00")[128] * 255).tolist()
     [255.0, 255.0, 255.0]
+    >>> float(zennit_table("0:fff,80:fff,f00").max())  # rounding stays inside [0, 1]
+    1.0
     """
     if not isinstance(source, str):
         raise type_error("cmap", "a zennit colour map name or source string", source)
@@ -242,7 +244,9 @@ def zennit_table(source: str) -> np.ndarray:
     x = np.arange(256.0)
     after = np.searchsorted(indices[:-1], x, side="right")
     share = ((x - indices[after - 1]) / (indices[after] - indices[after - 1]))[:, None]
-    return (colours[after - 1] * (1 - share) + colours[after] * share) / 255.0
+    table = (colours[after - 1] * (1 - share) + colours[after] * share) / 255.0
+    # (1 - t) * 255 + t * 255 can round to 255.00000000000003: the colours are in [0, 1]
+    return np.clip(table, 0.0, 1.0)
 
 
 def imgify(cmap: Any = "bwr", symmetric: bool = False, level: float = 1.0,
