@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_existing_options, parse_pipe, positive_int, preset_names
+from .common import add_existing_options, counted, parse_pipe, positive_int, preset_names
 
 # -- visheat cam: a folder of images with their CAMs ---------------------------------
 
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
                           progress=not args.quiet,
                           max_bytes=parse_bytes(args.max_npz_bytes, "--max-npz-bytes"))
     if not args.quiet:
-        print(f"{len(paths)} pictures -> {args.out}")
+        print(f"{counted(len(paths), 'picture')} -> {args.out}")
     return 0
 
 

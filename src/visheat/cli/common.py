@@ -80,6 +80,8 @@ class Inputs:
         if args.images is not None:
             with naming_option("--images"):
                 self.images = open_images(args.images, max_bytes=self.max_bytes)
+        if getattr(args, "window", None) is not None:
+            self.images = window_option(args.window, self.images)
         self._check_image_count()
         self.labels = self._labels(args)
         self.batch_size = args.batch_size
@@ -223,6 +225,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images",
                         help="images to draw over: a folder (sorted by file name) or a .npy "
                              "array (N, H, W, 3)")
+    parser.add_argument("--window", metavar="PRESET|LEVEL,WIDTH|pLO,pHI",
+                        help="show a scan (--images, e.g. a CT in Hounsfield units) through a "
+                             "window: a preset (brain, lung, bone, 'soft tissue', ...), a "
+                             "level and width such as 40,80, or percentiles such as p1,p99 "
+                             "for an MR; see visheat.window")
     parser.add_argument("--labels", help="text file with one label per sample (default: the "
                                          "image file names, or an .npz input's 'labels' array)")
     parser.add_argument("--out", required=True, help="output folder (created)")
@@ -275,4 +282,28 @@ def alpha_fraction(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}")
     return value
+
+
+def window_option(text: str, images: Any) -> Any:
+    """``--window``: the scan given as ``--images`` through :func:`visheat.window`."""
+    from ..core.volumes import WINDOWS, window
+
+    if images is None:
+        raise ValueError("--window: expected --images (a scan to show through the window); "
+                         "got no --images.")
+    with naming_option("--window"):
+        parts = [p.strip() for p in text.split(",")]
+        if text in WINDOWS:
+            return window(np.asarray(images), text)
+        try:
+            if len(parts) == 2 and all(p.startswith("p") for p in parts):
+                return window(np.asarray(images),
+                              percentiles=(float(parts[0][1:]), float(parts[1][1:])))
+            if len(parts) == 2:
+                return window(np.asarray(images), float(parts[0]), float(parts[1]))
+        except ValueError as err:
+            if "could not convert" not in str(err):
+                raise
+        raise ValueError(f"--window: expected a preset ({', '.join(WINDOWS)}), LEVEL,WIDTH "
+                         f"(e.g. 40,80) or pLO,pHI (e.g. p1,p99); got {text!r}.")
 

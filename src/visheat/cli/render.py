@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Inputs, add_input_options, existing_choice, refuse_existing
+from .common import Inputs, add_input_options, counted, existing_choice, refuse_existing
 
 # -- commands ---------------------------------------------------------------------------
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                 written += 1
     if not args.quiet:
         kept = f" (kept {inputs.n - written} existing)" if written < inputs.n else ""
-        print(f"wrote {written} pictures to {out}{kept}")
+        print(f"wrote {counted(written, 'picture')} to {out}{kept}")
     return 0
 
 
@@ -76,7 +76,7 @@ def _render_on_dask(args: argparse.Namespace, inputs: Inputs, pattern: str) -> i
             compress_level=args.compress_level, chunks=inputs.batch_size, scheduler=scheduler,
             tokens=inputs.tokens)
     if not args.quiet:
-        print(f"wrote {len(paths)} pictures to {args.out} (on dask: {args.scheduler})")
+        print(f"wrote {counted(len(paths), 'picture')} to {args.out} (on dask: {args.scheduler})")
     return 0
 
 
