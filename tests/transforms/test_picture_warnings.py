@@ -34,7 +34,7 @@ OLD_CAM = SumReduction() | ExtremaColormap("jet") | ResizeToImage() | AlphaOverl
 DEPTH = (r"x: expected a CAM of at most 4 channels for CamSumReduction\(\) \(the 'cam' and "
          r"'gradcam' presets\), \(N, 1, H, W\), or \(N, H, W\) with layout='NHW'; got 8 "
          r"channels of 16 x 16 per sample, summed as asked\. If they are the depth of a 3-D "
-         r"CAM, draw it with layout='NDHW' .*visheat\.combine_cams\(\.\.\.\); SumReduction\(\) "
+         r"CAM, draw it as a volume with layout='NDHW' .*visheat\.combine_cams\(\.\.\.\); SumReduction\(\) "
          r"sums channels without this warning\.")
 
 
