@@ -194,3 +194,15 @@ def test_gray_image_layouts_check_the_axes():
     with pytest.raises(ValueError, match=r"image_layout: expected one of 'HWC', 'CHW', 'NHWC', "
                                          r"'NCHW', 'HW', 'NHW'; got 'WH' \(str\)\."):
         heatmap(X, IMAGES, "cam", image_layout="WH")
+
+
+def test_a_hint_names_a_long_step_without_printing_its_table():
+    """A pipeline with a 256-colour table that lacks a reduction: the message stays a line a
+    person reads (it was 8 673 characters, the table printed twice)."""
+    from visheat import compat
+
+    with pytest.raises(ValueError) as err:
+        heatmap(np.ones((1, 3, 4, 4)), compat.imgify("0:fff,80:fff,f00"))
+    message = str(err.value)
+    assert message.endswith("e.g. SumReduction() | LookupColormap(...).")
+    assert len(message) < 600

@@ -183,11 +183,12 @@ def check_reaches_rgb(transform: Transform, stage: Stage) -> None:
     failed = _first_failure(steps, stage)
     if failed is None:
         return
-    fixed, added = _repaired(steps, stage)
+    repaired, added = _repaired(steps, stage)
+    fixed = _short_repr(repaired)
     at = failed[0]
     if "dropped" in added:
         raise value_error("pipe", f"a pipeline that takes {failed[1].shape_text}", transform,
-                          f"{steps[at]!r} needs channel values: read x with a C axis (e.g. "
+                          f"{_short(steps[at])} needs channel values: read x with a C axis (e.g. "
                           f"layout='NCHW') or leave it out, e.g. {fixed}.")
     if "reduction" in added and "colormap" in added:
         raise value_error("pipe", "a pipeline that reduces channel values (N, C, H, W) to a "
@@ -196,7 +197,7 @@ def check_reaches_rgb(transform: Transform, stage: Stage) -> None:
                           f"), e.g. {fixed}.")
     if "reduction" in added:
         raise value_error("pipe", "a pipeline that reduces channel values (N, C, H, W) to a map "
-                          f"before {steps[at]!r}", transform,
+                          f"before {_short(steps[at])}", transform,
                           f"Start with a channel reduction ({REDUCTIONS}), e.g. {fixed}.")
     raise value_error("pipe", "a pipeline that ends in RGB pictures (with a colormap)",
                       transform, f"Add a colormap ({COLORMAPS}), e.g. {fixed}.")
@@ -209,6 +210,17 @@ def _first_failure(steps: tuple[Transform, ...], stage: Stage) -> tuple[int, Sta
             return i, stage
         stage = step.output_stage(stage)
     return None if stage is Stage.RGB else (len(steps), stage)
+
+
+def _short(step: Transform) -> str:
+    """A step for a message: its repr, or ``Step(...)`` when that runs long (a colour table
+    of 256 entries), so the message says where the user's own step goes in a line."""
+    text = repr(step)
+    return text if len(text) <= 80 else f"{type(step).__name__}(...)"
+
+
+def _short_repr(pipe: Pipeline) -> str:
+    return " | ".join(_short(s) for s in pipe.steps)
 
 
 def _repaired(steps: tuple[Transform, ...], stage: Stage) -> tuple[Pipeline, set[str]]:
