@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from sources import CountingSource  # tests/sources.py
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -112,19 +113,6 @@ def test_save_heatmaps_on_the_cluster_writes_the_in_process_files(client, store,
     assert [p.name for p in paths] == [p.name for p in local]
     for path, picture in zip(paths, expected("batch-wide")):
         np.testing.assert_array_equal(png(path), picture)
-
-
-class CountingSource:
-    """A sliceable array that appends a line to a real file each time it is read."""
-
-    def __init__(self, data, log):
-        self.data, self.log = data, log
-        self.shape, self.dtype, self.ndim = data.shape, data.dtype, data.ndim
-
-    def __getitem__(self, index):
-        with open(self.log, "a") as handle:
-            handle.write("read\n")
-        return self.data[index]
 
 
 @pytest.mark.parametrize("name", ["per-sample", "batch-wide"])

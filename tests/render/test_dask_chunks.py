@@ -9,6 +9,7 @@ compared with one in-process ``heatmap()`` call on the whole batch.
 import numpy as np
 import pytest
 from PIL import Image
+from sources import CountingSource  # tests/sources.py
 
 da = pytest.importorskip("dask.array")
 
@@ -66,19 +67,6 @@ def test_sliced_dask_arrays_render_with_a_batch_wide_step():
     lazy = vd.render(x, PIPES["extrema"])
     np.testing.assert_array_equal(lazy.compute(scheduler="sync"),
                                   heatmap(X[:, :, 2:, ::2], PIPES["extrema"]).to_numpy())
-
-
-class CountingSource:
-    """A sliceable array that appends a line to a real file each time it is read."""
-
-    def __init__(self, data, log):
-        self.data, self.log = data, log
-        self.shape, self.dtype, self.ndim = data.shape, data.dtype, data.ndim
-
-    def __getitem__(self, index):
-        with open(self.log, "a") as handle:
-            handle.write("read\n")
-        return self.data[index]
 
 
 @pytest.mark.parametrize("chunks", [(4, 3, 12, 10), (4, 3, 6, 5)])
