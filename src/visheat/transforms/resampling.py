@@ -233,6 +233,18 @@ def kernel_taps(size_in: tuple[int, ...], size: tuple[int, int], method: str
     return wy, y0, y1, wx, x0, x1
 
 
+def volume_taps(size_in: tuple[int, int, int], size: tuple[int, int, int], method: str
+                ) -> tuple[np.ndarray, ...] | None:
+    """``(wd, d0, d1, wy, y0, y1, wx, x0, x1)`` for the compiled 3-D resizes (the taps of
+    :func:`resize_volume_taps`), or None when an output needs more than :data:`KERNEL_TAPS`
+    taps on any axis."""
+    upsampling = any(o > i for i, o in zip(size_in, size))
+    taps = [axis_taps(int(i), int(o), method, upsampling) for i, o in zip(size_in, size)]
+    if max(int((stop - first).max()) for _, first, stop in taps) > KERNEL_TAPS:
+        return None
+    return tuple(a for axis in taps for a in axis)
+
+
 def resize_weights(size_in: tuple[int, int], size_out: tuple[int, int],
                    method: str) -> tuple[np.ndarray, np.ndarray]:
     """``(Wy, Wx)`` for resizing ``(H, W)`` arrays from ``size_in`` to ``size_out``."""
@@ -326,7 +338,7 @@ def _tap_sums(src: np.ndarray, w: np.ndarray, first: np.ndarray, stop: np.ndarra
               axis: int) -> np.ndarray:
     """``sum_k src[..., k] * w[o, k]`` over ``k`` in ``[first[o], stop[o])``, in order."""
     outputs = np.arange(len(first))
-    shape = (-1, 1) if axis == -2 else (-1,)
+    shape = (-1,) + (1,) * (-1 - axis)
     out = np.take(src, first, axis=axis) * w[outputs, first].reshape(shape)
     for t in range(1, int((stop - first).max())):
         k = np.minimum(first + t, src.shape[axis] - 1)
@@ -336,15 +348,16 @@ def _tap_sums(src: np.ndarray, w: np.ndarray, first: np.ndarray, stop: np.ndarra
     return out
 
 
-def resize_volume(a: np.ndarray, size: tuple[int, int, int], method: str, axis: int
-                  ) -> np.ndarray:
+def resize_volume(a: np.ndarray, size: tuple[int, int, int], method: str, axis: int,
+                  exact: bool = True) -> np.ndarray:
     """Resize the three axes ``axis .. axis + 2`` (D, H, W) of ``a`` to ``size``, separably.
 
     Depth (or time) is resampled with the same one-axis weights as H and W
     (:func:`axis_weights`), so ``"bilinear"`` is trilinear with half-pixel centres,
     PyTorch's ``interpolate(..., mode="trilinear", align_corners=False)``, and the
-    Lanczos methods are their separable 3-D forms. Computed in float64 (the exact path);
-    the input's dtype is kept, uint8 rounded.
+    Lanczos methods are their separable 3-D forms. The exact path computes in float64;
+    ``exact=False`` (the 8-bit path) in float32 by :func:`resize_volume_taps`. The
+    input's dtype is kept, uint8 rounded.
 
     >>> resize_volume(np.array([[[[0.0]], [[1.0]]]]), (4, 1, 1), "bilinear", 1)[0, :, 0, 0]
     array([0.  , 0.25, 0.75, 1.  ])
@@ -355,6 +368,8 @@ def resize_volume(a: np.ndarray, size: tuple[int, int, int], method: str, axis: 
         return a
     check_resize(a.shape[:axis] + (size_in[0] * size_in[1], size_in[2]) + a.shape[axis + 3:],
                  (size[0] * size[1], size[2]), axis, "images")
+    if not exact:
+        return resize_volume_taps(a, size, method, axis)
     upsampling = any(o > i for i, o in zip(size_in, size))
     wd = axis_weights(size_in[0], size[0], method, upsampling)
     moved = np.moveaxis(a.astype(np.float64), axis, -1)
@@ -362,6 +377,32 @@ def resize_volume(a: np.ndarray, size: tuple[int, int, int], method: str, axis: 
     wy, wx = (axis_weights(size_in[k], size[k], method, upsampling) for k in (1, 2))
     moved = np.moveaxis(deep, (axis + 1, axis + 2), (-2, -1))
     out = np.moveaxis(np.matmul(np.matmul(wy, moved), wx.T), (-2, -1), (axis + 1, axis + 2))
+    if a.dtype == np.uint8:
+        return np.rint(np.clip(out, 0, 255)).astype(np.uint8)
+    return np.ascontiguousarray(out, dtype=a.dtype)
+
+
+def resize_volume_taps(a: np.ndarray, size: tuple[int, int, int], method: str, axis: int
+                       ) -> np.ndarray:
+    """The 8-bit path's 3-D resize: :func:`resize_taps` with depth as a third pass.
+
+    Float32 sums over each output's taps in increasing order: along W, then H
+    (each input slice resized as an image is), then D, products rounded, then
+    added. The compiled kernels follow this order and give the same values; the
+    clamp of the two-tap methods is on when any of the three axes grows. uint8
+    pictures are rounded half to even and clamped to 0..255.
+
+    >>> vol = np.array([[[[0.0]], [[1.0]]]], np.float32)
+    >>> resize_volume_taps(vol, (4, 1, 2), "bilinear", 1)[0, :, 0, 0]
+    array([0.  , 0.25, 0.75, 1.  ], dtype=float32)
+    """
+    size_in = tuple(int(n) for n in a.shape[axis:axis + 3])
+    upsampling = any(o > i for i, o in zip(size_in, size))
+    out = np.moveaxis(a, (axis, axis + 1, axis + 2), (-3, -2, -1)).astype(np.float32)
+    for k in (2, 1, 0):
+        w, first, stop = axis_taps(size_in[k], int(size[k]), method, upsampling)
+        out = _tap_sums(out, w, first, stop, axis=k - 3)
+    out = np.moveaxis(out, (-3, -2, -1), (axis, axis + 1, axis + 2))
     if a.dtype == np.uint8:
         return np.rint(np.clip(out, 0, 255)).astype(np.uint8)
     return np.ascontiguousarray(out, dtype=a.dtype)

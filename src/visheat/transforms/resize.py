@@ -236,8 +236,8 @@ def resize_folded(batch: Batch, method: str) -> Batch:
     """A folded volume or clip resampled in D (or T), H and W to its pictures' size.
 
     The batch is unfolded to ``(..., D, h, w)``, resized by
-    :func:`~visheat.transforms.resampling.resize_volume` (float64 on every path) and
-    folded again with the pictures' depth.
+    :func:`~visheat.transforms.resampling.resize_volume` (float64 on the exact path,
+    float32 taps on the 8-bit path, as images) and folded again with the pictures' depth.
     """
     images = batch.images
     if not isinstance(images, np.ndarray):
@@ -248,7 +248,7 @@ def resize_folded(batch: Batch, method: str) -> Batch:
     data, d = batch.data, batch.depth
     h = batch.stage.spatial_axis
     shape = data.shape[:h] + (d, data.shape[h] // d) + data.shape[h + 1:]
-    out = resize_volume(data.reshape(shape), size, method, h)
+    out = resize_volume(data.reshape(shape), size, method, h, exact=not batch.fast)
     folded = out.reshape(out.shape[:h] + (size[0] * size[1],) + out.shape[h + 2:])
     return batch.replace(data=folded, depth=d_out)
 
