@@ -35,11 +35,11 @@ import numpy as np
 
 from ..core.batch import Batch, Record, Stage
 from ..transforms.clipping import PercentileClip, quantile_rank, sample_quantiles
-from ..transforms.colormaps import CenteredColormap, ExtremaColormap
+from ..transforms.colormaps import CenteredColormap, ExtremaColormap, peak_fractions
 from ..transforms.colour import fits, lut_packed, symmetric_range, table_scales_finite
 from ..transforms.overlay import AlphaOverlay
 from ..transforms.reductions import ChannelReduction, underflow_limit
-from ..transforms.resampling import check_resize, kernel_taps
+from ..transforms.resampling import check_resize, volume_taps
 from ..transforms.resize import ResizeToImage
 from . import ops
 from .jit import kernels
@@ -116,7 +116,7 @@ class FusedTail:
             if not (isinstance(images, np.ndarray) and images.ndim == 4):
                 return None
             resize_to = tuple(images.shape[1:3])
-            if resize_to == size:
+            if resize_to == size and batch.depth == batch.image_depth:
                 resize_to = None
             else:
                 try:
@@ -124,8 +124,8 @@ class FusedTail:
                 except ValueError:  # the step-by-step run raises it, naming the step
                     return None
         per_sample = self._per_sample(batch, target, resize_to)
-        if per_sample is not None:
-            return per_sample
+        if per_sample is not None or batch.depth > 1 or batch.image_depth > 1:
+            return per_sample  # volumes: one pass per sample, or step by step
         found_keys = False
         if batch.stage is Stage.VALUES and data.shape[1] > 1:
             if self.reduction is None:
@@ -214,6 +214,9 @@ class FusedTail:
         size_in = tuple(data.shape[-2:])
         size = resize_to or size_in
         pixels = size[0] * size[1]
+        depth_in = batch.depth
+        depth = batch.image_depth if resize_to is not None else depth_in
+        small_shape = (n, depth_in, size_in[0] // depth_in, size_in[1])
         x, maps, small, taps = _NO_VALUES, _NO_MAPS, _NO_SMALL, _NO_TAPS
         how = 0
         if batch.stage is Stage.VALUES and data.shape[1] > 1:
@@ -225,16 +228,17 @@ class FusedTail:
                 mode, x = k.VALUES, values
             else:
                 mode = k.RESIZE
-                small = ops.scratch("small", (n,) + size_in, np.float32)
+                small = ops.scratch("small", small_shape, np.float32)
                 k.reduce_channels(values, how, small.reshape(n, 1, -1))
         else:
             rows = k.as_rows(data)
             if resize_to is None:
                 mode, maps = k.MAPS, rows
             else:
-                mode, small = k.RESIZE, rows.reshape((n,) + size_in)
+                mode, small = k.RESIZE, rows.reshape(small_shape)
         if mode == k.RESIZE:
-            found = kernel_taps(size_in, size, self.resize.method) if self.resize else None
+            found = volume_taps(small_shape[1:], (depth, size[0] // depth, size[1]),
+                                self.resize.method) if self.resize else None
             if found is None:
                 return None
             taps = found
@@ -261,10 +265,11 @@ class FusedTail:
         out = _pictures(target, shape)
         rec_lo, rec_hi = np.empty(n, np.float32), np.empty(n, np.float32)
         rec_clip = np.empty((n, 2))
+        peaks = np.empty(n, np.int64) if depth > 1 else _NO_PEAKS
         flags = np.empty(n, np.bool_)
         k.render(mode, x, maps, small, how, taps, self.clip is not None, low, high, gammas,
                  cm.centered, limit[0], limit[1], lut_packed(cm.name), images, weight,
-                 k.as_rows(out), rec_lo, rec_hi, rec_clip, flags,
+                 k.as_rows(out), rec_lo, rec_hi, rec_clip, peaks, flags,
                  ops.scratch("row", (pixels,), np.float32))
         if flags.any() or self._norm_underflow(_tiny_or_degenerate(rec_lo, rec_hi,
                                                                    self._underflow())):
@@ -272,8 +277,11 @@ class FusedTail:
         records = batch.records
         if self.clip is not None:
             records += (Record(self.clip, {"lo": rec_clip[:, 0], "hi": rec_clip[:, 1]}),)
-        records += (Record(cm, {"lo": rec_lo, "hi": rec_hi}),)
-        return batch.replace(data=out, stage=Stage.RGB, records=records)
+        found_range = {"lo": rec_lo, "hi": rec_hi}
+        if depth > 1:  # where each volume's highest value lies, as the colormap records it
+            found_range["peak"] = peak_fractions(peaks, (depth, size[0] // depth, size[1]))
+        records += (Record(cm, found_range),)
+        return batch.replace(data=out, stage=Stage.RGB, records=records, depth=depth)
 
 
 def _tiny_or_degenerate(lo: np.ndarray, hi: np.ndarray, limit: float) -> np.ndarray:
@@ -299,11 +307,11 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 # ones are, so that every mode shares one compiled signature)
 _NO_VALUES = np.empty((0, 1, 1, 1), np.float32)
 _NO_MAPS = np.empty((0, 1), np.float32)
-_NO_SMALL = np.empty((0, 1, 1), np.float32)
-_NO_TAPS: tuple[np.ndarray, ...] = (
-    _read_only(np.zeros((1, 1), np.float32)), _read_only(np.zeros(1, np.intp)),
-    _read_only(np.ones(1, np.intp)), _read_only(np.zeros((1, 1), np.float32)),
-    _read_only(np.zeros(1, np.intp)), _read_only(np.ones(1, np.intp)))
+_NO_SMALL = np.empty((0, 1, 1, 1), np.float32)
+_NO_TAPS: tuple[np.ndarray, ...] = tuple(
+    _read_only(a) for _ in range(3)
+    for a in (np.zeros((1, 1), np.float32), np.zeros(1, np.intp), np.ones(1, np.intp)))
+_NO_PEAKS = np.empty(0, np.int64)
 _NO_RANKS = np.zeros(0, np.int64)
 _NO_IMAGES = np.empty((0, 0), np.uint8)
 
@@ -319,8 +327,6 @@ def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     """The fused form of ``steps`` for ``batch``, or None when they do not fit it."""
     if not batch.fast or kernels() is None or not steps:
         return None
-    if batch.depth > 1 or batch.image_depth > 1:
-        return None  # volumes: the resize would mix slices, colormaps record their peaks
     rest = list(steps)
     overlay = rest.pop() if type(rest[-1]) is AlphaOverlay else None
     if overlay is not None and isinstance(overlay.alpha, np.ndarray):

@@ -155,12 +155,19 @@ def peak_position(m: np.ndarray, depth: int) -> np.ndarray:
     [[0.75, 0.75, 0.5]]
     """
     n, dh, w = m.shape
-    size = np.array([depth, dh // depth, w])
     if not m.size:
         return np.zeros((n, 3))
-    flat = per_sample_rows(m).argmax(axis=1)
-    index = np.stack(np.unravel_index(flat, tuple(size)), axis=1)
-    return (index + 0.5) / size
+    return peak_fractions(per_sample_rows(m).argmax(axis=1), (depth, dh // depth, w))
+
+
+def peak_fractions(flat: np.ndarray, size: tuple[int, int, int]) -> np.ndarray:
+    """Flat indices into ``(D, H, W)`` volumes as :func:`peak_position`'s ``(N, 3)`` fractions.
+
+    >>> peak_fractions(np.array([7]), (2, 2, 2)).tolist()
+    [[0.75, 0.75, 0.75]]
+    """
+    index = np.stack(np.unravel_index(flat, size), axis=1)
+    return (index + 0.5) / np.array(size)
 
 
 class ExtremaColormap(RangeColormap):

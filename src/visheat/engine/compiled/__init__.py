@@ -22,10 +22,11 @@ from .reduce import (
     row_extrema,
 )
 from .render import MAPS, RESIZE, VALUES, render
-from .resize import resize_maps, resize_pictures
+from .resize import resize_maps, resize_pictures, resize_volume_pictures, resize_volumes
 from .select import tail_ranks
 
 __all__ = ["ABSSUM", "MAPS", "MAXABS", "NORM", "REDUCTIONS", "RESIZE", "SUM", "SUMABS",
            "VALUES", "as_rows", "blend_u8", "blend_u8_planes", "clip_rows", "colorize_blend_u8",
            "colorize_u8", "exponent_max", "reduce_channels", "reduce_extrema", "render",
-           "resize_maps", "resize_pictures", "row_extrema", "tail_ranks"]
+           "resize_maps", "resize_pictures", "resize_volume_pictures", "resize_volumes",
+           "row_extrema", "tail_ranks"]

@@ -23,7 +23,7 @@ import numpy as np
 from .colour import BLOCK as COLOUR_BLOCK
 from .colour import blend_into, colour_sample
 from .reduce import BLOCK, key_range, reduce_block
-from .resize import resize_one
+from .resize import resize_volume_one
 from .select import row_tail_ranks, tail_buffers
 
 _JIT = {"nogil": True, "cache": True, "boundscheck": False}
@@ -73,14 +73,14 @@ def _colour_range(lo, hi, centered, vmin, vmax):  # pragma: no cover - compiled
 
 
 @nb.njit(**_JIT)
-def _make_map(mode, i, x, maps, small, how, taps, tmp, row):  # pragma: no cover - compiled
+def _make_map(mode, i, x, maps, small, how, taps, tmp, slices, row):  # pragma: no cover
     """Sample ``i``'s map into ``row`` (or the input row itself); its extrema keys."""
     lo, hi = np.int32(0x7FFFFFFF), np.int32(-0x80000000)
     if mode == MAPS:
         return maps[i], key_range(maps[i].view(np.int32), lo, hi)
     if mode == RESIZE:
-        wy, y0, y1, wx, x0, x1 = taps
-        resize_one(small[i], wy, y0, y1, wx, x0, x1, tmp, row.reshape(wy.shape[0], wx.shape[0]))
+        shape = (taps[0].shape[0], taps[3].shape[0], taps[6].shape[0])
+        resize_volume_one(small[i], taps, tmp, slices, row.reshape(shape))
         return row, key_range(row.view(np.int32), lo, hi)
     k = x.shape[3]
     for s in range(0, k, BLOCK):
@@ -92,8 +92,17 @@ def _make_map(mode, i, x, maps, small, how, taps, tmp, row):  # pragma: no cover
 
 
 @nb.njit(**_JIT)
+def _first_peak(m, lo, hi, top):  # pragma: no cover - compiled
+    """The first index of ``m`` clamped to ``[lo, hi]`` that equals ``top`` (its maximum)."""
+    for p in range(m.shape[0]):
+        if min(max(m[p], lo), hi) == top:
+            return p
+    return 0
+
+
+@nb.njit(**_JIT)
 def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, vmin, vmax,
-           lut32, images, weight, out, rec_lo, rec_hi, rec_clip, flags,
+           lut32, images, weight, out, rec_lo, rec_hi, rec_clip, rec_peak, flags,
            scratch):  # pragma: no cover
     """Render every sample into ``out`` (``(n, 3k)`` uint8); see the module notes.
 
@@ -101,15 +110,18 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
 
     * source (``mode``): ``VALUES`` reduces ``x`` ``(n, c, 1, k)`` with
       reduction ``how``; ``MAPS`` colours ``maps`` ``(n, k)``; ``RESIZE``
-      resizes ``small`` ``(n, h, w)`` with ``taps`` (see :mod:`.resize`).
+      resizes ``small`` ``(n, d, h, w)`` (``d`` 1 for images) with ``taps``, the
+      ``(wd, d0, d1, wy, y0, y1, wx, x0, x1)`` of :func:`.resize.resize_volume_one`.
     * clip: when ``clip``, the 0-based ``low`` / ``high`` ranks (two per
       probability, lower probability first) and the two ``gammas`` give the
       quantiles, as ``clipping.sample_quantiles``.
     * colour: ``centered``, ``vmin`` / ``vmax`` (NaN for none), ``lut32``.
     * overlay: when ``images`` has rows, blend with ``weight / 65536``.
     * records: the colour range into ``rec_lo`` / ``rec_hi`` (float32), the
-      clip's bounds into ``rec_clip`` (``(n, 2)`` float64). ``flags[i]`` is True
-      where sample ``i`` must be rendered the long way.
+      clip's bounds into ``rec_clip`` (``(n, 2)`` float64); when ``rec_peak`` has
+      ``n`` entries (volumes), the flat index of the first highest value of the
+      (clipped) map, as ``argmax``. ``flags[i]`` is True where sample ``i`` must be
+      rendered the long way.
     * ``scratch``: float32, at least ``k`` values, for the map (the caller keeps
       it between calls: a fresh one would be mapped and faulted in every time).
     """
@@ -117,7 +129,10 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
     k = out.shape[1] // 3
     size = lut32.shape[0] - 1
     row = scratch[:k]
-    tmp = np.empty((small.shape[1], taps[3].shape[0]), np.float32)
+    tmp = np.empty((small.shape[2], taps[6].shape[0]), np.float32)
+    deep = small.shape[1] > 1 or taps[0].shape[0] > 1
+    slices = np.empty((small.shape[1] if deep else 0, taps[3].shape[0], taps[6].shape[0]),
+                      np.float32)
     idx = np.empty(COLOUR_BLOCK, np.uint32)
     buffers = tail_buffers(k, low, high, np.float32)
     found = np.empty(low.shape[0] + high.shape[0], np.float32)
@@ -126,7 +141,7 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
     wb = np.uint32(65536) - wa
     for i in range(n):
         flags[i] = True
-        m, keys = _make_map(mode, i, x, maps, small, how, taps, tmp, row)
+        m, keys = _make_map(mode, i, x, maps, small, how, taps, tmp, slices, row)
         lo, hi = _key_value(keys[0]), _key_value(keys[1])
         if not (np.isfinite(lo) and np.isfinite(hi)):
             continue
@@ -154,4 +169,6 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
         if images.shape[0]:
             blend_into(images[i], wa, wb, out[i])
         rec_lo[i], rec_hi[i] = a, b
+        if rec_peak.shape[0]:
+            rec_peak[i] = _first_peak(m, clip_lo, clip_hi, hi)
         flags[i] = False

@@ -3,7 +3,9 @@
 Upsampling a CAM (7 x 7 to 224 x 224) touches two input pixels per axis. Two
 matrix products spend most of their time multiplying zeros; here the horizontal
 pass makes ``h`` short rows, and each output row is a weighted sum of two or
-three of them.
+three of them. Volumes (:func:`resize_volume_one`) add depth as a third pass:
+each input slice is resized as an image, and each output slice is a weighted sum
+of two or three of those (``visheat.transforms.resampling.resize_volume_taps``).
 """
 
 from __future__ import annotations
@@ -107,4 +109,93 @@ def resize_pictures(src, wy, y0, y1, wx, x0, x1, out):  # pragma: no cover - com
                         row[p] += w * tmp[j, p]
             for p in range(3 * width):
                 flat[y, p] = np.uint8(np.rint(min(max(row[p], np.float32(0)),
+                                                  np.float32(255))))
+
+
+@nb.njit(**_JIT)
+def _row_sums(slices, wd, d0, d1, out):  # pragma: no cover - compiled
+    """``out[z] = sum_j wd[z, j] * slices[j]`` over the taps of ``z``, in increasing order
+    (the first product, then each next one added).
+
+    ``slices`` ``(d, P)`` and ``out`` ``(D, P)`` float32 rows of ``P`` values: the
+    slices of a volume (the depth pass) or the rows of an image (the vertical pass).
+    """
+    pixels = out.shape[1]
+    for z in range(out.shape[0]):
+        j0, taps = d0[z], d1[z] - d0[z]
+        w0 = wd[z, j0]
+        if taps == 2:
+            w1 = wd[z, j0 + 1]
+            for p in range(pixels):
+                out[z, p] = w0 * slices[j0, p] + w1 * slices[j0 + 1, p]
+        else:
+            for p in range(pixels):
+                out[z, p] = w0 * slices[j0, p]
+            for j in range(j0 + 1, d1[z]):
+                w = wd[z, j]
+                for p in range(pixels):
+                    out[z, p] += w * slices[j, p]
+
+
+@nb.njit(**_JIT)
+def resize_volume_one(src, taps, tmp, slices, out):  # pragma: no cover - compiled
+    """One ``(d, h, w)`` volume resized into ``out`` ``(D, H, W)``: W, then H, then D.
+
+    ``taps`` is ``(wd, d0, d1, wy, y0, y1, wx, x0, x1)``; ``tmp`` ``(h, W)`` and
+    ``slices`` ``(d, H, W)`` are work buffers (``slices`` unused, and may be empty,
+    when ``d == D == 1``: then this is :func:`resize_one`).
+    """
+    wd, d0, d1, wy, y0, y1, wx, x0, x1 = taps
+    depth, height, width = out.shape
+    if src.shape[0] == 1 and depth == 1:  # an image: its depth weight is 1.0
+        resize_one(src[0], wy, y0, y1, wx, x0, x1, tmp, out[0])
+        return
+    for j in range(src.shape[0]):
+        resize_one(src[j], wy, y0, y1, wx, x0, x1, tmp, slices[j])
+    _row_sums(slices.reshape(src.shape[0], height * width), wd, d0, d1,
+                out.reshape(depth, height * width))
+
+
+@nb.njit(**_JIT)
+def resize_volumes(src, taps, out):  # pragma: no cover - compiled
+    """:func:`resize_volume_one` for each of ``n`` float32 volumes ``src`` ``(n, d, h, w)``
+    into ``out`` ``(n, D, H, W)``."""
+    tmp = np.empty((src.shape[2], out.shape[3]), np.float32)
+    slices = np.empty((src.shape[1],) + out.shape[2:], np.float32)
+    for i in range(src.shape[0]):
+        resize_volume_one(src[i], taps, tmp, slices, out[i])
+
+
+@nb.njit(**_JIT)
+def resize_volume_pictures(src, taps, out):  # pragma: no cover - compiled
+    """8-bit RGB volumes ``src`` ``(n, d, h, w, 3)`` resized into ``out`` ``(n, D, H, W, 3)``.
+
+    The sums of :func:`resize_volume_one` in float32 on each channel (interleaved),
+    rounded half to even and clamped to 0..255, as ``resize_volume_taps`` rounds
+    uint8 data.
+    """
+    wd, d0, d1, wy, y0, y1, wx, x0, x1 = taps
+    n, d, h, w = src.shape[:4]
+    depth, height, width = out.shape[1:4]
+    tmp = np.empty((h, 3 * width), np.float32)
+    slices = np.empty((d, height * 3 * width), np.float32)
+    row = np.empty((1, height * 3 * width), np.float32)
+    for i in range(n):
+        for j in range(d):
+            for r in range(h):
+                for x in range(width):
+                    k0 = x0[x]
+                    wk = wx[x, k0]
+                    for c in range(3):
+                        tmp[r, 3 * x + c] = np.float32(src[i, j, r, k0, c]) * wk
+                    for k in range(k0 + 1, x1[x]):
+                        wk = wx[x, k]
+                        for c in range(3):
+                            tmp[r, 3 * x + c] += np.float32(src[i, j, r, k, c]) * wk
+            _row_sums(tmp, wy, y0, y1, slices[j].reshape(height, 3 * width))
+        flat = out[i].reshape(depth, height * 3 * width)
+        for z in range(depth):
+            _row_sums(slices, wd[z:z + 1], d0[z:z + 1], d1[z:z + 1], row)
+            for p in range(row.shape[1]):
+                flat[z, p] = np.uint8(np.rint(min(max(row[0, p], np.float32(0)),
                                                   np.float32(255))))
