@@ -91,6 +91,12 @@ def _warm_up() -> None:
              (ResizeToImage("bilinear") | ExtremaColormap("jet") | AlphaOverlay(), with_images),
              (ResizeToImage("bilinear") | PercentileClip() | CenteredColormap() | AlphaOverlay(),
               with_images)]
+    volumes = Batch(rng.random((2, 4 * 5, 5), dtype=np.float32), Stage.MAP, dtype=u8,
+                    images=rng.integers(0, 256, (2, 8 * 10, 10, 3), dtype=np.uint8), depth=4,
+                    image_depth=8)  # the 3-D resizes, of maps and of 8-bit colours
+    runs += [(ResizeToImage("bilinear") | ExtremaColormap("jet") | AlphaOverlay(), volumes),
+             (ResizeToImage("bilinear") | ExtremaColormap(scope="batch"), volumes),
+             (ExtremaColormap("jet") | ResizeToImage("bilinear") | AlphaOverlay(), volumes)]
     for pipe, batch in runs:
         for n in (1, 2):  # one sample runs step by step, two take the fused path
             part = batch.replace(data=batch.data[:n], images=None if batch.images is None

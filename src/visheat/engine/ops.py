@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..transforms.clipping import order_statistics as numpy_order_statistics
-from ..transforms.resampling import kernel_taps
+from ..transforms.resampling import kernel_taps, volume_taps
 from .jit import kernels
 
 #: Largest scratch buffer a thread keeps between calls (bytes); larger ones are
@@ -182,5 +182,31 @@ def resize_pictures(pictures: np.ndarray, size: tuple[int, int], method: str
     return out
 
 
+def resize_volumes(data: np.ndarray, size: tuple[int, int, int], method: str
+                   ) -> np.ndarray | None:
+    """The 8-bit path's 3-D resize of ``(n, d, h, w)`` float maps or ``(n, d, h, w, 3)``
+    uint8 pictures to ``size`` ``(D, H, W)``, by the compiled kernels.
+
+    :func:`visheat.transforms.resampling.resize_volume_taps`'s values: float32 maps
+    (other float dtypes computed in float32 and returned in theirs), rounded uint8
+    pictures. None when the kernels do not apply (see :func:`resize_maps`).
+    """
+    k = kernels()
+    taps = volume_taps(data.shape[1:4], size, method)
+    if k is None or taps is None or data.shape[0] == 0:
+        return None
+    out_shape = (data.shape[0],) + tuple(size) + data.shape[4:]
+    if data.dtype == np.uint8 and data.ndim == 5 and data.shape[4] == 3:
+        out = np.empty(out_shape, np.uint8)
+        k.resize_volume_pictures(np.ascontiguousarray(data), taps, out)
+        return out
+    if data.dtype.kind != "f" or data.ndim != 4:
+        return None
+    out = np.empty(out_shape, np.float32)
+    k.resize_volumes(np.ascontiguousarray(data, dtype=np.float32), taps, out)
+    return out.astype(data.dtype, copy=False)
+
+
 __all__ = ["scratch", "all_finite", "reduce_channels", "order_statistics", "clip_rows",
-           "colorize_u8", "blend_u8", "resize_maps", "resize_pictures", "SCRATCH_BYTES"]
+           "colorize_u8", "blend_u8", "resize_maps", "resize_pictures", "resize_volumes",
+           "SCRATCH_BYTES"]

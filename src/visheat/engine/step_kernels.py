@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core.batch import Batch, Stage, per_sample_rows
 from ..transforms.clipping import PercentileClip, sample_quantiles
-from ..transforms.colormaps import RangeColormap
+from ..transforms.colormaps import RangeColormap, peak_position
 from ..transforms.colour import lut_packed, table_scales_finite
 from ..transforms.overlay import AlphaOverlay, alpha_for
 from ..transforms.reductions import ChannelReduction, underflow_limit
@@ -56,8 +56,8 @@ def percentile_clip(step: PercentileClip, batch: Batch) -> Batch | None:
 def colorize(step: RangeColormap, batch: Batch) -> Batch | None:
     if not batch.fast or batch.data.dtype != np.float32 or compiled_kernels() is None:
         return None
-    if batch.depth > 1:
-        return None  # volumes: ranges per slice, the peak's record (see apply)
+    if batch.depth > 1 and step.scope == "slice":
+        return None  # ranges per slice (see apply)
     m = step.work_map(batch.data)
     if m.dtype != np.float32:
         return None
@@ -68,7 +68,10 @@ def colorize(step: RangeColormap, batch: Batch) -> Batch | None:
     rgb = ops.colorize_u8(m, lo, hi, packed, batch.out)
     if rgb is None:
         return None
-    return batch.replace(data=rgb, stage=Stage.RGB).with_record(step, lo=lo, hi=hi)
+    done = batch.replace(data=rgb, stage=Stage.RGB)
+    if batch.depth > 1:  # where each volume's highest value lies, as apply records it
+        return done.with_record(step, lo=lo, hi=hi, peak=peak_position(m, batch.depth))
+    return done.with_record(step, lo=lo, hi=hi)
 
 
 @register_kernel(AlphaOverlay)
@@ -84,7 +87,7 @@ def _resized(batch: Batch, size: tuple[int, int], method: str, argument: str) ->
     """The 8-bit path's resize of a map or of uint8 pictures, or None."""
     data = batch.data
     if batch.depth > 1 or batch.image_depth > 1:
-        return None  # volumes resample depth too (ResizeToImage.apply)
+        return None  # volumes resample depth too (see _resized_volume)
     if not batch.fast or batch.stage is Stage.VALUES or tuple(data.shape[1:3]) == tuple(size):
         return None
     check_resize(data.shape, size, 1, argument)
@@ -97,10 +100,31 @@ def _resized(batch: Batch, size: tuple[int, int], method: str, argument: str) ->
     return None
 
 
+def _resized_volume(batch: Batch, method: str) -> Batch | None:
+    """The 8-bit path's :func:`~visheat.transforms.resize.resize_folded`, or None."""
+    data, images, d = batch.data, batch.images, batch.depth
+    if not batch.fast or batch.stage is Stage.VALUES or not isinstance(images, np.ndarray):
+        return None
+    d_out = batch.image_depth
+    size = (d_out, images.shape[1] // d_out, int(images.shape[2]))
+    size_in = (d, data.shape[1] // d, int(data.shape[2]))
+    if size_in == size:
+        return None
+    check_resize(data.shape, (size[0] * size[1], size[2]), 1, "images")
+    found = ops.resize_volumes(data.reshape(data.shape[:1] + size_in + data.shape[3:]),
+                               size, method)
+    if found is None:
+        return None
+    folded = found.reshape((data.shape[0], size[0] * size[1]) + found.shape[3:])
+    return batch.replace(data=folded, depth=d_out)
+
+
 @register_kernel(ResizeToImage)
 def resize_to_image(step: ResizeToImage, batch: Batch) -> Batch | None:
     if batch.images is None:
         return None
+    if batch.depth > 1 or batch.image_depth > 1:
+        return _resized_volume(batch, step.method)
     return _resized(batch, common_image_size(batch), step.method, "images")
 
 
