@@ -119,6 +119,51 @@ def workloads() -> Iterator[tuple[str, Callable[[], visheat.Heatmaps]]]:
                                       | AlphaOverlay(0.5), threads=2)
     sizes = [np.zeros((s, s + 3, 3), np.uint8) + s for s in (9, 13, 20, 31)]
     yield "images of different sizes", hm(cams, sizes, "cam", layout="NHW")
+    yield from _volume_workloads(hm)
+
+
+def _volume_workloads(hm: Callable[..., Callable[[], visheat.Heatmaps]]
+                      ) -> Iterator[tuple[str, Callable[[], visheat.Heatmaps]]]:
+    """Volumes and clips (issue 23): folded, resized in depth too, the peak recorded."""
+    rng = np.random.default_rng(13)
+    cams = rng.random((3, 4, 5, 6)).astype(np.float32)  # (N, D, H, W): 4 slices
+    values = rng.standard_t(3, size=(3, 2, 4, 5, 6)).astype(np.float32)
+    big = rng.standard_t(3, size=(2, 2, 9, 20, 22)).astype(np.float32)  # > 4096 voxels
+    grey = rng.integers(0, 256, (3, 7, 10, 12), dtype=np.uint8)  # D 7: not the CAMs' 4
+    rgb = rng.integers(0, 256, (3, 7, 10, 12, 3), dtype=np.uint8)
+    same = rng.integers(0, 256, (3, 4, 5, 6), dtype=np.uint8)
+    clips = rng.integers(0, 256, (3, 6, 10, 12, 3), dtype=np.uint8)  # (N, T, H, W, 3)
+    for method in METHODS:
+        yield f"volume {method} grey, fused", hm(
+            cams, grey, ResizeToImage(method) | ExtremaColormap("jet") | AlphaOverlay(0.5),
+            layout="NDHW")
+        yield f"volume {method} colours", hm(
+            cams, rgb, ExtremaColormap("jet") | ResizeToImage(method) | AlphaOverlay(0.5),
+            layout="NDHW")
+        yield f"volume {method} shrinking", hm(
+            grey.astype(np.float32) / 255, cams, ResizeToImage(method) | CenteredColormap(),
+            layout="NDHW")
+    yield "volume values rgb, clipped", hm(
+        values, rgb, NormReduction() | ResizeToImage("bilinear") | PercentileClip(0.05, 0.95)
+        | CenteredColormap("bwr") | AlphaOverlay(0.37), layout="NCDHW")
+    yield "volume without resize", hm(values, same, SumReduction() | PercentileClip()
+                                      | ExtremaColormap() | AlphaOverlay(0.6), layout="NCDHW")
+    yield "volume large, clipped", hm(big, SumReduction() | PercentileClip(0.01, 0.99)
+                                      | ExtremaColormap("jet"), layout="NCDHW")
+    yield "volume ranges per slice", hm(cams, grey, ResizeToImage("bilinear")
+                                        | ExtremaColormap(scope="slice"), layout="NDHW")
+    yield "volume ranges per batch", hm(cams, grey, ResizeToImage("bilinear")
+                                        | ExtremaColormap(scope="batch"), layout="NDHW")
+    yield "volume float64", hm(cams.astype(np.float64), grey, ResizeToImage("bilinear")
+                               | ExtremaColormap("jet") | AlphaOverlay(0.5), layout="NDHW")
+    yield "clip T fused", hm(values.transpose(0, 2, 1, 3, 4), clips, SumReduction()
+                             | ResizeToImage("bilinear") | ExtremaColormap("jet")
+                             | AlphaOverlay(0.5), layout="NTCHW")
+    yield "clip T colours", hm(cams, clips, ExtremaColormap("jet") | ResizeToImage("lanczos1")
+                               | AlphaOverlay(0.5), layout="NTHW")
+    yield "volumes on two threads", hm(np.repeat(cams, 6, axis=0), np.repeat(grey, 6, axis=0),
+                                       ResizeToImage("bilinear") | ExtremaColormap("jet")
+                                       | AlphaOverlay(0.5), layout="NDHW", threads=2)
 
 
 def render_all(path: Path) -> None:
@@ -138,7 +183,8 @@ def test_every_family_is_rendered():
     names = [name for name, _ in workloads()]
     assert len(names) == len(set(names)) > 100
     for family in [*PRESETS, *(cls.__name__ for cls in REDUCTIONS), *METHODS, "Resize",
-                   "clip", "overlay planes", "overlay fused", "threads"]:
+                   "clip", "overlay planes", "overlay fused", "threads", "volume",
+                   "clip T"]:
         assert any(family in name for name in names), family
 
 
@@ -160,7 +206,8 @@ def test_the_numpy_engine_and_the_compiled_engine_agree(compiled_kernels, tmp_pa
 
 
 @pytest.mark.parametrize("name", ["MaxAbsReduction C=7 fused", "preset cam",
-                                  "bilinear growing map, fused", "cubic shrinking colours"])
+                                  "bilinear growing map, fused", "cubic shrinking colours",
+                                  "volume bilinear grey, fused", "clip T colours"])
 def test_workloads_differ_from_each_other(name):
     """A sanity check of the comparison above: pictures are not all alike."""
     render = dict(workloads())[name]

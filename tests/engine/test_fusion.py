@@ -259,3 +259,38 @@ def test_fused_clips_of_larger_maps_match_their_steps(lower, width, style, cente
     colormap = CenteredColormap("bwr") if centered else ExtremaColormap("viridis")
     pipe = SumReduction() | PercentileClip(lower, upper) | colormap
     assert_same(heatmap(x, pipe, threads=1), step_by_step(x, pipe))
+
+
+@pytest.mark.parametrize("pipe, image_depth", [
+    (ResizeToImage("bilinear") | ExtremaColormap("jet") | AlphaOverlay(0.5), 8),
+    (ResizeToImage("nearest") | PercentileClip(0.01, 0.99) | CenteredColormap(), 3),
+    (ResizeToImage("lanczos1") | PercentileClip(0.2, 0.6) | ExtremaColormap(), 4),
+    (PercentileClip(0.05, 0.9) | ExtremaColormap("jet") | AlphaOverlay(0.4), 4),
+])
+def test_volumes_run_fused_as_their_numpy_steps(pipe, image_depth):
+    """Folded volumes (4 slices of 6 x 5 here) take the fused pass, depth resize and
+    the colormap's peak record included, and give the numpy steps' pictures."""
+    rng = np.random.default_rng(8)
+    maps = rng.standard_t(3, size=(3, 4 * 6, 5)).astype(np.float32)
+    size = (12, 10) if image_depth != 4 else (6, 5)
+    images = rng.integers(0, 256, (3, image_depth * size[0], size[1], 3), dtype=np.uint8)
+    batch = Batch(maps, Stage.MAP, images=images, dtype=np.dtype(np.uint8), depth=4,
+                  image_depth=image_depth)
+    plan = fusion.plan(steps_of(pipe), batch)
+    ran = []
+
+    def prefix_only(steps, part, **_):
+        ran.append(tuple(steps))
+        return execute.apply_steps(steps, part)
+
+    result = plan.run(batch, None, None, prefix_only)
+    assert ran == [plan.prefix]
+    expected = pipe.apply(batch)  # the transforms' numpy code
+    np.testing.assert_array_equal(result.data, expected.data)
+    assert result.depth == expected.depth == image_depth
+    assert len(result.records) == len(expected.records)
+    for got, want in zip(result.records, expected.records):
+        assert got.values.keys() == want.values.keys()
+        for key in want.values:
+            np.testing.assert_array_equal(got.values[key], want.values[key])
+    assert "peak" in result.records[-1].values

@@ -20,6 +20,7 @@ from visheat.engine.execute import PARALLEL_BYTES, _chunk_bounds
 from visheat.engine.ops import resize_maps as resize_maps_fast
 from visheat.engine.ops import resize_pictures as resize_pictures_fast
 from visheat.transforms.colour import lut_packed, lut_u8
+from visheat.transforms.resampling import resize_volume_taps
 
 k = jit.kernels()
 # a kernel that does not load fails these tests (see conftest), it never skips them
@@ -226,3 +227,30 @@ def test_scratch_buffers_do_not_leak_into_results():
     kept = first.to_numpy().copy()
     heatmap(rng.normal(size=(30, 3, 128, 128)).astype(np.float32))
     assert np.array_equal(first.to_numpy(), kept)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(FEW_TAPS + WIDE), st.integers(1, 2),
+       st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6)),
+       st.tuples(st.integers(1, 19), st.integers(1, 19), st.integers(1, 19)),
+       st.booleans(), st.integers(0, 2**32 - 1))
+def test_volume_resize_kernels_are_the_numpy_definition(method, n, size_in, size_out,
+                                                        pictures, seed):
+    """3-D resizes (maps and 8-bit colours): resize_volume_taps's values exactly, and
+    within float32 rounding of the float64 separable product of the reference weights."""
+    rng = np.random.default_rng(seed)
+    data = (rng.integers(0, 256, (n,) + size_in + (3,), np.uint8) if pictures
+            else rng.normal(size=(n,) + size_in).astype(np.float32))
+    got = ops.resize_volumes(data, size_out, method)
+    growing = any(o > i for i, o in zip(size_in, size_out))
+    if got is None:
+        assert method == "lanczos3" or (method == "area" and not growing), "declined"
+        return
+    np.testing.assert_array_equal(got, resize_volume_taps(data, size_out, method, 1))
+    wd, wy, wx = (resize_weights(i, o, method, growing) for i, o in zip(size_in, size_out))
+    exact = np.einsum("zd,yh,xw,ndhw...->nzyx...", wd, wy, wx, data.astype(np.float64))
+    if pictures:
+        exact = np.rint(np.clip(exact, 0, 255))
+        assert np.abs(got - exact).max() <= 1
+    else:
+        np.testing.assert_allclose(got, exact, rtol=0, atol=1e-5 * max(1.0, np.abs(data).max()))
