@@ -75,7 +75,8 @@ def run_batch(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, thread
     chunks run on a thread pool (the kernels and numpy release the GIL).
     """
     steps = list(pipe.steps) if hasattr(pipe, "steps") else [pipe]
-    fused = fusion.plan(steps, batch)
+    # volumes of one slice too: their colormaps record the peak (OrthoViews), as apply does
+    fused = None if batch.volumetric else fusion.plan(steps, batch)
     shape = fused.picture_shape(batch) if fused is not None else None
     if fused is not None and shape is not None and batch.n > 1:
         return _run_fused(fused, steps, batch, shape, chunk_bytes, threads, check)

@@ -56,7 +56,7 @@ def percentile_clip(step: PercentileClip, batch: Batch) -> Batch | None:
 def colorize(step: RangeColormap, batch: Batch) -> Batch | None:
     if not batch.fast or batch.data.dtype != np.float32 or compiled_kernels() is None:
         return None
-    if batch.depth > 1:
+    if batch.is_volume:
         return None  # volumes: ranges per slice, the peak's record (see apply)
     m = step.work_map(batch.data)
     if m.dtype != np.float32:
