@@ -40,8 +40,8 @@ def reduce_channels(step: ChannelReduction, batch: Batch) -> Batch | None:
 
 @register_kernel(PercentileClip)
 def percentile_clip(step: PercentileClip, batch: Batch) -> Batch | None:
-    if compiled_kernels() is None:
-        return None
+    if compiled_kernels() is None or step.scope == "slice" and batch.depth > 1:
+        return None  # quantiles per slice: apply (on images "slice" is "sample")
     bounds = sample_quantiles(batch.data, (step.lower, step.upper), order=ops.order_statistics)
     lo, hi = bounds[:, 0], bounds[:, 1]
     if batch.fast:
