@@ -305,8 +305,9 @@ class Heatmaps(Sequence):
             return float(lo[rows[frame]]), float(hi[rows[frame]])
         spans = {(float(lo[r]), float(hi[r])) for r in rows}
         if len(spans) > 1:
-            raise value_error("frame", f"a frame for the range of clip {i}, whose frames "
-                              "have ranges of their own (scope='slice')", None,
+            what = "volume" if self.axis == "D" else "clip"
+            raise value_error("frame", f"a frame for the range of {what} {i}, whose frames "
+                              "have ranges of their own (scope='slice')", "no frame",
                               "Pass frame=k, or colour with scope='sample' for one range.",
                               described=True)
         return spans.pop()
