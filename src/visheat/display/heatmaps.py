@@ -224,6 +224,17 @@ class Heatmaps(Sequence):
         Volumes and clips (a layout with D or T, without a view) give one picture per
         slice or frame: ``to_numpy()`` is ``(N, D, H, W, 3)``, and ``h[a:b].to_numpy()``
         ``(b - a, D, H, W, 3)``.
+
+        Examples
+        --------
+        >>> from visheat import heatmap
+        >>> v = np.random.default_rng(0).normal(size=(4, 3, 5, 6))  # 4 volumes of 3 slices
+        >>> h = heatmap(v, "attribution", layout="NDHW")
+        >>> len(h), h.to_numpy().shape, h[1:3].to_numpy().shape
+        (4, (4, 3, 5, 6, 3), (2, 3, 5, 6, 3))
+        >>> bool((h[1:3].to_numpy() == heatmap(v[1:3], "attribution", layout="NDHW")
+        ...       .to_numpy()).all())
+        True
         """
         if isinstance(self._data, np.ndarray):
             return self._data
@@ -240,6 +251,13 @@ class Heatmaps(Sequence):
         With ``channels="separate"`` picture ``i * C + c`` is channel ``c`` of
         sample ``i``; otherwise ``C`` is 1. A slice ``h[a:b]`` is a flat sequence
         again (``C`` is 1). Volumes and clips give ``(N, C, D, H, W, 3)``.
+
+        Examples
+        --------
+        >>> from visheat import heatmap
+        >>> x = np.random.default_rng(0).normal(size=(2, 3, 4, 5, 6))  # (N, C, D, H, W)
+        >>> heatmap(x, "attribution", layout="NCDHW", channels="separate").to_grid().shape
+        (2, 3, 4, 5, 6, 3)
         """
         data = self._data if isinstance(self._data, np.ndarray) else list(self._data)
         if isinstance(data, list):

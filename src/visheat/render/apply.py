@@ -82,8 +82,9 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         picture, as imgaug's ``draw()`` returns one image per heatmap channel:
         the pipeline sees an ``(N * C, H, W)`` map, pictures come sample-major
         (sample 0's channels first), each over its sample's image, and
-        ``result.to_grid()`` is ``(N, C, H, W, 3)``. Per-sample parameters of
-        the pipeline (alpha planes, boxes) then count pictures, not samples.
+        ``result.to_grid()`` is ``(N, C, H, W, 3)`` (volumes: a volume per channel,
+        ``(N, C, D, H, W, 3)``). Per-sample parameters of the pipeline (alpha planes,
+        boxes) then count pictures, not samples.
     image_layout : {"HWC", "CHW", "NHWC", "NCHW", "HW", "NHW"}, optional
         Axis order of ``images`` when it is not channels-last, e.g. ``"NCHW"`` for
         a torch image batch (tensors are read like ``x``), or ``"NHW"`` for a batch of
@@ -103,7 +104,8 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     -------
     Heatmaps
         A sequence of pictures; ``h[i]`` is a ``PIL.Image``, ``h.to_numpy()`` an
-        ``(N, H, W, 3)`` array.
+        ``(N, H, W, 3)`` array. Volumes and clips (a layout with D or T, without a
+        view): one item per volume, ``h.to_numpy()`` ``(N, D, H, W, 3)``.
 
     Examples
     --------

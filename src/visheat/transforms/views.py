@@ -158,6 +158,11 @@ class Slices(Transform):
     >>> x = np.random.default_rng(0).random((1, 4, 5, 6))
     >>> heatmap(x, ExtremaColormap() | Slices("H", 2), layout="NDHW").to_numpy().shape
     (1, 4, 6, 3)
+
+    A volume of one slice is a volume (images, without D or T, are refused):
+
+    >>> heatmap(x[:, :1], ExtremaColormap() | Slices("H", 2), layout="NDHW").to_numpy().shape
+    (1, 1, 6, 3)
     """
 
     axis: str = "D"
