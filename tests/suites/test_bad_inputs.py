@@ -2104,13 +2104,12 @@ VOLUME_FOLLOW = {
         layout="NDHW"),
     "VOL-07": lambda msg: runs(heatmap, VOLUME, visheat.MaxProjection(
         suggested(r"MaxProjection\('(\w)'\)", msg)[1]) | ExtremaColormap(), layout="NDHW"),
-    "VOL-11": lambda msg: runs(visheat.PercentileClip, 0.01, 0.99, scope=suggested(
-        r"or '(\w+)' \(each slice or frame", msg)[1]),
     "VOL-15": lambda msg: runs(heatmap(VOLUME + np.arange(4.0)[:, None, None], ExtremaColormap(
         scope="slice"), layout="NDHW").colorbar_info, 0, frame=int(suggested(
             r"Pass frame=(k)", msg)[1].replace("k", "2"))),
     "VOL-16": lambda msg: runs(visheat.figure, heatmap(VOLUME, ExtremaColormap(),
-                                                       layout="NDHW")[1:2]),
+                                                       layout="NDHW")[slice(*map(int, suggested(
+        r"Use visheat\.figure\(h\[(\d+):(\d+)\]\)", msg).groups()))]),
     "VOL-17": lambda msg: runs(heatmap, VOLUME, ExtremaColormap() | visheat.Pipeline.parse(
         suggested(r"\.\.\. \| (Montage\('D'\))", msg)[1]), layout="NDHW"),
 }

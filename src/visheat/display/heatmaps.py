@@ -368,8 +368,8 @@ class Heatmaps(Sequence):
         _check_index(i, len(self), "i")
         if self.is_clips():
             raise value_error("heatmaps", "pictures for plot()", "clips or volumes of frames",
-                              f"Draw one with visheat.figure(h[{i}:{int(i) + 1}]), or a frame "
-                              f"with h[{i}:{int(i) + 1}].frames(0).", described=True)
+                              f"Use visheat.figure(h[{i}:{int(i) + 1}]) to draw it, or "
+                              f"h[{i}:{int(i) + 1}].frames(0) for a frame.", described=True)
         if not isinstance(colorbar, (bool, np.bool_)):
             raise type_error("colorbar", "True or False", colorbar)
         if colorbar and not self.has_colorbar():
