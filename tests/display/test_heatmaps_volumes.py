@@ -118,3 +118,12 @@ def test_channels_separate_gives_a_volume_per_channel():
                         | ExtremaColormap(), layout="NCDHW").to_numpy()[0]
         np.testing.assert_array_equal(grid[i, c], alone)
     assert np.isclose(h.colorbar_info(3).hi, np.quantile(X[1, 1], 0.9))  # volume 1, channel 1
+
+
+def test_channels_separate_draws_each_channel_over_its_volume_pictures():
+    grey = (RNG.random((4, 3, 5, 6)) * 255).astype(np.uint8)  # (N, D, H, W)
+    pipe = SumReduction() | ExtremaColormap() | visheat.AlphaOverlay(0.5)
+    h = heatmap(X, grey, pipe, layout="NCDHW", channels="separate")
+    for i, c in [(0, 1), (3, 0)]:
+        alone = heatmap(X[i:i + 1, c:c + 1], grey[i:i + 1], pipe, layout="NCDHW").to_numpy()
+        np.testing.assert_array_equal(h.to_grid()[i, c], alone[0])
