@@ -298,6 +298,16 @@ class Heatmaps(Sequence):
         >>> info = heatmap(x, SumReduction() | CenteredColormap("bwr")).colorbar_info(0)
         >>> info.lo, info.hi, info.name, info.stops.shape, info.clipped
         (-2.0, 2.0, 'bwr', (256, 3), False)
+
+        A volume of two slices, ``[0, 1]`` and ``[2, 4]``, one range or one per slice:
+
+        >>> from visheat import ExtremaColormap
+        >>> v = np.array([[[[0.0, 1.0]], [[2.0, 4.0]]]])  # (N, D, H, W)
+        >>> heatmap(v, ExtremaColormap(), layout="NDHW").colorbar_info(0)[:2]
+        (0.0, 4.0)
+        >>> per_slice = heatmap(v, ExtremaColormap(scope="slice"), layout="NDHW")
+        >>> per_slice.colorbar_info(0, frame=1)[:2]
+        (2.0, 4.0)
         """
         _check_index(i, len(self), "i")
         position = self._colormap_position()
