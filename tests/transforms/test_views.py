@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visheat import (
     AlphaOverlay,
@@ -151,3 +153,20 @@ def test_views_refuse_images_without_a_depth_letter():
             heatmap(ONE[:, 0], PIPE | view, layout="NHW")
     with pytest.raises(ValueError, match="leave the view out for images"):
         heatmap(ONE[:, 0], MaxProjection() | PIPE, layout="NHW")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**31),
+       st.sampled_from(["D", "H", "W"]), st.data())
+def test_a_one_slice_volume_views_as_its_pictures_and_its_image(n, h, w, seed, axis, data):
+    m = np.random.default_rng(seed).normal(size=(n, 1, h, w))
+    size = {"D": 1, "H": h, "W": w}[axis]
+    at = data.draw(st.integers(-size, size - 1))
+    got = heatmap(m, PIPE | Slices(axis, at), layout="NDHW").to_numpy()
+    pics = heatmap(m, PIPE, layout="NDHW").to_numpy()  # (N, 1, H, W, 3)
+    want = {"D": lambda: pics[:, at], "H": lambda: pics[:, :, at],
+            "W": lambda: pics[:, :, :, at]}[axis]()
+    np.testing.assert_array_equal(got, want)  # one slice: nothing to flip
+    # the projection of one slice along D is that slice: the pictures of the 2-D maps
+    np.testing.assert_array_equal(heatmap(m, MaxProjection("D") | PIPE, layout="NDHW")
+                                  .to_numpy(), heatmap(m[:, 0], PIPE, layout="NHW").to_numpy())
