@@ -224,7 +224,8 @@ class MaxProjection(Transform):
         volume = unfolded(batch, repr(self))
         data = project(volume, self.axis)
         images = batch.images
-        if isinstance(images, np.ndarray) and (batch.image_depth > 1 or batch.volumetric):
+        if isinstance(images, np.ndarray) and (batch.image_depth > 1 or batch.volumetric
+                                               and batch.depth == 1):  # one-slice volumes
             images = project(_unfold(images, batch.image_depth), self.axis)
         elif images is not None:
             images = None
