@@ -26,6 +26,7 @@ from visheat import (
     ResizeToImage,
     Slices,
     SumReduction,
+    figure,
     heatmap,
     window,
 )
@@ -100,3 +101,12 @@ for row, (h, name) in enumerate([(per_volume, "volume"), (per_slice, "slice")]):
         axes2[row, k].set_title(f"{name} range, D={k}", fontsize=7)
         axes2[row, k].axis("off")
 fig2.tight_layout()
+
+# %%
+# A figure of the slices, with the volume's colour bar
+# ----------------------------------------------------
+# ``figure`` draws a volume as a montage of its slices, each titled with its index, and
+# one colour bar: the range of that volume (with ``scope="slice"``, a bar per slice).
+# ``every=`` or ``frames=`` choose the slices, ``ncols=`` the panels per row; ``h[a:b]``
+# keeps whole volumes.
+fig3 = figure(per_volume, ncols=4, panel_size=1.4)  # all 8 slices of the CAM, 4 a row

@@ -47,8 +47,9 @@ def test_batch_checks_its_depth_and_slices_round_trip():
 def test_heatmap_of_a_volume_gives_a_picture_per_slice():
     x = np.random.default_rng(1).normal(size=(2, 3, 4, 5, 6)).astype(np.float32)
     h = heatmap(x, layout="NCDHW")
-    assert h.to_numpy().shape == (2, 4, 5, 6, 3) and len(h) == 8
-    assert h.value_ranges().shape[0] == 8
+    assert h.to_numpy().shape == (2, 4, 5, 6, 3) and len(h) == 2  # one item per volume
+    assert h.value_ranges().shape[0] == 8  # a row per slice
+    np.testing.assert_array_equal(np.asarray(h[1]), h.to_numpy()[1, 0])
 
 
 def test_one_range_per_volume_equal_values_equal_colours():

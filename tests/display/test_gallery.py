@@ -244,3 +244,17 @@ def test_non_utf8_file_names_are_shown_escaped_and_written_safely(tmp_path):
     next((tmp_path / "g" / "files").glob("00002_xff_*.png")).unlink()  # resume: written again
     write_gallery(tmp_path / "g", h, images[0:3], captions=images.labels, existing="skip")
     assert {p: p.read_bytes() for p in (tmp_path / "g").rglob("*") if p.is_file()} == whole
+
+
+def test_a_gallery_of_volumes_is_refused_and_the_hint_works(tmp_path):
+    from visheat import Pipeline, write_gallery
+    from visheat.transforms.presets import as_pipeline
+
+    v = np.random.default_rng(3).normal(size=(2, 3, 6, 5))
+    with pytest.raises(ValueError, match=r"heatmaps: expected pictures for a gallery; got clips "
+                                         r"or volumes of frames\. .*Montage\('D'\)") as info:
+        write_gallery(tmp_path / "g", heatmap(v, "attribution", layout="NDHW"))
+    assert not (tmp_path / "g").exists()
+    view = re.search(r"Montage\('D'\)", str(info.value))[0]
+    pipe = as_pipeline("attribution") | Pipeline.parse(view)
+    assert write_gallery(tmp_path / "g", heatmap(v, pipe, layout="NDHW")).exists()

@@ -14,6 +14,7 @@ from visheat import (
     CenteredColormap,
     ExtremaColormap,
     NormReduction,
+    OrthoViews,
     PercentileClip,
     ResizeToImage,
     SumReduction,
@@ -84,6 +85,15 @@ def _render_all():
         "volume": heatmap(x.reshape(6, 3, 4, 10, 36), images.reshape(6, 4, 10, 36, 3)[:, :2],
                           SumReduction() | ResizeToImage("bilinear") | ExtremaColormap()
                           | AlphaOverlay(0.5), layout="NCDHW").to_numpy(),
+        # quantiles per slice (the clip kernel declines them on volumes; on images the
+        # fused tail clips per sample, which is the same) and a volume of one slice
+        "slice_clip": heatmap(x.reshape(6, 3, 4, 10, 36), SumReduction()
+                              | PercentileClip(0.02, 0.98, scope="slice")
+                              | CenteredColormap("vik"), layout="NCDHW").to_numpy(),
+        "slice_clip_2d": heatmap(x, SumReduction() | PercentileClip(0.02, 0.98, scope="slice")
+                                 | CenteredColormap("vik")).to_numpy(),
+        "one_slice": heatmap(x[:, :, None], SumReduction() | ExtremaColormap()
+                             | OrthoViews("peak"), layout="NCDHW").to_numpy(),
     }
 
 
@@ -107,7 +117,8 @@ def test_numpy_engine_and_compiled_engine_agree(tmp_path):
     assert jit.kernels() is not None
     # the numpy code is the definition; the kernels give the same values, pixel for pixel,
     # so pictures never depend on whether the kernels had loaded yet
-    for key in ("maps", "clip", "a", "b", "c", "cam", "volume"):
+    for key in ("maps", "clip", "a", "b", "c", "cam", "volume", "slice_clip", "slice_clip_2d",
+                "one_slice"):
         assert np.array_equal(np.array(with_numpy[key]), np.array(compiled[key])), key
 
 

@@ -294,3 +294,20 @@ def test_volumes_run_fused_as_their_numpy_steps(pipe, image_depth):
         for key in want.values:
             np.testing.assert_array_equal(got.values[key], want.values[key])
     assert "peak" in result.records[-1].values
+
+
+def test_a_volume_of_one_slice_runs_as_its_steps_and_records_its_peak():
+    """A volume of one slice (``volumetric``, depth 1) is not fused and its colormap is not
+    the compiled kernel: the record keeps the peak that ``OrthoViews("peak")`` reads."""
+    x = np.random.default_rng(3).normal(size=(4, 3, 6, 5)).astype(np.float32)
+    pipe = SumReduction() | PercentileClip(0.1, 0.9) | ExtremaColormap()
+    batch = Batch(x, Stage.VALUES, dtype=np.dtype(np.uint8), volumetric=True)
+    got = execute.run_batch(pipe, batch)
+    with np.errstate(all="ignore"):
+        want = pipe.apply(batch)  # the transforms' own code, no kernel
+    np.testing.assert_array_equal(got.data, want.data)
+    assert "peak" in got.records[-1].values
+    for g, w in zip(got.records, want.records, strict=True):
+        assert g.values.keys() == w.values.keys()
+        for key in w.values:
+            np.testing.assert_array_equal(g.values[key], w.values[key])

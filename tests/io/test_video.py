@@ -139,14 +139,17 @@ def test_a_rerun_writes_nothing_and_other_content_is_refused(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries
 
 
-def test_frames_indexing_and_save_of_clips():
+def test_frames_indexing_and_save_of_clips(tmp_path):
     h = Heatmaps(CLIPS)
     assert len(h) == 2 and h.is_clips() and "2 clips" in repr(h)
     assert np.array_equal(np.asarray(h[1]), CLIPS[1, 0])  # the first frame
     assert [np.asarray(f).tolist() for f in h.frames(0)] == CLIPS[0].tolist()
     assert not Heatmaps(CLIPS[0]).is_clips()
-    with pytest.raises(ValueError, match="save_video"):
-        h.save("unused")
+    # save() writes a clip as one PNG, its frames one below the other (as save_heatmaps)
+    paths = h.save(tmp_path)
+    assert len(paths) == 2
+    np.testing.assert_array_equal(np.asarray(Image.open(paths[1])),
+                                  CLIPS[1].reshape((-1,) + CLIPS.shape[3:]))
 
 
 def test_the_format_comes_from_the_extension():

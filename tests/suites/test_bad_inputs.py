@@ -2078,6 +2078,18 @@ VOLUME_ERRORS = {
                                      layout="NDHW"), VOLUME),
     "VOL-08": case(lambda v: heatmap(v, ExtremaColormap() | visheat.Slices("D", 4),
                                      layout="NDHW"), VOLUME),
+    "VOL-11": case(lambda: visheat.PercentileClip(0.01, 0.99, scope="frame")),
+    "VOL-12": case(lambda v: visheat.figure(heatmap(v, ExtremaColormap(), layout="NDHW"),
+                                            every=2, frames=[0]), VOLUME),
+    "VOL-13": case(lambda v: visheat.figure(heatmap(v, ExtremaColormap(), layout="NDHW"),
+                                            frames=[4]), VOLUME),
+    "VOL-14": case(lambda m: visheat.figure(heatmap(m, ExtremaColormap(), layout="NHW"),
+                                            every=2), M),
+    "VOL-15": case(lambda v: heatmap(v, ExtremaColormap(scope="slice"), layout="NDHW")
+                   .colorbar_info(0), VOLUME + np.arange(4.0)[:, None, None]),
+    "VOL-16": case(lambda v: heatmap(v, ExtremaColormap(), layout="NDHW").plot(1), VOLUME),
+    "VOL-17": case(lambda v: visheat.write_gallery(UNUSED, heatmap(v, ExtremaColormap(),
+                                                                   layout="NDHW")), VOLUME),
 }
 ERRORS.update(VOLUME_ERRORS)
 
@@ -2092,6 +2104,14 @@ VOLUME_FOLLOW = {
         layout="NDHW"),
     "VOL-07": lambda msg: runs(heatmap, VOLUME, visheat.MaxProjection(
         suggested(r"MaxProjection\('(\w)'\)", msg)[1]) | ExtremaColormap(), layout="NDHW"),
+    "VOL-15": lambda msg: runs(heatmap(VOLUME + np.arange(4.0)[:, None, None], ExtremaColormap(
+        scope="slice"), layout="NDHW").colorbar_info, 0, frame=int(suggested(
+            r"Pass frame=(k)", msg)[1].replace("k", "2"))),
+    "VOL-16": lambda msg: runs(visheat.figure, heatmap(VOLUME, ExtremaColormap(),
+                                                       layout="NDHW")[slice(*map(int, suggested(
+        r"Use visheat\.figure\(h\[(\d+):(\d+)\]\)", msg).groups()))]),
+    "VOL-17": lambda msg: runs(heatmap, VOLUME, ExtremaColormap() | visheat.Pipeline.parse(
+        suggested(r"\.\.\. \| (Montage\('D'\))", msg)[1]), layout="NDHW"),
 }
 FOLLOW.update({row: (lambda msg, env, row=row: VOLUME_FOLLOW[row](msg)) for row in VOLUME_FOLLOW})
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visheat import (
     AlphaOverlay,
@@ -104,3 +106,67 @@ def test_clips_frames_and_reductions():
     frames = heatmap(clip, SumReduction() | PIPE, layout="NTCHW").to_numpy()
     one = heatmap(clip, SumReduction() | PIPE | Slices("D", 2), layout="NTCHW").to_numpy()
     np.testing.assert_array_equal(one, frames[:, 2])
+
+
+# -- volumes of one slice (a 2.5-D model's): views work; images (no D) stay refused ------
+ONE = RNG.normal(size=(3, 1, 7, 8))  # (N, 1, H, W)
+
+
+def _one_slice_pictures(pipe=PIPE):
+    return heatmap(ONE, pipe, layout="NDHW").to_numpy()  # (N, 1, H, W, 3)
+
+
+@pytest.mark.parametrize("view, expected", [
+    (Slices("D"), lambda p: p[:, 0]),
+    (Slices("H", 2), lambda p: p[:, ::-1, 2]),
+    (Slices("W", 5), lambda p: p[:, ::-1, :, 5]),
+    (Montage(labels=False), lambda p: p[:, 0])])
+def test_views_of_one_slice_volumes_are_its_slice(view, expected):
+    got = heatmap(ONE, PIPE | view, layout="NDHW").to_numpy()
+    np.testing.assert_array_equal(got, expected(_one_slice_pictures()))
+
+
+def test_max_projection_of_one_slice_is_the_slice_and_projects_its_pictures():
+    grey = (RNG.random((3, 1, 7, 8)) * 255).astype(np.uint8)
+    pipe = MaxProjection("D") | ExtremaColormap() | AlphaOverlay(0.0)
+    got = heatmap(ONE, grey, pipe, layout="NDHW").to_numpy()
+    np.testing.assert_array_equal(got[..., 0], grey[:, 0])  # alpha 0: the slice's picture
+    plain = heatmap(ONE, MaxProjection("W") | PIPE, layout="NDHW").to_numpy()
+    np.testing.assert_array_equal(plain, heatmap(ONE.max(axis=3), PIPE, layout="NHW")
+                                  .to_numpy())
+
+
+def test_ortho_views_of_one_slice_find_the_peak():
+    m = np.zeros((2, 1, 7, 8), np.float32)
+    m[0, 0, 5, 2], m[1, 0, 1, 6] = 1.0, 1.0
+    pipe = ExtremaColormap("gray") | OrthoViews("peak", gap=0)
+    got = heatmap(m, pipe, layout="NDHW").to_numpy()
+    for i, (y, x) in enumerate([(5, 2), (1, 6)]):
+        axial = got[i, :, :8]  # the crosshair is white; the peak is the white voxel too
+        assert (axial[y] == 255).all() and (axial[:, x] == 255).all()
+        assert (np.delete(np.delete(axial, y, 0), x, 1) == 0).all()
+
+
+def test_views_refuse_images_without_a_depth_letter():
+    for view in (Slices(), Montage(), OrthoViews()):
+        with pytest.raises(ValueError, match=r"volumes or clips \(a layout with D or T\)"):
+            heatmap(ONE[:, 0], PIPE | view, layout="NHW")
+    with pytest.raises(ValueError, match="leave the view out for images"):
+        heatmap(ONE[:, 0], MaxProjection() | PIPE, layout="NHW")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**31),
+       st.sampled_from(["D", "H", "W"]), st.data())
+def test_a_one_slice_volume_views_as_its_pictures_and_its_image(n, h, w, seed, axis, data):
+    m = np.random.default_rng(seed).normal(size=(n, 1, h, w))
+    size = {"D": 1, "H": h, "W": w}[axis]
+    at = data.draw(st.integers(-size, size - 1))
+    got = heatmap(m, PIPE | Slices(axis, at), layout="NDHW").to_numpy()
+    pics = heatmap(m, PIPE, layout="NDHW").to_numpy()  # (N, 1, H, W, 3)
+    want = {"D": lambda: pics[:, at], "H": lambda: pics[:, :, at],
+            "W": lambda: pics[:, :, :, at]}[axis]()
+    np.testing.assert_array_equal(got, want)  # one slice: nothing to flip
+    # the projection of one slice along D is that slice: the pictures of the 2-D maps
+    np.testing.assert_array_equal(heatmap(m, MaxProjection("D") | PIPE, layout="NDHW")
+                                  .to_numpy(), heatmap(m[:, 0], PIPE, layout="NHW").to_numpy())

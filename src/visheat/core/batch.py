@@ -217,6 +217,10 @@ class Batch:
         treat volumes (``Transform.volumes``).
     image_depth : int
         The same for ``images`` (a volume's pictures, folded alike): 1 for images.
+    volumetric : bool
+        True when the samples are volumes or clips (a layout with D or T), also of one
+        slice (``depth`` 1: a 2.5-D model's), which the views accept and images are not.
+        See :attr:`is_volume`.
     out : numpy.ndarray, optional
         Where the final pictures go. Only the last step of a pipeline receives
         it; a step may write its result into it (same shape and dtype) and
@@ -238,6 +242,7 @@ class Batch:
     out: np.ndarray | None = None
     depth: int = 1
     image_depth: int = 1
+    volumetric: bool = False
 
     def __post_init__(self) -> None:
         check_stage_shape(self.data, self.stage, "data")
@@ -245,6 +250,17 @@ class Batch:
             _check_depth(self.data.shape[self.stage.spatial_axis], self.depth, "depth")
             if isinstance(self.images, np.ndarray):
                 _check_depth(self.images.shape[1], self.image_depth, "image_depth")
+
+    @property
+    def is_volume(self) -> bool:
+        """Whether each sample is a volume or clip: ``depth`` above 1, or ``volumetric``.
+
+        >>> Batch(np.zeros((1, 4, 4)), Stage.MAP).is_volume
+        False
+        >>> Batch(np.zeros((1, 4, 4)), Stage.MAP, volumetric=True).is_volume
+        True
+        """
+        return self.depth > 1 or self.volumetric
 
     def slice_shape(self) -> tuple[int, int]:
         """``(H, W)`` of one slice (of the whole picture when ``depth`` is 1)."""

@@ -65,7 +65,7 @@ def _read_volumes(x: Any, images: Any, layout: str, dtype: np.dtype,
             images, parse_layout(layout), data.shape[0],
             None if named is None else volume_order(named))
     return Batch(data, stage, images=found, dtype=dtype, start=start, depth=depth,
-                 image_depth=image_depth)
+                 image_depth=image_depth, volumetric=True)
 
 
 def finite_check(batch: Batch, all_finite: Callable[[np.ndarray], bool]

@@ -101,6 +101,16 @@ def is_overlay(pipeline: Any) -> bool:
                for step in steps)
 
 
+def check_pictures(heatmaps: Heatmaps, what: str) -> None:
+    """Refuse clips and volumes (``(N, T, H, W, 3)``) where ``what`` shows one picture per
+    sample, naming what draws them."""
+    if heatmaps.is_clips():
+        raise value_error("heatmaps", f"pictures for {what}", "clips or volumes of frames",
+                          "Draw their frames with visheat.figure(h), or take a view in the "
+                          "pipeline first, e.g. ... | Montage('D') or ... | Slices('D').",
+                          described=True)
+
+
 def read_images(images: Any, heatmaps: Heatmaps) -> Any:
     """The images to draw beside ``heatmaps`` (as :func:`visheat.heatmap` reads them), or None.
 

@@ -4,7 +4,8 @@ The figure is built with matplotlib's object-oriented API
 (:class:`matplotlib.figure.Figure`), never with ``pyplot``: it touches no global
 state and works with any backend (Agg included). Because pyplot never sees it, it
 carries its own PNG form (``_repr_png_``), so it shows in Jupyter without
-``%matplotlib inline``. :meth:`visheat.Heatmaps.plot` draws one picture with its
+``%matplotlib inline``. Clips and volumes are drawn as strips of frames or montages of
+slices (:func:`pick_frames` chooses them). :meth:`visheat.Heatmaps.plot` draws one picture with its
 colour bar into an Axes of your own layout. matplotlib is imported only when a
 figure is made.
 """
@@ -23,15 +24,24 @@ from .cards import check_alpha, panels, read_captions, read_images
 from .heatmaps import ColorbarInfo, Heatmaps
 from .plotting import draw_colorbar
 
-__all__ = ["figure"]
+__all__ = ["figure", "pick_frames"]
 
 #: Panels per row of the figure when ``ncols`` is not given.
 PANELS_PER_ROW = 6
+#: Frames (slices) of a clip (volume) drawn when neither ``every`` nor ``frames`` is given.
+MAX_FRAMES = 16
 
 
 def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: int | None = None,
-           colorbar: bool = True, *, alpha: float | None = 0.5, panel_size: float = 2.0) -> Any:
+           colorbar: bool = True, *, alpha: float | None = 0.5, panel_size: float = 2.0,
+           every: int | None = None, frames: Any = None) -> Any:
     """Draw a batch of heatmaps as a grid: image, heatmap and overlay per sample.
+
+    Clips and volumes (``heatmap()`` of a layout with T or D, without a view) are drawn
+    one below the other, each as a strip of its frames (clips) or a montage of its
+    slices (volumes), every panel titled with its index (``frame 3``, ``slice 3``), and
+    one colour bar under each: the range of that clip or volume (with ranges per slice,
+    ``scope="slice"``, a bar under every panel instead).
 
     Each sample is one cell: its image (when there are images), its heatmap,
     the heatmap blended over the image, a title, and a colour bar under the
@@ -61,6 +71,13 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
         :class:`~visheat.AlphaOverlay`) are shown as they are.
     panel_size : float
         Width of one panel in inches.
+    every : int, optional
+        Clips and volumes: draw frames (slices) ``0, every, 2·every, ...``. Default: the
+        smallest step that draws at most 16 (:data:`MAX_FRAMES`).
+    frames : sequence of int, optional
+        Clips and volumes: the frames (slices) to draw, instead of ``every``; negative
+        indices count from the end. ``ncols`` is then panels per row (default: all
+        in one row for clips, a square montage for volumes).
 
     Returns
     -------
@@ -79,11 +96,25 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
     ['heatmap 0', 'colorbar 0', 'heatmap 1', 'colorbar 1']
     >>> [t.get_text() for t in fig.get_axes()[1].get_xticklabels()][1]
     '0'
+
+    A volume of four slices, every other one:
+
+    >>> v = np.random.default_rng(0).normal(size=(1, 4, 8, 8))
+    >>> fig = figure(heatmap(v, "attribution", layout="NDHW"), every=2)
+    >>> [ax.get_title() for ax in fig.get_axes() if ax.get_title()]
+    ['slice 0', 'slice 2']
     """
     from ._notebook_figure import HeatmapFigure
 
     if not isinstance(heatmaps, Heatmaps):
         raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
+    if heatmaps.is_clips():
+        return _clip_figure(heatmaps, images, titles, ncols, colorbar, panel_size, every,
+                            frames)
+    for name, value in (("every", every), ("frames", frames)):
+        if value is not None:
+            raise type_error(name, "None for pictures (frames are of clips and volumes: a "
+                             "layout with D or T)", value)
     n = len(heatmaps)
     found_images = read_images(images, heatmaps)
     captions = read_captions(titles, n, "titles")
@@ -215,3 +246,97 @@ def _draw_card(cell: Any, card: list[tuple[str, np.ndarray]], title: str,
 def _draw_colorbar(ax: Any, info: ColorbarInfo, i: int) -> None:
     """The colour stops over ``[lo, hi]``, ticks at the ends (and 0), the colormap's name."""
     draw_colorbar(ax, info, label=f"colorbar {i}")
+
+
+# -- clips and volumes --------------------------------------------------------------------
+def pick_frames(depth: int, every: Any = None, frames: Any = None) -> list[int]:
+    """The frames (slices) of a clip (volume) of ``depth`` that a figure draws.
+
+    ``frames`` names them (negative from the end); else ``0, every, 2·every, ...``, by
+    default the smallest step that draws at most :data:`MAX_FRAMES`.
+
+    Examples
+    --------
+    >>> pick_frames(5, every=2), pick_frames(5, frames=[-1, 0]), len(pick_frames(40))
+    ([0, 2, 4], [4, 0], 14)
+    >>> pick_frames(5, frames=[5])
+    Traceback (most recent call last):
+    ...
+    ValueError: frames: expected frame indices in [-5, 4]; got [5] (list).
+    """
+    if every is not None and frames is not None:
+        raise type_error("frames", "either every= or frames=", "both", described=True)
+    if frames is None:
+        step = max(1, math.ceil(depth / MAX_FRAMES)) if every is None else int(
+            check_number("every", every, low=1, integer=True))
+        return list(range(0, depth, step))
+    if isinstance(frames, (str, bytes)) or not hasattr(frames, "__iter__"):
+        raise type_error("frames", "a sequence of frame indices (ints)", frames)
+    picked = list(frames)
+    if not picked or not all(isinstance(f, (int, np.integer)) and not isinstance(f, bool)
+                             for f in picked):
+        raise type_error("frames", "a non-empty sequence of frame indices (ints)", frames)
+    if not all(-depth <= f < depth for f in picked):
+        raise value_error("frames", f"frame indices in [{-depth}, {depth - 1}]", frames)
+    return [int(f) % depth for f in picked]
+
+
+def _clip_figure(heatmaps: Heatmaps, images: Any, titles: Any, ncols: int | None,
+                 colorbar: bool, panel_size: float, every: Any, frames: Any) -> Any:
+    """:func:`figure` of clips or volumes: per clip, its frames in a grid and its colour bar."""
+    from ._notebook_figure import HeatmapFigure
+
+    if images is not None and images is not False:
+        raise value_error("images", "None or False for clips and volumes", "images",
+                          "Draw over the volume's pictures in the pipeline, e.g. "
+                          "... | AlphaOverlay(0.5).", described=True)
+    data = np.asarray(heatmaps.to_numpy())
+    n, depth, h, w = data.shape[:4]
+    picks = pick_frames(depth, every, frames)
+    size = check_number("panel_size", panel_size, low=0, low_open=True)
+    if colorbar and n and not heatmaps.has_colorbar():
+        raise value_error("heatmaps", "pictures made by a colormap step for colour bars",
+                          "no colormap record", "Pass colorbar=False.", described=True)
+    square = heatmaps.axis == "D"  # volumes a montage, clips a strip
+    default = math.ceil(math.sqrt(len(picks))) if square else len(picks)
+    columns = min(len(picks), _columns(ncols, 1, 1) if ncols is not None else default)
+    rows = math.ceil(len(picks) / columns)
+    infos = [[heatmaps.colorbar_info(i, f) for f in picks] if colorbar else None
+             for i in range(n)]
+    per_panel = any(info is not None and len({(b.lo, b.hi) for b in info}) > 1
+                    for info in infos)
+    height = rows * (size * h / w + 0.3 + (0.4 if per_panel else 0)) + 0.4 + (
+        0.45 if colorbar and not per_panel else 0)
+    _check_canvas(columns, max(n, 1), 1, size, height, ncols)
+    fig = HeatmapFigure(figsize=(columns * size, max(n, 1) * height), layout="constrained")
+    captions = read_captions(titles, n, "titles")
+    name = "slice" if square else "frame"
+    for i, cell in enumerate(fig.subfigures(n, 1, squeeze=False)[:, 0] if n else []):
+        cell.suptitle(captions[i].text() or f"#{i}", fontsize="medium")
+        _draw_frames(cell, data[i], picks, columns, infos[i], per_panel, f"{name}", i)
+    return fig
+
+
+def _draw_frames(cell: Any, clip: np.ndarray, picks: list[int], columns: int,
+                 infos: list[ColorbarInfo] | None, per_panel: bool, name: str, i: int) -> None:
+    """Frames ``picks`` of one clip in a grid of ``columns``, each titled with its index; a
+    colour bar under each (``per_panel``) or one under all."""
+    rows = math.ceil(len(picks) / columns)
+    bars = infos is not None
+    ratios = [1.0, 0.08] * rows if bars and per_panel else [1.0] * rows
+    step = 2 if bars and per_panel else 1
+    if bars and not per_panel:
+        ratios = ratios + [0.08 * rows]
+    grid = cell.add_gridspec(len(ratios), columns, height_ratios=ratios)
+    for j, f in enumerate(picks):
+        r, c = divmod(j, columns)
+        ax = cell.add_subplot(grid[r * step, c])
+        ax.imshow(clip[f])
+        ax.set_axis_off()
+        ax.set_title(f"{name} {f}", fontsize="small")
+        ax.set_label(f"heatmap {i} {name} {f}")
+        if infos is not None and per_panel:
+            draw_colorbar(cell.add_subplot(grid[r * step + 1, c]), infos[j],
+                          label=f"colorbar {i} {name} {f}")
+    if infos is not None and not per_panel:
+        draw_colorbar(cell.add_subplot(grid[-1, :]), infos[0], label=f"colorbar {i}")

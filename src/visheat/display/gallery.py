@@ -42,7 +42,7 @@ from ..io.files import (
     write_checked,
 )
 from ..io.png import png_bytes, to_uint8
-from .cards import Caption, check_alpha, panels, read_captions, read_images
+from .cards import Caption, check_alpha, check_pictures, panels, read_captions, read_images
 from .heatmaps import ColorbarInfo, Heatmaps, format_number
 from .plotting import ramp, ticks
 
@@ -125,6 +125,7 @@ def write_gallery(out_dir: str | os.PathLike, heatmaps: Heatmaps, images: Any = 
     """
     if not isinstance(heatmaps, Heatmaps):  # mistakes first: nothing is created for them
         raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
+    check_pictures(heatmaps, "a gallery")
     read_images(images, heatmaps)
     read_captions(captions, len(heatmaps))
     if colorbar and len(heatmaps) and not heatmaps.has_colorbar():
@@ -206,6 +207,7 @@ class GalleryWriter:
         """Write the cards of ``heatmaps``, numbered from ``start``."""
         if not isinstance(heatmaps, Heatmaps):
             raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
+        check_pictures(heatmaps, "a gallery")
         found_images = read_images(images, heatmaps)
         found_captions = read_captions(captions, len(heatmaps))
         if self.colorbar and len(heatmaps) and not heatmaps.has_colorbar():

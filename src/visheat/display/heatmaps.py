@@ -75,9 +75,12 @@ class Heatmaps(Sequence):
     ``h[i]`` is a ``PIL.Image``; ``h[a:b]`` is a ``Heatmaps``; ``h.to_numpy()`` is the
     array (a list when sizes differ). In Jupyter the batch shows as a grid.
 
-    A batch of clips (or volumes) is backed by ``(N, T, H, W, 3)``: ``h[i]`` is then the
-    first frame of clip ``i`` (so grids and thumbnails show it), ``h.frames(i)`` all of
-    its frames, and :meth:`save_video` writes one file per clip.
+    A batch of clips (or volumes) is backed by ``(N, T, H, W, 3)`` (``heatmap()`` of a layout
+    with T or D, without a view): one item per clip or volume. ``h[i]`` is then the first
+    frame of clip ``i`` (so grids and thumbnails show it), ``h.frames(i)`` all of its
+    frames, ``h[a:b]`` the clips ``a`` to ``b`` (``to_numpy()`` ``(b - a, T, H, W, 3)``),
+    :meth:`save_video` writes one file per clip, :meth:`save` one PNG per clip (its frames
+    one below the other) and :func:`visheat.figure` draws their frames.
 
     Attributes
     ----------
@@ -87,8 +90,11 @@ class Heatmaps(Sequence):
     pipeline : Transform
         The pipeline that made the pictures.
     grid_shape : tuple of int
-        ``(N, C)`` when every channel was drawn as its own picture
+        ``(N, C)`` when every channel was drawn as its own picture (or volume)
         (``heatmap(..., channels="separate")``), else ``(len(h), 1)``.
+    axis : {"D", "T"} or None
+        The letter of the frames' axis of clips and volumes: ``"D"`` slices of volumes,
+        ``"T"`` frames of clips (``heatmap()`` sets it from the layout); None else.
     images : ndarray or tuple of ndarray or None
         The images the pictures were drawn for, one per picture, as ``heatmap()`` read
         them: RGB ``(N, H, W, 3)`` (a tuple of ``(H_i, W_i, 3)`` when sizes differ),
@@ -99,13 +105,13 @@ class Heatmaps(Sequence):
     def __init__(self, data: np.ndarray | list[np.ndarray], records: tuple[Record, ...] = (),
                  pipeline: Any = None, grid_shape: tuple[int, int] | None = None,
                  images: np.ndarray | tuple[np.ndarray, ...] | None = None,
-                 slices: bool = False) -> None:
+                 axis: str | None = None) -> None:
         self._data = data
         self.records = records
         self.pipeline = pipeline
         self._grid = grid_shape
         self._images = _readonly_images(images)
-        self._slices = slices  # volumes or clips: grid_shape is (N, D), one picture a slice
+        self.axis = axis if axis is not None or not self.is_clips() else "T"
 
     def __len__(self) -> int:
         return len(self._data)
@@ -113,16 +119,29 @@ class Heatmaps(Sequence):
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             data = self._data[index]
-            records = tuple(Record(r.transform, {k: v[index] for k, v in r.values.items()})
+            rows = self._record_rows(index)
+            records = tuple(Record(r.transform, {k: v[rows] if len(v) != len(self) else
+                                                 v[index] for k, v in r.values.items()})
                             for r in self.records)
             images = None if self._images is None else self._images[index]
-            return Heatmaps(data, records, self.pipeline, images=images)
+            return Heatmaps(data, records, self.pipeline, images=images, axis=self.axis)
         if not isinstance(index, (int, np.integer)):
             raise type_error("index", "an int or a slice", index)
         if not -len(self) <= index < len(self):
             raise IndexError(f"index {index} is out of range for {len(self)} heatmaps")
         picture = np.asarray(self._data[index])
         return Image.fromarray(to_uint8(picture[0] if picture.ndim == 4 else picture))
+
+    def _depth(self) -> int:
+        """Frames per clip (slices per volume); 1 for pictures."""
+        return int(self._data.shape[1]) if self.is_clips() and isinstance(
+            self._data, np.ndarray) else 1
+
+    def _record_rows(self, index: Any) -> Any:
+        """The rows of records kept per frame (``len(h) · T`` of them) that clips
+        ``index`` cover, sample-major."""
+        d = self._depth()
+        return np.arange(len(self) * d).reshape(len(self), d)[index].reshape(-1)
 
     def is_clips(self) -> bool:
         """Whether each sample is a clip (or volume) of frames: ``(N, T, H, W, 3)``."""
@@ -183,7 +202,8 @@ class Heatmaps(Sequence):
 
     def __repr__(self) -> str:
         if isinstance(self._data, np.ndarray):
-            kind = "clips" if self._data.ndim == 5 else "pictures"
+            kind = ("volumes" if self.axis == "D" else "clips") if self._data.ndim == 5 \
+                else "pictures"
             return f"Heatmaps({len(self)} {kind}, shape {self._data.shape}, {self._data.dtype})"
         return f"Heatmaps({len(self)} pictures of different sizes)"
 
@@ -202,12 +222,21 @@ class Heatmaps(Sequence):
         """The pictures: ``(N, H, W, 3)`` (a list of ``(H_i, W_i, 3)`` when sizes differ).
 
         Volumes and clips (a layout with D or T, without a view) give one picture per
-        slice or frame: ``h[i]`` is picture ``i`` in sample-major order and
-        ``to_numpy()`` is ``(N, D, H, W, 3)``.
+        slice or frame: ``to_numpy()`` is ``(N, D, H, W, 3)``, and ``h[a:b].to_numpy()``
+        ``(b - a, D, H, W, 3)``.
+
+        Examples
+        --------
+        >>> from visheat import heatmap
+        >>> v = np.random.default_rng(0).normal(size=(4, 3, 5, 6))  # 4 volumes of 3 slices
+        >>> h = heatmap(v, "attribution", layout="NDHW")
+        >>> len(h), h.to_numpy().shape, h[1:3].to_numpy().shape
+        (4, (4, 3, 5, 6, 3), (2, 3, 5, 6, 3))
+        >>> bool((h[1:3].to_numpy() == heatmap(v[1:3], "attribution", layout="NDHW")
+        ...       .to_numpy()).all())
+        True
         """
         if isinstance(self._data, np.ndarray):
-            if self._slices and self._grid is not None:
-                return self._data.reshape(self._grid + self._data.shape[1:])
             return self._data
         return list(self._data)
 
@@ -221,7 +250,14 @@ class Heatmaps(Sequence):
 
         With ``channels="separate"`` picture ``i * C + c`` is channel ``c`` of
         sample ``i``; otherwise ``C`` is 1. A slice ``h[a:b]`` is a flat sequence
-        again (``C`` is 1).
+        again (``C`` is 1). Volumes and clips give ``(N, C, D, H, W, 3)``.
+
+        Examples
+        --------
+        >>> from visheat import heatmap
+        >>> x = np.random.default_rng(0).normal(size=(2, 3, 4, 5, 6))  # (N, C, D, H, W)
+        >>> heatmap(x, "attribution", layout="NCDHW", channels="separate").to_grid().shape
+        (2, 3, 4, 5, 6, 3)
         """
         data = self._data if isinstance(self._data, np.ndarray) else list(self._data)
         if isinstance(data, list):
@@ -232,7 +268,8 @@ class Heatmaps(Sequence):
     def value_ranges(self) -> np.ndarray:
         """``(N, 2)`` value range each picture's colormap used (``lo``, ``hi``).
 
-        Taken from the pipeline's record of what it did, not recomputed.
+        Taken from the pipeline's record of what it did, not recomputed. Volumes and
+        clips have one row per slice or frame, sample-major: ``(N · D, 2)``.
         """
         record = self._colormap_record()
         return np.stack([record.values["lo"], record.values["hi"]], axis=1)
@@ -245,11 +282,13 @@ class Heatmaps(Sequence):
             return False
         return True
 
-    def colorbar_info(self, i: int) -> ColorbarInfo:
+    def colorbar_info(self, i: int, frame: int | None = None) -> ColorbarInfo:
         """What picture ``i``'s colours mean: its range, colour stops and colormap name.
 
         Read from the last colormap step's record, so the range is the one the
-        picture was really scaled to.
+        picture was really scaled to. For volumes and clips, ``i`` is the volume: its
+        one range, or with ``frame`` that of its slice (frame) ``frame``; slices with
+        ranges of their own (``scope="slice"``) need ``frame``.
 
         Examples
         --------
@@ -259,18 +298,47 @@ class Heatmaps(Sequence):
         >>> info = heatmap(x, SumReduction() | CenteredColormap("bwr")).colorbar_info(0)
         >>> info.lo, info.hi, info.name, info.stops.shape, info.clipped
         (-2.0, 2.0, 'bwr', (256, 3), False)
+
+        A volume of two slices, ``[0, 1]`` and ``[2, 4]``, one range or one per slice:
+
+        >>> from visheat import ExtremaColormap
+        >>> v = np.array([[[[0.0, 1.0]], [[2.0, 4.0]]]])  # (N, D, H, W)
+        >>> heatmap(v, ExtremaColormap(), layout="NDHW").colorbar_info(0)[:2]
+        (0.0, 4.0)
+        >>> per_slice = heatmap(v, ExtremaColormap(scope="slice"), layout="NDHW")
+        >>> per_slice.colorbar_info(0, frame=1)[:2]
+        (2.0, 4.0)
         """
-        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
-            raise type_error("i", "an int", i)
-        if not -len(self) <= i < len(self):
-            raise IndexError(f"index {i} is out of range for {len(self)} heatmaps")
+        _check_index(i, len(self), "i")
         position = self._colormap_position()
         record = self.records[position]
         clipped = any({"lo", "hi"} <= set(r.values) and not hasattr(r.transform, "stops")
                       for r in self.records[:position])
         cmap = record.transform
-        return ColorbarInfo(float(record.values["lo"][i]), float(record.values["hi"][i]),
-                            cmap.stops, colormap_name(cmap.name), clipped)
+        lo, hi = self._range_of(record, int(i), frame)
+        return ColorbarInfo(lo, hi, cmap.stops, colormap_name(cmap.name), clipped)
+
+    def _range_of(self, record: Record, i: int, frame: int | None) -> tuple[float, float]:
+        """Picture ``i``'s ``(lo, hi)`` in ``record``; of a clip, its frame's or its one range."""
+        lo, hi = record.values["lo"], record.values["hi"]
+        if not self.is_clips():
+            if frame is not None:
+                raise type_error("frame", "None for pictures (frames are of clips and "
+                                 "volumes)", frame)
+            return float(lo[i]), float(hi[i])
+        d, i = self._depth(), i % len(self)
+        rows = range(i * d, i * d + d) if len(lo) == len(self) * d else [i] * d
+        if frame is not None:
+            _check_index(frame, d, "frame")
+            return float(lo[rows[frame]]), float(hi[rows[frame]])
+        spans = {(float(lo[r]), float(hi[r])) for r in rows}
+        if len(spans) > 1:
+            what = "volume" if self.axis == "D" else "clip"
+            raise value_error("frame", f"a frame for the range of {what} {i}, whose frames "
+                              "have ranges of their own (scope='slice')", "no frame",
+                              "Pass frame=k, or colour with scope='sample' for one range.",
+                              described=True)
+        return spans.pop()
 
     def plot(self, i: int, ax: Any = None, colorbar: bool = True, title: str | None = None
              ) -> Any:
@@ -307,10 +375,11 @@ class Heatmaps(Sequence):
         >>> [float(v) for v in ax.child_axes[0].get_xlim()]
         [-2.0, 2.0]
         """
-        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
-            raise type_error("i", "an int", i)
-        if not -len(self) <= i < len(self):
-            raise IndexError(f"index {i} is out of range for {len(self)} heatmaps")
+        _check_index(i, len(self), "i")
+        if self.is_clips():
+            raise value_error("heatmaps", "pictures for plot()", "clips or volumes of frames",
+                              f"Use visheat.figure(h[{i}:{int(i) + 1}]) to draw it, or "
+                              f"h[{i}:{int(i) + 1}].frames(0) for a frame.", described=True)
         if not isinstance(colorbar, (bool, np.bool_)):
             raise type_error("colorbar", "True or False", colorbar)
         if colorbar and not self.has_colorbar():
@@ -347,7 +416,9 @@ class Heatmaps(Sequence):
         or ``"skip"`` (keep them: resume an interrupted run). A file that already
         holds exactly the picture is no clash, so running a notebook cell with
         ``h.save("out/")`` twice works; a file with other contents stops it with
-        an error that names ``existing="overwrite"``.
+        an error that names ``existing="overwrite"``. A clip or volume is one file,
+        its frames (slices) one below the other, as :func:`visheat.save_heatmaps`
+        writes them.
 
         Examples
         --------
@@ -365,9 +436,6 @@ class Heatmaps(Sequence):
         keep them.
         """
         check_existing(existing)
-        if self.is_clips():
-            raise value_error("heatmaps", "pictures for PNG files", "clips of frames",
-                              "Write clips with save_video().", described=True)
         if labels is not None and len(labels) != len(self):
             raise value_error("labels", f"{len(self)} labels", f"{len(labels)} labels",
                               described=True)
@@ -379,15 +447,21 @@ class Heatmaps(Sequence):
         plan = plan_outputs(folder, paths, existing, holds=lambda i, path: self._holds(path, i))
         for i, path in enumerate(paths):
             if plan.todo(i):
-                write_atomic(path, png_bytes(np.asarray(self._data[i])))
+                write_atomic(path, png_bytes(self._file_picture(i)))
         return paths
+
+    def _file_picture(self, i: int) -> np.ndarray:
+        """Picture ``i`` as its PNG file holds it: a clip's frames one below the other (as
+        :func:`visheat.save_heatmaps` writes volumes)."""
+        picture = np.asarray(self._data[i])
+        return picture.reshape((-1,) + picture.shape[2:]) if picture.ndim == 4 else picture
 
     def _holds(self, path: Path, i: int) -> bool:
         """Whether the file ``path`` is exactly the PNG that picture ``i`` is saved as."""
         try:
             if not path.is_file() or path.stat().st_size > 4 * self._data[i].nbytes + 2**16:
                 return False
-            return path.read_bytes() == png_bytes(np.asarray(self._data[i]))
+            return path.read_bytes() == png_bytes(self._file_picture(i))
         except OSError:
             return False
 
@@ -420,7 +494,7 @@ class Heatmaps(Sequence):
         data = base64.b64encode(png_bytes(np.asarray(picture))).decode("ascii")
         caption, title = f"#{i}", f"heatmap {i}"
         if ranges:
-            info = self.colorbar_info(i)
+            info = self.colorbar_info(i, 0 if self.is_clips() else None)  # what it shows
             span = f"{format_number(info.lo)} … {format_number(info.hi)}"
             caption += f" · {span}"
             title = f"heatmap {i}: {info.name} on [{span}]" + (", clipped" if info.clipped else "")
@@ -431,6 +505,15 @@ class Heatmaps(Sequence):
                 f'width="{width}" height="{picture.height}" style="image-rendering:pixelated">'
                 f'<figcaption style="font-size:x-small;max-width:{width}px;'
                 f'overflow-wrap:anywhere">{html.escape(caption)}</figcaption></figure>')
+
+
+def _check_index(i: Any, n: int, argument: str) -> None:
+    """Refuse an ``i`` that is not an int index into ``n`` items."""
+    if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+        raise type_error(argument, "an int", i)
+    if not -n <= i < n:
+        raise IndexError(f"{argument}: index {i} is out of range for {n} "
+                         f"{'heatmaps' if argument == 'i' else 'frames'}")
 
 
 def _readonly_images(images: Any) -> np.ndarray | tuple[np.ndarray, ...] | None:

@@ -75,7 +75,10 @@ def run_batch(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, thread
     chunks run on a thread pool (the kernels and numpy release the GIL).
     """
     steps = list(pipe.steps) if hasattr(pipe, "steps") else [pipe]
-    fused = fusion.plan(steps, batch)
+    # A volume of one slice runs step by step: the fused 2-D pass would not record the
+    # colormap's peak (OrthoViews reads it); deeper volumes have their own fused pass.
+    one_slice = batch.volumetric and batch.depth == 1 and batch.image_depth == 1
+    fused = None if one_slice else fusion.plan(steps, batch)
     shape = fused.picture_shape(batch) if fused is not None else None
     if fused is not None and shape is not None and batch.n > 1:
         return _run_fused(fused, steps, batch, shape, chunk_bytes, threads, check)

@@ -337,6 +337,8 @@ def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     if colormap.scope != "sample" or not fits(colormap._limits(), np.dtype(np.float32)):
         return None
     clip = rest.pop() if rest and type(rest[-1]) is PercentileClip else None
+    if clip is not None and clip.scope != "sample":
+        return None  # quantiles per slice: the steps' own code
     resize = rest.pop() if rest and type(rest[-1]) is ResizeToImage else None
     reduction = None
     last = rest[-1] if rest else None

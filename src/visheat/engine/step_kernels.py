@@ -40,8 +40,8 @@ def reduce_channels(step: ChannelReduction, batch: Batch) -> Batch | None:
 
 @register_kernel(PercentileClip)
 def percentile_clip(step: PercentileClip, batch: Batch) -> Batch | None:
-    if compiled_kernels() is None:
-        return None
+    if compiled_kernels() is None or step.scope == "slice" and batch.depth > 1:
+        return None  # quantiles per slice: apply (on images "slice" is "sample")
     bounds = sample_quantiles(batch.data, (step.lower, step.upper), order=ops.order_statistics)
     lo, hi = bounds[:, 0], bounds[:, 1]
     if batch.fast:
@@ -69,7 +69,7 @@ def colorize(step: RangeColormap, batch: Batch) -> Batch | None:
     if rgb is None:
         return None
     done = batch.replace(data=rgb, stage=Stage.RGB)
-    if batch.depth > 1:  # where each volume's highest value lies, as apply records it
+    if batch.is_volume:  # where each volume's highest value lies, as apply records it
         return done.with_record(step, lo=lo, hi=hi, peak=peak_position(m, batch.depth))
     return done.with_record(step, lo=lo, hi=hi)
 

@@ -82,8 +82,9 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
         picture, as imgaug's ``draw()`` returns one image per heatmap channel:
         the pipeline sees an ``(N * C, H, W)`` map, pictures come sample-major
         (sample 0's channels first), each over its sample's image, and
-        ``result.to_grid()`` is ``(N, C, H, W, 3)``. Per-sample parameters of
-        the pipeline (alpha planes, boxes) then count pictures, not samples.
+        ``result.to_grid()`` is ``(N, C, H, W, 3)`` (volumes: a volume per channel,
+        ``(N, C, D, H, W, 3)``). Per-sample parameters of the pipeline (alpha planes,
+        boxes) then count pictures, not samples.
     image_layout : {"HWC", "CHW", "NHWC", "NCHW", "HW", "NHW"}, optional
         Axis order of ``images`` when it is not channels-last, e.g. ``"NCHW"`` for
         a torch image batch (tensors are read like ``x``), or ``"NHW"`` for a batch of
@@ -103,7 +104,8 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     -------
     Heatmaps
         A sequence of pictures; ``h[i]`` is a ``PIL.Image``, ``h.to_numpy()`` an
-        ``(N, H, W, 3)`` array.
+        ``(N, H, W, 3)`` array. Volumes and clips (a layout with D or T, without a
+        view): one item per volume, ``h.to_numpy()`` ``(N, D, H, W, 3)``.
 
     Examples
     --------
@@ -140,10 +142,9 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     batch = read_inputs(x, images, layout, dtype, options, start, tokens)
     check = finite_check(batch, engine.all_finite)
     grid = None
-    if channels == "separate":
+    if channels == "separate":  # volumes too: each channel's volume folded, as the input's
         data, stage, imgs, grid = _split_channels(batch.data, batch.stage, batch.images)
-        batch = Batch(data, stage, images=imgs, dtype=dtype, start=start, depth=batch.depth,
-                      image_depth=batch.image_depth)  # volumes: each channel's picture folded
+        batch = batch.replace(data=data, stage=stage, images=imgs)
     check_reaches_rgb(transform, batch.stage)
 
     # Steps check their results (a colormap refuses non-finite maps, naming the step),
@@ -151,9 +152,10 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         result = engine.run(transform, batch, threads=engine.resolve_threads(threads),
                             check=check)
-    if isinstance(result, Batch) and grid is None and (result.depth > 1 or _unviewed_volume(
+    if isinstance(result, Batch) and (result.depth > 1 or _unviewed_volume(
             layout, transform)):  # a volume of one slice is (N, 1, H, W, 3) too
-        return _slices_as_pictures(result, dtype, transform)
+        return _slices_as_pictures(result, dtype, transform, grid, depth_letter(
+            parse_layout(layout)))
     return _to_heatmaps(result, dtype, transform, grid, batch.images)
 
 
@@ -253,16 +255,18 @@ def _unviewed_volume(layout: str, pipe: Transform) -> bool:
         getattr(s, "is_view", False) for s in steps)
 
 
-def _slices_as_pictures(result: Batch, dtype: np.dtype, pipe: Transform) -> Heatmaps:
-    """Folded volumes or clips unfolded: one picture per slice, ``to_numpy()`` ``(N, D, H,
-    W, 3)``; the records repeated per slice (a range per slice, ``scope="slice"``, as is)."""
+def _slices_as_pictures(result: Batch, dtype: np.dtype, pipe: Transform,
+                        grid: tuple[int, int] | None, letter: str | None) -> Heatmaps:
+    """Folded volumes or clips unfolded: a picture per slice, ``to_numpy()`` ``(N, D, H, W,
+    3)`` (``h[i]`` volume ``i``); the records repeated per slice (a range per slice,
+    ``scope="slice"``, as is). ``grid``: ``(N, C)`` of ``channels="separate"``."""
     n, d = result.n, result.depth
     data = _final(result.data, dtype)
-    pictures = data.reshape((n * d, data.shape[1] // d) + data.shape[2:])
+    pictures = data.reshape((n, d, data.shape[1] // d) + data.shape[2:])
     records = tuple(Record(r.transform, {k: _per_slice(r, k, v, n, d)
                                          for k, v in r.values.items()})
                     for r in result.records)
-    return Heatmaps(pictures, records, pipe, grid_shape=(n, d), slices=True)
+    return Heatmaps(pictures, records, pipe, grid_shape=grid, axis=letter or "D")
 
 
 def _per_slice(record: Record, key: str, v: np.ndarray, n: int, d: int) -> np.ndarray:

@@ -18,9 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ..core.batch import Batch, Stage, per_sample_rows
+from ..core.batch import Batch, Stage, fold_slices, per_sample_rows, unfold_slices
 from ..core.errors import check_number, value_error
-from ..core.pipeline import Transform
+from ..core.pipeline import Transform, option
+
+#: What ``PercentileClip(scope=...)`` takes its quantiles over: the whole sample (a whole
+#: volume or clip), or each slice (frame) of a volume (clip) by itself.
+CLIP_SCOPES = ("sample", "slice")
 
 
 def quantile_rank(n: int, p: float) -> tuple[int, float]:
@@ -144,6 +148,12 @@ class PercentileClip(Transform):
     ----------
     lower, upper : float
         Probabilities with ``0 <= lower < upper <= 1``.
+    scope : {"sample", "slice"}
+        Over what the quantiles are taken: ``"sample"`` (default) the whole sample, so a
+        volume or clip (a layout with D or T) is clipped to its own levels in every
+        slice; ``"slice"`` each slice or frame by itself (its bounds recorded as
+        ``(N, D)``), as ``ExtremaColormap(scope="slice")`` colours them. On images (and
+        volumes of one slice) both are the same.
 
     Notes
     -----
@@ -160,10 +170,28 @@ class PercentileClip(Transform):
     Traceback (most recent call last):
     ...
     ValueError: lower: expected a number below upper=0.2; got 0.5 (float).
+
+    Per slice, a volume of two 1 x 3 slices (``layout="NDHW"``, folded as ``(1, 2, 3)``):
+
+    >>> from visheat import ExtremaColormap, heatmap
+    >>> v = np.array([[[[0.0, 1.0, 2.0]], [[10.0, 20.0, 30.0]]]])
+    >>> def ranges(scope):
+    ...     pipe = PercentileClip(0.5, 1.0, scope=scope) | ExtremaColormap(scope="slice")
+    ...     return heatmap(v, pipe, layout="NDHW", dtype=np.float64).value_ranges().tolist()
+    >>> ranges("slice")  # each slice from its own median up
+    [[1.0, 2.0], [20.0, 30.0]]
+    >>> ranges("sample")[1]  # from the volume's median, 6: slice 1 keeps all of its values
+    [10.0, 30.0]
+    >>> PercentileClip(scope="frame")
+    Traceback (most recent call last):
+    ...
+    ValueError: scope: expected 'sample' (the whole volume or clip) or 'slice' (each slice or
+    frame by itself); got 'frame' (str).
     """
 
     lower: float = 0.001
     upper: float = 0.999
+    scope: str = option(default="sample")
     takes = frozenset({Stage.VALUES, Stage.MAP})
 
     def __post_init__(self) -> None:
@@ -171,12 +199,27 @@ class PercentileClip(Transform):
         upper = check_number("upper", self.upper, low=0, high=1)
         if not lower < upper:
             raise value_error("lower", f"a number below upper={upper:g}", self.lower)
+        if not isinstance(self.scope, str) or self.scope not in CLIP_SCOPES:
+            raise value_error("scope", "'sample' (the whole volume or clip) or 'slice' (each "
+                              "slice or frame by itself)", self.scope)
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)
 
     def apply(self, batch: Batch) -> Batch:
+        if self.scope == "slice" and batch.depth > 1:
+            return self._clip_slices(batch)
         bounds = sample_quantiles(batch.data, (self.lower, self.upper))
         return self.clip(batch, bounds[:, 0], bounds[:, 1])
+
+    def _clip_slices(self, batch: Batch) -> Batch:
+        """Each slice (frame) of the folded volumes clipped to its own quantiles; the bounds
+        recorded ``(N, D)``, as the colormaps record ranges per slice."""
+        slices = unfold_slices(batch)
+        bounds = sample_quantiles(slices.data, (self.lower, self.upper))
+        clipped = self.clip(slices, bounds[:, 0], bounds[:, 1])
+        d = batch.depth
+        return fold_slices(clipped, batch).with_record(
+            self, lo=bounds[:, 0].reshape(-1, d), hi=bounds[:, 1].reshape(-1, d))
 
     def clip(self, batch: Batch, lo: np.ndarray, hi: np.ndarray) -> Batch:
         """``batch`` with sample i clamped to ``[lo[i], hi[i]]``, and the bounds recorded."""

@@ -132,7 +132,7 @@ class RangeColormap(Transform):
         else:
             rgb, lo, hi = self._colour(m, batch, batch.out)
         done = batch.replace(data=rgb, stage=Stage.RGB)
-        if d > 1:  # where each volume's highest value lies (OrthoViews(at="peak"))
+        if batch.is_volume:  # where each volume's highest value lies (OrthoViews(at="peak"))
             return done.with_record(self, lo=lo, hi=hi, peak=peak_position(m, d))
         return done.with_record(self, lo=lo, hi=hi)
 

@@ -69,8 +69,9 @@ def _check_view_method(method: Any) -> str:
 
 def unfolded(batch: Batch, what: str) -> np.ndarray:
     """The folded volumes of ``batch`` as ``(N, D, H, W)`` maps or ``(N, D, H, W, 3)``
-    pictures; a `ValueError` for images (depth 1) and for channel values."""
-    if batch.depth < 2:
+    pictures (``D`` may be 1: a volume of one slice); a `ValueError` for images (a layout
+    without D or T) and for channel values."""
+    if not batch.is_volume:
         raise value_error("x", f"volumes or clips (a layout with D or T) for {what}",
                           "images (a layout without D or T)", "Pass layout='NCDHW' or "
                           "'NTHW' ..., or leave the view out for images.", described=True)
@@ -157,6 +158,11 @@ class Slices(Transform):
     >>> x = np.random.default_rng(0).random((1, 4, 5, 6))
     >>> heatmap(x, ExtremaColormap() | Slices("H", 2), layout="NDHW").to_numpy().shape
     (1, 4, 6, 3)
+
+    A volume of one slice is a volume (images, without D or T, are refused):
+
+    >>> heatmap(x[:, :1], ExtremaColormap() | Slices("H", 2), layout="NDHW").to_numpy().shape
+    (1, 1, 6, 3)
     """
 
     axis: str = "D"
@@ -184,7 +190,7 @@ class Slices(Transform):
             images = square_pixels(view_slice(images, self.axis, at), self.axis, self.spacing,
                                    self.method)
         return batch.replace(data=np.ascontiguousarray(data), images=images, depth=1,
-                             image_depth=1)
+                             image_depth=1, volumetric=False)
 
 
 class MaxProjection(Transform):
@@ -218,11 +224,13 @@ class MaxProjection(Transform):
         volume = unfolded(batch, repr(self))
         data = project(volume, self.axis)
         images = batch.images
-        if isinstance(images, np.ndarray) and batch.image_depth > 1:
+        if isinstance(images, np.ndarray) and (batch.image_depth > 1 or batch.volumetric
+                                               and batch.depth == 1):  # one-slice volumes
             images = project(_unfold(images, batch.image_depth), self.axis)
         elif images is not None:
             images = None
-        return batch.replace(data=data, images=images, depth=1, image_depth=1)
+        return batch.replace(data=data, images=images, depth=1, image_depth=1,
+                             volumetric=False)
 
 
 def project(volume: np.ndarray, axis: str) -> np.ndarray:
@@ -299,7 +307,7 @@ class OrthoViews(Transform):
             rows.append(_side_by_side(views, self.gap))
         shape = (len(rows),) + (rows[0].shape if rows else (1, 1, 3))
         data = np.stack(rows) if rows else np.zeros(shape, batch.data.dtype)
-        return batch.replace(data=data, images=None, depth=1, image_depth=1)
+        return batch.replace(data=data, images=None, depth=1, image_depth=1, volumetric=False)
 
     def _points(self, batch: Batch, size: tuple[int, ...]) -> list[tuple[int, int, int]]:
         n = batch.n
@@ -399,7 +407,7 @@ class Montage(Transform):
             block[...] = tile
             if self.labels:
                 draw_number(block, k)
-        return batch.replace(data=out, images=None, depth=1, image_depth=1)
+        return batch.replace(data=out, images=None, depth=1, image_depth=1, volumetric=False)
 
 
 def draw_number(block: np.ndarray, number: int) -> None:
