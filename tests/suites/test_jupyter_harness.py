@@ -90,7 +90,10 @@ def test_a_widget_that_throws_in_javascript_is_a_console_error(server, browser):
     while not nb.console_errors() and time.monotonic() < deadline:
         time.sleep(0.2)
     errors = nb.console_errors()
-    assert errors and all("harness-boom" in error for error in errors), errors
+    # anywidget 0.11 logs the error itself; 0.9 (the floor) only the widget manager's
+    # "Could not create a view for model id ..."
+    assert errors and all("harness-boom" in error or "Could not create a view" in error
+                          for error in errors), errors
 
 
 def test_kernel_pid_is_the_kernel_process(server, browser):
@@ -115,7 +118,17 @@ def test_evaluate_awaits_and_reports_javascript_errors_and_timeouts(server, brow
 
 
 def test_the_server_keeps_to_its_private_folders_and_the_network_stays_off(server, browser):
-    nb = server.open_notebook(browser, "paths.ipynb", cells=["1"])
+    browser.call("Network.enable")
+    try:
+        nb = server.open_notebook(browser, "paths.ipynb", cells=["1"])
+        requested = {event["params"]["request"]["url"] for event in browser.events
+                     if event.get("method") == "Network.requestWillBeSent"}
+    finally:
+        browser.call("Network.disable")
+    assert len(requested) > 10  # the page's scripts, settings, kernel specs ...
+    elsewhere = sorted(url for url in requested if not url.startswith(
+        (server.url, server.url.replace("http", "ws", 1), "data:", "blob:")))
+    assert elsewhere == []
     paths = json.loads(nb.run_cell(
         "import json, sys, IPython.paths, jupyter_core.paths as p\n"
         "print(json.dumps([p.jupyter_data_dir(), p.jupyter_config_dir(), p.jupyter_runtime_dir(),"
