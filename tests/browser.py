@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -66,8 +67,13 @@ class Chromium:
     def __init__(self, executable: str, timeout: float = 60.0) -> None:
         self.timeout = timeout
         self.profile = tempfile.mkdtemp(prefix="visheat-chromium-")
+        # XDG folders in the profile too: Chromium writes its crash reports' settings under
+        # ~/.config and dconf under ~/.cache whatever --user-data-dir says
+        env = dict(os.environ, XDG_CONFIG_HOME=f"{self.profile}/config",
+                   XDG_CACHE_HOME=f"{self.profile}/cache")
         self.process = subprocess.Popen([executable, f"--user-data-dir={self.profile}", *FLAGS],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        env=env)
         self.port = self._port()
         self.ws = websocket.create_connection(self._page_socket(), timeout=timeout,
                                               suppress_origin=True)

@@ -127,9 +127,10 @@ def jupyter_server(app: str = "lab", root: Path | str | None = None, *,
     except BaseException as error:
         if hasattr(error, "add_note") and "Jupyter server log" not in str(error):
             error.add_note(server.log_tail())  # Python 3.11+; 3.10 shows the harness's own
+        server.stop()  # the private folder stays, its log named in the message
         raise
-    finally:
-        server.stop()
+    server.stop()
+    shutil.rmtree(server.home, ignore_errors=True)
 
 
 class JupyterServer:
@@ -251,7 +252,7 @@ class JupyterServer:
         return found
 
     def stop(self) -> None:
-        """Shut down the kernels and the server, then remove the private folder."""
+        """Shut down the kernels and the server, then remove its runtime folder."""
         process, kernels = self.process, self.kernel_pids()
         if process is not None and process.poll() is None:
             with contextlib.suppress(OSError):
