@@ -396,6 +396,13 @@ class Notebook:
                     return pid
         raise AssertionError(f"no process runs the kernel {marker}{self._context()}")
 
+    @property
+    def kernel_rss(self) -> int:
+        """The kernel's resident memory in bytes (``VmRSS`` of /proc/PID/status)."""
+        status = Path(f"/proc/{self.kernel_pid}/status").read_text(encoding="utf-8")
+        return int(next(line for line in status.splitlines()
+                        if line.startswith("VmRSS:")).split()[1]) * 1024
+
     def close(self) -> None:
         """Shut this notebook's kernel down and leave it clean (no unsaved-changes prompt)."""
         with contextlib.suppress(RuntimeError, TimeoutError):

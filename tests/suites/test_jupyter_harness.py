@@ -100,9 +100,10 @@ def test_kernel_pid_is_the_kernel_process(server, browser):
     nb = server.open_notebook(browser, "pid.ipynb", cells=["import os"])
     nb.run_all(timeout=60)
     assert nb.kernel_pid == int(nb.run_cell("print(os.getpid())"))
-    status = Path(f"/proc/{nb.kernel_pid}/status").read_text()
-    rss = int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
-    assert rss > 10_000  # kB: a Python with IPython loaded
+    before = nb.kernel_rss
+    assert before > 20e6  # a Python with IPython loaded
+    nb.run_cell("block = bytearray(200_000_000)")  # 200 MB, touched: resident
+    assert nb.kernel_rss - before > 150e6
 
 
 def test_evaluate_awaits_and_reports_javascript_errors_and_timeouts(server, browser):
