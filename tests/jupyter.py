@@ -219,9 +219,10 @@ class JupyterServer:
             try:
                 self.api("GET", "api/status")
                 return
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline:
-                    raise
+                    raise AssertionError(f"the Jupyter server does not answer: {error!r}"
+                                         f"{self.log_tail()}") from error
                 time.sleep(0.05)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
@@ -299,7 +300,12 @@ class JupyterServer:
         relative = path.relative_to(self.root).as_posix()
         opened = Notebook(self, browser, relative)
         browser.call("Emulation.setFocusEmulationEnabled", enabled=True)  # a focus tracker
-        browser.open(f"{self.url}{APPS[self.app][2]}{relative}?token={self.token}")
+        reset = "reset&" if self.app == "lab" else ""  # no notebook of a past page restored
+        try:
+            browser.open(f"{self.url}{APPS[self.app][2]}{relative}?{reset}token={self.token}")
+        except (TimeoutError, OSError) as error:  # websocket's timeout is an OSError
+            raise AssertionError(f"the page of {relative} did not load: {error!r}"
+                                 f"{opened._context()}") from error
         browser.evaluate(HELPERS)
         opened.call("open", timeout)
         browser.jupyter_notebook = opened  # type: ignore[attr-defined]

@@ -96,10 +96,14 @@ def test_a_widget_that_throws_in_javascript_is_a_console_error(server, browser):
                           for error in errors), errors
 
 
-def test_kernel_pid_is_the_kernel_process(server, browser):
+def test_kernel_pid_is_the_kernel_process_and_the_only_one(server, browser):
+    first = server.open_notebook(browser, "pid-first.ipynb", cells=["1"])
+    first_pid = first.kernel_pid
     nb = server.open_notebook(browser, "pid.ipynb", cells=["import os"])
     nb.run_all(timeout=60)
-    assert nb.kernel_pid == int(nb.run_cell("print(os.getpid())"))
+    assert nb.kernel_pid == int(nb.run_cell("print(os.getpid())")) != first_pid
+    # the first notebook's kernel was shut down, and the new page restored no old notebook
+    assert server.kernel_pids() == [nb.kernel_pid]
     before = nb.kernel_rss
     assert before > 20e6  # a Python with IPython loaded
     nb.run_cell("block = bytearray(200_000_000)")  # 200 MB, touched: resident
