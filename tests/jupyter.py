@@ -9,7 +9,20 @@ writes a notebook under ``root``, opens it in a ``tests/browser.py`` Chromium an
 back a ``Notebook`` that runs its cells through ``window.jupyterapp``'s commands, reads
 their outputs from the live model and evaluates JavaScript in the page. A failure of
 the harness (a server that does not start, a page that never opens, a timeout) raises
-with the server's log in its message.
+with the server's log in its message; any other failing test that has a server (or a
+notebook) among its fixtures shows the log too (tests/conftest.py).
+
+    with jupyter_server(app="lab", root=tmp_path) as server, launched() as browser:
+        nb = server.open_notebook(browser, "explore.ipynb", cells=["import visheat", "..."])
+        nb.run_all(timeout=120)
+        assert nb.wait_for("document.querySelector('.my-widget')")   # polls until truthy
+        value = nb.evaluate("await window.something()")  # or a body: "...; return x"
+        nb.outputs()          # each cell's output as text, tracebacks included
+        nb.run_cell("print(1)") == "1\n"
+        nb.console_errors() == []
+        nb.kernel_pid, nb.kernel_rss
+
+One notebook per page: opening another shuts the previous one's kernel down.
 """
 
 from __future__ import annotations
@@ -386,6 +399,10 @@ class Notebook:
         return [error for error in found
                 if not any(re.search(pattern, error, re.DOTALL)
                            for pattern in KNOWN_ERRORS.get(self.server.app, []))]
+
+    def screenshot(self) -> bytes:
+        """A PNG of the page (``Path("shot.png").write_bytes(nb.screenshot())``)."""
+        return self.browser.screenshot()
 
     @property
     def kernel_id(self) -> str:

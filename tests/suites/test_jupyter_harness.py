@@ -70,6 +70,7 @@ def test_a_kernel_value_reaches_an_anywidget_in_the_page_and_comes_back(server, 
     nb.run_cell("probe.value = 'from-the-kernel-again'")
     assert nb.wait_for("window.harnessProbe === 'from-the-kernel-again'") is True
     assert nb.console_errors() == []  # a clean notebook, its widget included
+    assert nb.screenshot().startswith(b"\x89PNG\r\n")
 
 
 def test_a_kernel_error_is_reported_by_outputs(server, browser):
