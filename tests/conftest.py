@@ -49,7 +49,7 @@ def pytest_runtest_makereport(item, call):
     server_class = getattr(harness, "JupyterServer", None)
     if not report.failed or server_class is None:
         return
-    servers = {id(s): s for s in (getattr(v, "server", v) for v in getattr(item, "funcargs", {}).values())
-               if isinstance(s, server_class)}
+    values = [getattr(v, "server", v) for v in getattr(item, "funcargs", {}).values()]
+    servers = {id(v): v for v in values if isinstance(v, server_class)}
     for server in servers.values():
         report.sections.append((f"Jupyter {server.app} server log", server.log_tail(200)))
