@@ -162,9 +162,11 @@ class Chromium:
         """Console errors, uncaught exceptions and browser log errors seen so far."""
         self.call("Runtime.evaluate", expression="0")  # flush pending events
         found = []
-        revoked = {message["params"].get("exceptionId") for message in self.events
+        # what the page that was left logged while it went is no error of this one
+        events = self.events[self._since_navigation():]
+        revoked = {message["params"].get("exceptionId") for message in events
                    if message.get("method") == "Runtime.exceptionRevoked"}  # handled later
-        for message in self.events:
+        for message in events:
             method, params = message.get("method"), message.get("params", {})
             if (method == "Runtime.exceptionThrown"
                     and params.get("exceptionDetails", {}).get("exceptionId") in revoked):
@@ -178,6 +180,15 @@ class Chromium:
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
                 found.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
         return found
+
+    def _since_navigation(self) -> int:
+        """The index of the last event that put a new document in the main frame."""
+        for index in range(len(self.events) - 1, -1, -1):
+            message = self.events[index]
+            if (message.get("method") == "Page.frameNavigated"
+                    and "parentId" not in message["params"]["frame"]):
+                return index
+        return 0
 
     def screenshot(self) -> bytes:
         """A PNG of the whole page."""

@@ -172,3 +172,17 @@ def test_output_text_reads_every_kind_of_output():
                 "traceback": ["\x1b[31mE\x1b[0m: v"]}]
     assert output_text(outputs) == "a\nb\n3\nE: v\n"
     assert output_text([]) == ""
+
+
+def test_errors_of_the_page_left_behind_are_not_counted(browser, tmp_path):
+    # a module's browser goes from page to page (and from a stopped server's page to the
+    # next server's): what the old page logs while it is left belongs to neither
+    noisy, quiet = tmp_path / "noisy.html", tmp_path / "quiet.html"
+    noisy.write_text("<script>setInterval(() => console.error('old page'), 1)</script>")
+    quiet.write_text("<p>quiet</p>")
+    for _ in range(3):
+        browser.open(noisy.as_uri())
+        time.sleep(0.2)
+        assert browser.errors()  # the collector sees the noisy page's errors
+        browser.open(quiet.as_uri())
+        assert browser.errors() == []
