@@ -91,6 +91,22 @@ def step_by_step(x, pipe, images=None):
         return execute.apply_steps(steps_of(pipe), batch)
 
 
+def run_fused(pipe, batch):
+    """``batch`` through the fused plan of ``pipe``, which must exist and run only the
+    steps before its fused tail step by step (the tail itself is one compiled pass)."""
+    plan = fusion.plan(steps_of(pipe), batch)
+    assert plan is not None, f"{pipe} is not fused for this batch"
+    ran = []
+
+    def prefix_only(steps, part, **_):
+        ran.append(tuple(steps))
+        return execute.apply_steps(steps, part)
+
+    result = plan.run(batch, None, None, prefix_only)
+    assert ran == [plan.prefix]  # the steps before the fused tail, nothing more
+    return result
+
+
 def assert_same(result, reference):
     assert result.to_numpy().dtype == np.uint8
     np.testing.assert_array_equal(result.to_numpy(), reference.data)
@@ -184,15 +200,7 @@ def test_the_benchmark_pipelines_run_fused(pipe, layout):
     images = rng.integers(0, 256, (4, 16, 16, 3), dtype=np.uint8)
     stage = Stage.VALUES if layout == "NCHW" else Stage.MAP
     batch = Batch(x.astype(np.float32), stage, images=images, dtype=np.dtype(np.uint8))
-    plan = fusion.plan(steps_of(pipe), batch)
-    ran = []
-
-    def prefix_only(steps, part, **_):
-        ran.append(tuple(steps))
-        return execute.apply_steps(steps, part)
-
-    result = plan.run(batch, None, None, prefix_only)
-    assert ran == [plan.prefix]  # the steps before the fused tail, nothing more
+    result = run_fused(pipe, batch)
     assert_same(heatmap(x.astype(np.float32), images, pipe, layout=layout),
                 step_by_step(x.astype(np.float32), pipe, images))
     np.testing.assert_array_equal(result.data, step_by_step(batch.data, pipe, images).data)
@@ -276,15 +284,7 @@ def test_volumes_run_fused_as_their_numpy_steps(pipe, image_depth):
     images = rng.integers(0, 256, (3, image_depth * size[0], size[1], 3), dtype=np.uint8)
     batch = Batch(maps, Stage.MAP, images=images, dtype=np.dtype(np.uint8), depth=4,
                   image_depth=image_depth)
-    plan = fusion.plan(steps_of(pipe), batch)
-    ran = []
-
-    def prefix_only(steps, part, **_):
-        ran.append(tuple(steps))
-        return execute.apply_steps(steps, part)
-
-    result = plan.run(batch, None, None, prefix_only)
-    assert ran == [plan.prefix]
+    result = run_fused(pipe, batch)
     expected = pipe.apply(batch)  # the transforms' numpy code
     np.testing.assert_array_equal(result.data, expected.data)
     assert result.depth == expected.depth == image_depth
