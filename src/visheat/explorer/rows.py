@@ -1,0 +1,227 @@
+"""Rows of an explorer read lazily from any array source, and encoded as the page reads them.
+
+A method's array (numpy, a memmap, zarr, HDF5, xarray or Dask) is sliced along N a
+contiguous run of samples at a time; a Dask array computes only the chunks that hold
+them (synchronously, in the calling thread), so nothing of the dataset is
+materialised. Each sample travels as the page's data blocks hold it: float16 values
+scaled by the sample's power of two (:func:`visheat.explorer.page.encode_float16`),
+and its image as zlib-compressed 8-bit RGB, which the page inflates to the exact bytes.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..core.errors import type_error, value_error
+from ..core.images import images_as_uint8, to_images
+from ..core.layout import parse_layout, read_batch
+from ..transforms.resampling import resize_weights
+from .page import RESIZE, _exponent, _method_tokens, _read_images, _sparse_rows
+
+#: Samples read to decide whether a method's maps can be negative (the "auto" colour map).
+SIGNED_SAMPLES = 16
+#: Encoded rows the kernel keeps (bytes), for a page that scrolls back.
+CACHE_BYTES = 64 * 2**20
+
+
+class Row(NamedTuple):
+    """One sample as it travels: per method its float16 bytes and power of two, its image."""
+
+    index: int
+    values: list[bytes]
+    exps: list[int]
+    image: bytes | None
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(v) for v in self.values) + len(self.image or b"")
+
+
+def take(x: Any, axis: int | None, start: int, stop: int) -> Any:
+    """Samples ``start:stop`` of ``x`` along ``axis`` (all of ``x`` when it has no N axis),
+    read into memory: a Dask array computes only the chunks that hold them."""
+    if axis is not None:
+        index: list[Any] = [slice(None)] * len(np.shape(x))
+        index[axis] = slice(start, stop)
+        x = x[tuple(index)]
+    if type(x).__module__.startswith("xarray"):
+        x = x.data
+    if hasattr(x, "compute") and hasattr(x, "dask"):
+        return x.compute(scheduler="sync")
+    return np.asarray(x)
+
+
+class MethodRows:
+    """One method's samples, read on demand from its array as maps or values ``(n, C, h, w)``."""
+
+    def __init__(self, name: str, x: Any, layout: str, tokens: Any, images: Any) -> None:
+        if not hasattr(x, "shape") or not hasattr(x, "__getitem__"):
+            x = np.asarray(x)
+        self.name, self.x, self.layout, self.tokens = name, x, layout, tokens
+        letters = parse_layout(layout)
+        self.axis = letters.index("N") if "N" in letters else None
+        self.n = int(x.shape[self.axis]) if self.axis is not None else 1
+        first = self.read(0, min(self.n, SIGNED_SAMPLES), images)
+        self.channels, self.size, self.dtype = first.shape[1], first.shape[2:], first.dtype
+        self.signed = bool(first.min(initial=0) < 0)
+
+    def read(self, start: int, stop: int, images: Any = None) -> np.ndarray:
+        """Samples ``start:stop`` as ``(n, C, h, w)`` floats, checked finite."""
+        part = take(self.x, self.axis, start, stop)
+        data, stage = read_batch(part, self.layout, argument=f"methods[{self.name!r}]",
+                                 tokens=self.tokens, images=images)
+        data = data if stage.value == "values" else data[:, None]
+        bad = ~np.isfinite(data)
+        if bad.any():
+            at = start + int(np.flatnonzero(bad.reshape(len(data), -1).any(axis=1))[0])
+            raise value_error(f"methods[{self.name!r}]", "finite values",
+                              f"{int(bad.sum())} NaN or infinite values (sample {at} first)",
+                              described=True)
+        return data
+
+
+class ImageRows:
+    """The images beside the maps: sliced lazily from an ``(N, H, W, 3)`` array, else read once."""
+
+    def __init__(self, images: Any, n: int) -> None:
+        shape = getattr(images, "shape", None)
+        self.lazy = shape is not None and len(shape) == 4 and shape[0] == n and n > 1
+        self.images = images if self.lazy else _read_images(images, n)
+        self.size = tuple(int(s) for s in self.images.shape[1:3])
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        if not self.lazy:
+            return self.images[start:stop]
+        part = take(self.images, 0, start, stop)
+        return np.ascontiguousarray(images_as_uint8(np.asarray(to_images(part, stop - start))))
+
+
+class Rows:
+    """Every method's rows and the images, read lazily; encoded rows in a bounded cache.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(5, 3, 8, 8)).astype(np.float32)
+    >>> rows = Rows({"IG": x})
+    >>> rows.n, [m.channels for m in rows.methods]
+    (5, [3])
+    >>> (row,) = rows.rows([4])
+    >>> len(row.values[0]), row.image is None
+    (384, True)
+    """
+
+    def __init__(self, methods: Any, images: Any = None, layout: Any = "NCHW",
+                 tokens: Any = None, cache_bytes: int = CACHE_BYTES) -> None:
+        if not isinstance(methods, Mapping) or not methods:
+            raise type_error("methods", "a non-empty dict of method name -> attributions", methods)
+        if not isinstance(layout, (str, Mapping)):
+            raise type_error("layout", "axis letters such as 'NCHW', or a dict per method",
+                             layout)
+        self.methods = [self._method(name, x, layout, tokens, images)
+                        for name, x in methods.items()]
+        sizes = {m.name: m.n for m in self.methods}
+        if len(set(sizes.values())) != 1:
+            raise value_error("methods", "the same number of samples for every method",
+                              f"{sizes}", described=True)
+        self.n = self.methods[0].n
+        self.images = None if images is None else ImageRows(images, self.n)
+        maps = {m.size for m in self.methods}
+        if self.images is None and len(maps) > 1:
+            raise value_error("methods", "maps of one size when there are no images",
+                              f"sizes {sorted(maps)}",
+                              "Pass images=, to which every map is resized.", described=True)
+        self.size = self.images.size if self.images is not None else self.methods[0].size
+        self.cache: OrderedDict[int, Row] = OrderedDict()
+        self.cache_bytes = cache_bytes
+        self.lock = threading.Lock()
+
+    def _method(self, name: Any, x: Any, layout: Any, tokens: Any, images: Any) -> MethodRows:
+        if not isinstance(name, str) or not name:
+            raise type_error("methods", "method names as non-empty strings", name)
+        lay = layout.get(name, "NCHW") if isinstance(layout, Mapping) else layout
+        grid = _method_tokens(tokens, name, lay)
+        probe = None if images is None or grid is None else _first_image(images)
+        return MethodRows(name, x, lay, grid, probe)
+
+    def meta(self) -> list[dict[str, Any]]:
+        """What the page needs of each method (as the page's own metadata, without exponents)."""
+        found = []
+        for m in self.methods:
+            meta: dict[str, Any] = {"name": m.name, "channels": int(m.channels),
+                                    "mh": int(m.size[0]), "mw": int(m.size[1]), "resize": None,
+                                    "dtype": m.dtype.name, "signed": m.signed}
+            if self.images is not None and m.size != self.size:
+                wy, wx = resize_weights(m.size, self.size, RESIZE)
+                meta["resize"] = {"method": RESIZE, "wy": _sparse_rows(wy),
+                                  "wx": _sparse_rows(wx)}
+            found.append(meta)
+        return found
+
+    def rows(self, indices: list[int]) -> list[Row]:
+        """The encoded rows of ``indices``, reading each contiguous run of missing ones once."""
+        with self.lock:
+            missing = sorted({i for i in indices if i not in self.cache})
+        for start, stop in _runs(missing):
+            for row in self._encode(start, stop):
+                self._keep(row)
+        with self.lock:
+            found = [self.cache[i] for i in indices if i in self.cache]
+            for i in indices:
+                if i in self.cache:
+                    self.cache.move_to_end(i)
+        if len(found) < len(indices):  # evicted meanwhile by a large request: read again
+            return [self.rows([i])[0] if i not in self.cache else self.cache[i] for i in indices]
+        return found
+
+    def read(self, j: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Method ``j``'s samples ``start:stop`` as read (not encoded), and their images."""
+        images = None if self.images is None else self.images.read(start, stop)
+        return self.methods[j].read(start, stop, images), images
+
+    def _encode(self, start: int, stop: int) -> Iterator[Row]:
+        images = None if self.images is None else self.images.read(start, stop)
+        data = [m.read(start, stop, images) for m in self.methods]
+        for k in range(stop - start):
+            exps = [_exponent(d[k]) for d in data]
+            values = [np.ldexp(d[k], np.intc(e)).astype("<f2").tobytes()
+                      for d, e in zip(data, exps)]
+            image = None if images is None else zlib.compress(images[k].tobytes(), 1)
+            yield Row(start + k, values, exps, image)
+
+    def _keep(self, row: Row) -> None:
+        with self.lock:
+            self.cache[row.index] = row
+            total = sum(r.nbytes for r in self.cache.values())
+            while total > self.cache_bytes and len(self.cache) > 1:
+                total -= self.cache.popitem(last=False)[1].nbytes
+
+
+def _first_image(images: Any) -> Any:
+    shape = getattr(images, "shape", None)
+    if shape is not None and len(shape) == 4:
+        return take(images, 0, 0, 1)
+    return images
+
+
+def _runs(indices: list[int], longest: int = 64) -> Iterator[tuple[int, int]]:
+    """Sorted indices as ``(start, stop)`` runs of consecutive ones, at most ``longest`` long.
+
+    >>> list(_runs([1, 2, 3, 7, 9, 10]))
+    [(1, 4), (7, 8), (9, 11)]
+    """
+    start = prev = None
+    for i in indices:
+        if start is not None and i == prev + 1 and i - start < longest:
+            prev = i
+            continue
+        if start is not None:
+            yield start, prev + 1
+        start = prev = i
+    if start is not None:
+        yield start, prev + 1
