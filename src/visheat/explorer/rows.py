@@ -125,6 +125,9 @@ class Rows:
                              layout)
         self.methods = [self._method(name, x, layout, tokens, images)
                         for name, x in methods.items()]
+        if tokens is not None and all(m.tokens is None for m in self.methods):
+            raise value_error("tokens", "a method whose layout has L (transformer tokens)",
+                              f"tokens={tokens!r} and layout={layout!r}", described=True)
         sizes = {m.name: m.n for m in self.methods}
         if len(set(sizes.values())) != 1:
             raise value_error("methods", "the same number of samples for every method",
