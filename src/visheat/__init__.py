@@ -106,9 +106,9 @@ from .transforms import (
 
 if TYPE_CHECKING:  # what users' type checkers see of the names loaded on first use
     from . import compat
-    from .explorer import Explorer, write_explorer
     from .display.figures import figure
     from .display.gallery import write_gallery
+    from .explorer import Explorer, write_explorer
     from .render.folders import render_folder
 
 # Pages, figures, folders and the peers' pictures load when first used: a notebook

@@ -33,7 +33,7 @@ CACHE_BYTES = 64 * 2**20
 class Row(NamedTuple):
     """One sample as it travels: per method its float16 bytes and power of two, its image."""
 
-    index: int
+    sample: int
     values: list[bytes]
     exps: list[int]
     image: bytes | None
@@ -68,7 +68,8 @@ class MethodRows:
         self.axis = letters.index("N") if "N" in letters else None
         self.n = int(x.shape[self.axis]) if self.axis is not None else 1
         first = self.read(0, min(self.n, SIGNED_SAMPLES), images)
-        self.channels, self.size, self.dtype = first.shape[1], first.shape[2:], first.dtype
+        self.channels, self.dtype = first.shape[1], first.dtype
+        self.size: tuple[int, int] = (int(first.shape[2]), int(first.shape[3]))
         self.signed = bool(first.min(initial=0) < 0)
 
     def read(self, start: int, stop: int, images: Any = None) -> np.ndarray:
@@ -92,8 +93,10 @@ class ImageRows:
     def __init__(self, images: Any, n: int) -> None:
         shape = getattr(images, "shape", None)
         self.lazy = shape is not None and len(shape) == 4 and shape[0] == n and n > 1
-        self.images = images if self.lazy else _read_images(images, n)
-        self.size = tuple(int(s) for s in self.images.shape[1:3])
+        found = images if self.lazy else _read_images(images, n)
+        assert found is not None  # images=None never reaches here (Rows keeps None)
+        self.images = found
+        self.size: tuple[int, int] = (int(found.shape[1]), int(found.shape[2]))
 
     def read(self, start: int, stop: int) -> np.ndarray:
         if not self.lazy:
@@ -199,7 +202,7 @@ class Rows:
 
     def _keep(self, row: Row) -> None:
         with self.lock:
-            self.cache[row.index] = row
+            self.cache[row.sample] = row
             total = sum(r.nbytes for r in self.cache.values())
             while total > self.cache_bytes and len(self.cache) > 1:
                 total -= self.cache.popitem(last=False)[1].nbytes
@@ -218,13 +221,13 @@ def _runs(indices: list[int], longest: int = 64) -> Iterator[tuple[int, int]]:
     >>> list(_runs([1, 2, 3, 7, 9, 10]))
     [(1, 4), (7, 8), (9, 11)]
     """
-    start = prev = None
-    for i in indices:
-        if start is not None and i == prev + 1 and i - start < longest:
+    if not indices:
+        return
+    start = prev = indices[0]
+    for i in indices[1:]:
+        if i == prev + 1 and i - start < longest:
             prev = i
             continue
-        if start is not None:
-            yield start, prev + 1
-        start = prev = i
-    if start is not None:
         yield start, prev + 1
+        start = prev = i
+    yield start, prev + 1

@@ -81,6 +81,7 @@ def batch_range(read: Callable[[int, int], tuple[np.ndarray, Any]], n: int, pipe
     """
     (index,) = batch_wide_steps(pipe)
     prefix, step = pipe[:index], pipe.steps[index]
+    combine: Callable[[list[Any]], Any] = step.combine_stats  # type: ignore[attr-defined]
 
     def part(start: int, stop: int) -> Any:
         data, images = read(start, stop)
@@ -96,7 +97,7 @@ def batch_range(read: Callable[[int, int], tuple[np.ndarray, Any]], n: int, pipe
     else:
         with ThreadPoolExecutor(threads) as pool:
             parts = list(pool.map(lambda ab: part(*ab), bounds))
-    found = step.combine_stats(list(parts))
+    found = combine(list(parts))
     return None if found is None else (float(found[0]), float(found[1]))
 
 

@@ -229,10 +229,10 @@ class Explorer:
                 image = len(buffers)
                 buffers.append(row.image)
             answer.append({
-                "index": row.index, "position": pos if pos >= 0 else None, "exps": row.exps,
+                "index": row.sample, "position": pos if pos >= 0 else None, "exps": row.exps,
                 "values": values, "image": image,
-                "label": None if self.labels is None else self.labels[row.index],
-                "score": None if self.scores is None else float(self.scores[row.index])})
+                "label": None if self.labels is None else self.labels[row.sample],
+                "score": None if self.scores is None else float(self.scores[row.sample])})
         return {"rows": answer}, buffers
 
     def _batch_range(self, j: int, view: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -412,7 +412,7 @@ def widget_class() -> type:
     except ImportError as error:
         raise ImportError(f"The live explorer needs anywidget: {INSTALL}") from error
 
-    class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    class ExplorerWidget(anywidget.AnyWidget):
         _esm = esm()
         _css = css()
         meta = traitlets.Dict().tag(sync=True)
