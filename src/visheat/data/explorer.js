@@ -556,6 +556,9 @@ const visheatExplorer = (() => {
             setTimeout(pump, 0);
             return;
           }
+          if (lazy && state.scope === "batch") {  // every method's range at once, in the kernel
+            for (let j = 0; j < M; j++) try { batchStep(j, 0); } catch (e) { showError(e.message); }
+          }
           progress.textContent = lazy && state.scope === "batch" && batchProgress() ? "one scale across the batch: computing in the kernel\u2026" : "";
           for (const i of queue) {
             try {
@@ -760,6 +763,7 @@ const visheatExplorer = (() => {
         focus.pos = pos;
         if (lazy) {
           grid.scrollTop = pos * rowH;
+          layout();  // asks for the window's rows, this one among them
           await source.ensure([i]);
           layout();
         } else byIndex.get(i).scrollIntoView({ block: "nearest" });

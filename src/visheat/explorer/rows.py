@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -28,6 +29,8 @@ from .page import RESIZE, _exponent, _method_tokens, _read_images, _sparse_rows
 SIGNED_SAMPLES = 16
 #: Encoded rows the kernel keeps (bytes), for a page that scrolls back.
 CACHE_BYTES = 64 * 2**20
+#: Rows read beside the ones asked for (a chunk read once serves a scroll's neighbours).
+AROUND = 4
 
 
 class Row(NamedTuple):
@@ -71,6 +74,7 @@ class MethodRows:
         self.channels, self.dtype = first.shape[1], first.dtype
         self.size: tuple[int, int] = (int(first.shape[2]), int(first.shape[3]))
         self.signed = bool(first.min(initial=0) < 0)
+        self.first: np.ndarray | None = first  # the first rows, encoded once Rows is made
 
     def read(self, start: int, stop: int, images: Any = None) -> np.ndarray:
         """Samples ``start:stop`` as ``(n, C, h, w)`` floats, checked finite."""
@@ -146,6 +150,14 @@ class Rows:
         self.cache: OrderedDict[int, Row] = OrderedDict()
         self.cache_bytes = cache_bytes
         self.lock = threading.Lock()
+        first = [m.first for m in self.methods]
+        for m in self.methods:
+            m.first = None
+        if all(f is not None for f in first):  # the first rows are read already: kept
+            k = min(len(f) for f in first if f is not None)
+            images = None if self.images is None else self.images.read(0, k)
+            for row in self._encode_data(0, [f[:k] for f in first if f is not None], images):
+                self._keep(row)
 
     def _method(self, name: Any, x: Any, layout: Any, tokens: Any, images: Any) -> MethodRows:
         if not isinstance(name, str) or not name:
@@ -170,20 +182,23 @@ class Rows:
         return found
 
     def rows(self, indices: list[int]) -> list[Row]:
-        """The encoded rows of ``indices``, reading each contiguous run of missing ones once."""
+        """The encoded rows of ``indices``: the missing ones read a contiguous run at a time,
+        with :data:`AROUND` rows either side (kept for a scroll that comes next)."""
+        found: dict[int, Row] = {}
         with self.lock:
-            missing = sorted({i for i in indices if i not in self.cache})
-        for start, stop in _runs(missing):
-            for row in self._encode(start, stop):
-                self._keep(row)
-        with self.lock:
-            found = [self.cache[i] for i in indices if i in self.cache]
             for i in indices:
                 if i in self.cache:
                     self.cache.move_to_end(i)
-        if len(found) < len(indices):  # evicted meanwhile by a large request: read again
-            return [self.rows([i])[0] if i not in self.cache else self.cache[i] for i in indices]
-        return found
+                    found[i] = self.cache[i]
+        missing = sorted(set(indices) - set(found))
+        for start, stop in _runs(missing):
+            for row in self._encode(max(0, start - AROUND), min(self.n, stop + AROUND)):
+                self._keep(row)
+                if start <= row.sample < stop:
+                    found[row.sample] = row
+        for i in missing:  # the rows asked for are the most recently used
+            self._keep(found[i])
+        return [found[i] for i in indices]
 
     def read(self, j: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Method ``j``'s samples ``start:stop`` as read (not encoded), and their images."""
@@ -192,8 +207,16 @@ class Rows:
 
     def _encode(self, start: int, stop: int) -> Iterator[Row]:
         images = None if self.images is None else self.images.read(start, stop)
-        data = [m.read(start, stop, images) for m in self.methods]
-        for k in range(stop - start):
+        if len(self.methods) == 1:
+            data = [self.methods[0].read(start, stop, images)]
+        else:  # every method's chunks at once (Dask computes them without the GIL)
+            with ThreadPoolExecutor(len(self.methods)) as pool:
+                data = list(pool.map(lambda m: m.read(start, stop, images), self.methods))
+        return self._encode_data(start, data, images)
+
+    def _encode_data(self, start: int, data: list[np.ndarray], images: np.ndarray | None
+                     ) -> Iterator[Row]:
+        for k in range(len(data[0])):
             exps = [_exponent(d[k]) for d in data]
             values = [np.ldexp(d[k], np.intc(e)).astype("<f2").tobytes()
                       for d, e in zip(data, exps)]

@@ -306,9 +306,11 @@ class Explorer:
         try:
             widget = self.widget
         except ImportError:
-            note = (f"<p>visheat: the live explorer needs anywidget: <code>{INSTALL}</code>. "
-                    "Meanwhile, the offline page:</p>")
-            display(HTML(note + self._repr_html_()))
+            note = f"<p>visheat: the live explorer needs anywidget: <code>{INSTALL}</code>."
+            if self._least_bytes() > MAX_BYTES:  # too large for a page: the note alone
+                display(HTML(note + "</p>"))
+            else:
+                display(HTML(note + " Meanwhile, the offline page:</p>" + self._repr_html_()))
             return
         display(widget)
 
