@@ -9,7 +9,7 @@ can run the cells), and prints, for a notebook that displays
 ``visheat.Explorer({"A": a, "B": b}, layout="NCHW")`` over lazy Dask arrays of
 ``--samples`` samples of 3 x 224 x 224 (chunks of 100 samples):
 
-- the seconds from the cell's start (in the kernel) to the first picture drawn;
+- the seconds from the cell's start and end (in the kernel) to the first picture drawn;
 - the seconds ``await visheat.reveal(n - 1)`` takes;
 - the kernel's resident memory (``VmRSS``) before and after 200 random reveals;
 
@@ -42,13 +42,14 @@ import numpy as np, dask.array as da, visheat
 shape, chunks = ({n}, 3, 224, 224), (100, 3, 224, 224)
 a = da.random.RandomState(0).standard_normal(shape, chunks=chunks).astype(np.float32)
 b = da.random.RandomState(1).random(shape, chunks=chunks).astype(np.float32)
-print(t_cell, os.getpid())
-visheat.Explorer({{"A": a, "B": b}}, layout="NCHW")"""
+display(visheat.Explorer({{"A": a, "B": b}}, layout="NCHW"))
+print(t_cell, time.time(), os.getpid())"""
 BATCH = """import time, os, numpy as np, visheat
 rng = np.random.default_rng(0)
 methods = {{m: rng.random(({n}, 3, 224, 224), dtype=np.float32) - 0.5 for m in "ABC"}}
-print(time.time(), os.getpid())
-visheat.Explorer(methods, layout="NCHW")"""
+t_cell = time.time()
+display(visheat.Explorer(methods, layout="NCHW"))
+print(t_cell, time.time(), os.getpid())"""
 WAIT = """new Promise((done) => {{ const t0 = performance.now(); const wait = () => ({test})
     ? done(performance.now() - t0) : performance.now() - t0 > {ms} ? done(-1)
     : setTimeout(wait, 10); wait(); }})"""
@@ -86,8 +87,8 @@ def notebook(root: Path, name: str, source: str) -> None:
                                          "nbformat_minor": 5}))
 
 
-def run(browser, url: str, name: str) -> tuple[float, int]:
-    """Open and run a notebook; the cell's start (epoch seconds) and the kernel's pid."""
+def run(browser, url: str, name: str) -> tuple[float, float, int]:
+    """Open and run a notebook; the cell's start and end (epoch seconds), the kernel's pid."""
     browser.open(f"{url}/lab/tree/{name}?token=bench")
     browser.evaluate(WAIT.format(test="window.jupyterapp", ms=60000))
     browser.evaluate("window.jupyterapp.restored")
@@ -98,9 +99,9 @@ def run(browser, url: str, name: str) -> tuple[float, int]:
     browser.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     browser.evaluate(WAIT.format(test="document.querySelector('.jp-OutputArea-output pre')",
                                  ms=600000))
-    start, pid = browser.evaluate("document.querySelector('.jp-OutputArea-output pre')"
-                                  ".textContent").split()
-    return float(start), int(pid)
+    start, end, pid = browser.evaluate("document.querySelector('.jp-OutputArea-output pre')"
+                                       ".textContent").split()
+    return float(start), float(end), int(pid)
 
 
 def rss(pid: int) -> float:
@@ -113,11 +114,12 @@ def rss(pid: int) -> float:
 
 def lazy_numbers(browser, url: str, root: Path, n: int) -> None:
     notebook(root, "lazy.ipynb", LAZY.format(n=n))
-    start, pid = run(browser, url, "lazy.ipynb")
+    start, end, pid = run(browser, url, "lazy.ipynb")
     browser.evaluate(WAIT.format(test="window.visheat && window.visheat.timing.firstPicture",
                                  ms=120000))
     first = browser.evaluate("performance.timeOrigin + window.visheat.timing.firstPicture")
-    print(f"first pictures: {first / 1000 - start:.2f} s after the cell started")
+    print(f"first pictures: {first / 1000 - start:.2f} s after the cell started, "
+          f"{first / 1000 - end:.2f} s after it ended (its run: {end - start:.2f} s)")
     took = browser.evaluate(f"""(async () => {{ const t0 = performance.now();
         await window.visheat.reveal({n - 1}); return performance.now() - t0; }})()""")
     print(f"reveal({n - 1}): {took / 1000:.2f} s")

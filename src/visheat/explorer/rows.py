@@ -130,8 +130,12 @@ class Rows:
         if not isinstance(layout, (str, Mapping)):
             raise type_error("layout", "axis letters such as 'NCHW', or a dict per method",
                              layout)
-        self.methods = [self._method(name, x, layout, tokens, images)
-                        for name, x in methods.items()]
+        for name in methods:
+            if not isinstance(name, str) or not name:
+                raise type_error("methods", "method names as non-empty strings", name)
+        with ThreadPoolExecutor(len(methods)) as pool:  # the first rows of all at once
+            self.methods = list(pool.map(lambda item: self._method(*item, layout, tokens, images),
+                                         methods.items()))
         if tokens is not None and all(m.tokens is None for m in self.methods):
             raise value_error("tokens", "a method whose layout has L (transformer tokens)",
                               f"tokens={tokens!r} and layout={layout!r}", described=True)
@@ -159,9 +163,7 @@ class Rows:
             for row in self._encode_data(0, [f[:k] for f in first if f is not None], images):
                 self._keep(row)
 
-    def _method(self, name: Any, x: Any, layout: Any, tokens: Any, images: Any) -> MethodRows:
-        if not isinstance(name, str) or not name:
-            raise type_error("methods", "method names as non-empty strings", name)
+    def _method(self, name: str, x: Any, layout: Any, tokens: Any, images: Any) -> MethodRows:
         lay = layout.get(name, "NCHW") if isinstance(layout, Mapping) else layout
         grid = _method_tokens(tokens, name, lay)
         probe = None if images is None or grid is None else _first_image(images)
