@@ -134,8 +134,9 @@ class Rows:
             if not isinstance(name, str) or not name:
                 raise type_error("methods", "method names as non-empty strings", name)
         with ThreadPoolExecutor(len(methods)) as pool:  # the first rows of all at once
-            self.methods = list(pool.map(lambda item: self._method(*item, layout, tokens, images),
-                                         methods.items()))
+            self.methods = list(pool.map(
+                lambda item: self._method(item[0], item[1], layout, tokens, images),
+                methods.items()))
         if tokens is not None and all(m.tokens is None for m in self.methods):
             raise value_error("tokens", "a method whose layout has L (transformer tokens)",
                               f"tokens={tokens!r} and layout={layout!r}", described=True)
