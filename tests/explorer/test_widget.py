@@ -164,6 +164,8 @@ def test_dask_rows_compute_only_their_chunks(tmp_path):
     assert log.read_text().count("read") == 1
     ex.handle({"op": "rows", "positions": [0, 15]})  # read when the explorer was made
     assert log.read_text().count("read") == 1
+    ex.handle({"op": "rows", "positions": [23]})  # the last of a chunk: no neighbour chunk
+    assert log.read_text().count("read") == 2
 
 
 def test_the_dask_batch_range_reads_each_chunk_once_and_equals_numpy(tmp_path):

@@ -75,6 +75,7 @@ class MethodRows:
         self.size: tuple[int, int] = (int(first.shape[2]), int(first.shape[3]))
         self.signed = bool(first.min(initial=0) < 0)
         self.first: np.ndarray | None = first  # the first rows, encoded once Rows is made
+        self.edges = _chunk_edges(x, self.axis, self.n)
 
     def read(self, start: int, stop: int, images: Any = None) -> np.ndarray:
         """Samples ``start:stop`` as ``(n, C, h, w)`` floats, checked finite."""
@@ -195,13 +196,24 @@ class Rows:
                     found[i] = self.cache[i]
         missing = sorted(set(indices) - set(found))
         for start, stop in _runs(missing):
-            for row in self._encode(max(0, start - AROUND), min(self.n, stop + AROUND)):
+            for row in self._encode(*self._around(start, stop)):
                 self._keep(row)
                 if start <= row.sample < stop:
                     found[row.sample] = row
         for i in missing:  # the rows asked for are the most recently used
             self._keep(found[i])
         return [found[i] for i in indices]
+
+    def _around(self, start: int, stop: int) -> tuple[int, int]:
+        """``start:stop`` with up to :data:`AROUND` rows either side, within the chunks
+        along N that hold it (a Dask array's: no other chunk is computed for them)."""
+        low, high = max(0, start - AROUND), min(self.n, stop + AROUND)
+        for m in self.methods:
+            edges = m.edges
+            if edges is not None:
+                low = max(low, int(edges[np.searchsorted(edges, start, "right") - 1]))
+                high = min(high, int(edges[np.searchsorted(edges, stop - 1, "right")]))
+        return low, high
 
     def read(self, j: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Method ``j``'s samples ``start:stop`` as read (not encoded), and their images."""
@@ -232,6 +244,23 @@ class Rows:
             total = sum(r.nbytes for r in self.cache.values())
             while total > self.cache_bytes and len(self.cache) > 1:
                 total -= self.cache.popitem(last=False)[1].nbytes
+
+
+def _chunk_edges(x: Any, axis: int | None, n: int) -> np.ndarray | None:
+    """Where the chunks along N of a Dask, zarr or HDF5 array start and end (None: unchunked).
+
+    >>> _chunk_edges(np.zeros((5, 2)), 0, 5) is None
+    True
+    """
+    chunks = getattr(x, "chunks", None)
+    if not isinstance(chunks, tuple) or axis is None or axis >= len(chunks):
+        return None
+    along = chunks[axis]
+    if isinstance(along, tuple):  # Dask: the size of every chunk
+        return np.cumsum((0,) + along)
+    if isinstance(along, (int, np.integer)) and along > 0:  # zarr, HDF5: one chunk size
+        return np.append(np.arange(0, n, int(along)), n)
+    return None
 
 
 def _first_image(images: Any) -> Any:
