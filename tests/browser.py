@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,19 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
          "--window-size=1280,900", "--hide-scrollbars", "about:blank"]
+
+
+# Settles a promise (``this``) or rejects it after ``seconds``, inside the page.
+_RACE = """function (seconds) {
+    return Promise.race([Promise.resolve(this), new Promise((_, reject) => setTimeout(
+        () => reject(new Error(`timed out after ${seconds} s`)), seconds * 1000))]);
+}"""
+
+
+def error_text(details: dict[str, Any]) -> str:
+    """The text of a DevTools ``exceptionDetails``: the error's description and stack."""
+    exception = details.get("exception", {})
+    return str(exception.get("description") or exception.get("value") or details.get("text"))
 
 
 def chromium_path() -> str | None:
@@ -53,8 +67,13 @@ class Chromium:
     def __init__(self, executable: str, timeout: float = 60.0) -> None:
         self.timeout = timeout
         self.profile = tempfile.mkdtemp(prefix="visheat-chromium-")
+        # XDG folders in the profile too: Chromium writes its crash reports' settings under
+        # ~/.config and dconf under ~/.cache whatever --user-data-dir says
+        env = dict(os.environ, XDG_CONFIG_HOME=f"{self.profile}/config",
+                   XDG_CACHE_HOME=f"{self.profile}/cache")
         self.process = subprocess.Popen([executable, f"--user-data-dir={self.profile}", *FLAGS],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        env=env)
         self.port = self._port()
         self.ws = websocket.create_connection(self._page_socket(), timeout=timeout,
                                               suppress_origin=True)
@@ -109,24 +128,53 @@ class Chromium:
         self.call("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
 
-    def evaluate(self, expression: str) -> Any:
-        """The JSON value of a JavaScript expression in the page."""
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
-                           awaitPromise=True)
+    def evaluate(self, expression: str, timeout: float | None = None) -> Any:
+        """The JSON value of a JavaScript expression in the page, promises awaited.
+
+        ``timeout`` (seconds) rejects a promise that takes longer, inside the page, so
+        the DevTools connection stays usable. Raises ``RuntimeError`` with the
+        JavaScript error's text and stack.
+        """
+        if timeout is None:
+            result = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
+                               awaitPromise=True)
+        else:
+            result = self._evaluate_within(expression, timeout)
         if "exceptionDetails" in result:
-            raise RuntimeError(result["exceptionDetails"])
+            raise RuntimeError(error_text(result["exceptionDetails"]))
         return result["result"].get("value")
+
+    def _evaluate_within(self, expression: str, timeout: float) -> dict[str, Any]:
+        found = self.call("Runtime.evaluate", expression=expression, objectGroup="evaluate",
+                          awaitPromise=False, returnByValue=False)
+        if "exceptionDetails" in found or "objectId" not in found["result"]:
+            return found  # an error, or a primitive: already a value
+        self.ws.settimeout(timeout + 30)
+        try:
+            return self.call("Runtime.callFunctionOn", objectId=found["result"]["objectId"],
+                             functionDeclaration=_RACE, arguments=[{"value": timeout}],
+                             awaitPromise=True, returnByValue=True)
+        finally:
+            self.ws.settimeout(self.timeout)
+            self.call("Runtime.releaseObjectGroup", objectGroup="evaluate")
 
     def errors(self) -> list[str]:
         """Console errors, uncaught exceptions and browser log errors seen so far."""
         self.call("Runtime.evaluate", expression="0")  # flush pending events
         found = []
+        revoked = {message["params"].get("exceptionId") for message in self.events
+                   if message.get("method") == "Runtime.exceptionRevoked"}  # handled later
         for message in self.events:
             method, params = message.get("method"), message.get("params", {})
+            if (method == "Runtime.exceptionThrown"
+                    and params.get("exceptionDetails", {}).get("exceptionId") in revoked):
+                continue
             if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append(f"console: {params.get('args')}")
+                found.append("console: " + " ".join(
+                    str(arg.get("value", arg.get("description", arg.get("type"))))
+                    for arg in params.get("args", [])))
             elif method == "Runtime.exceptionThrown":
-                found.append(f"exception: {params.get('exceptionDetails')}")
+                found.append(f"exception: {error_text(params.get('exceptionDetails', {}))}")
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
                 found.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
         return found

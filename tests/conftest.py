@@ -38,3 +38,18 @@ def compiled_kernels():
         pytest.fail(f"these tests need the compiled kernels, which did not load: "
                     f"{visheat.engine.status()}", pytrace=False)
     return module
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used a Jupyter server (tests/jupyter.py) shows the server's log."""
+    outcome = yield
+    report = outcome.get_result()
+    harness = sys.modules.get("jupyter")
+    server_class = getattr(harness, "JupyterServer", None)
+    if not report.failed or server_class is None:
+        return
+    servers = {id(s): s for s in (getattr(v, "server", v) for v in item.funcargs.values())
+               if isinstance(s, server_class)}
+    for server in servers.values():
+        report.sections.append((f"Jupyter {server.app} server log", server.log_tail(200)))
