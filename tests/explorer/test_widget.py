@@ -238,3 +238,24 @@ def test_the_offline_page_is_refused_before_reading_a_large_lazy_input(tmp_path)
     with pytest.raises(ValueError, match="live notebook widget"):
         ex.save(tmp_path / "page.html")
     assert not (tmp_path / "page.html").exists()
+
+
+@pytest.mark.parametrize("store", ["zarr", "hdf5", "xarray", "memmap"])
+def test_rows_from_stores_equal_rows_from_numpy(tmp_path, store):
+    if store == "zarr":
+        zarr = pytest.importorskip("zarr")
+        source = zarr.create_array(tmp_path / "x.zarr", shape=X.shape, chunks=(8, 3, 16, 16),
+                                   dtype=X.dtype)
+        source[...] = X
+    elif store == "hdf5":
+        h5py = pytest.importorskip("h5py")
+        handle = h5py.File(tmp_path / "x.h5", "w")
+        source = handle.create_dataset("ig", data=X, chunks=(8, 3, 16, 16))
+    elif store == "xarray":
+        xarray = pytest.importorskip("xarray")
+        source = xarray.DataArray(X, dims=("sample", "channel", "y", "x"))
+    else:
+        np.save(tmp_path / "x.npy", X)
+        source = np.load(tmp_path / "x.npy", mmap_mode="r")
+    ask = {"op": "rows", "positions": [0, 21, 39]}
+    assert Explorer({"IG": source}).handle(ask) == Explorer({"IG": X}).handle(ask)
