@@ -59,7 +59,9 @@ def server(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server):
+    """One Chromium per server, closed before its server stops (a Jupyter page whose
+    server is gone logs its websocket's failures)."""
     with launched() as found:
         yield found
 
