@@ -25,10 +25,12 @@ the kernel log (``logging.getLogger("visheat")``) has the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -103,6 +105,8 @@ class Explorer:
             "layout": layout, "labels": labels, "scores": scores, "title": title,
             "view": view, "colormaps": colormaps, "tokens": tokens})
         self._sources = dict(methods) if isinstance(methods, Mapping) else {}
+        if "ipykernel" in sys.modules:  # in a notebook: the widget's imports meanwhile
+            threading.Thread(target=_warm_up, args=(colormaps,), daemon=True).start()
         self.rows = Rows(methods, images, layout, tokens, cache_bytes)
         self.n = self.rows.n
         self.labels = read_labels(labels, self.n)
@@ -380,6 +384,14 @@ def _page_view(state: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in state.items() if not (k == "centered" and v is None)}
 
 
+def _warm_up(colormaps: Any) -> None:
+    """Import anywidget and encode the colour tables while the first rows are read."""
+    with contextlib.suppress(Exception):  # the display says what is wrong, if anything is
+        widget_class()
+        for name in colormaps:
+            _lut_base64(name)
+
+
 @functools.cache
 def _lut_base64(name: str) -> str:
     import base64
@@ -405,9 +417,17 @@ def css() -> str:
     return re.sub(r"\n\s*\n", "\n", "\n".join(rules)) + "\n"
 
 
-@functools.cache
+_CLASS_LOCK = threading.Lock()
+
+
 def widget_class() -> type:
     """The anywidget class (imported on first display: ``import visheat`` stays light)."""
+    with _CLASS_LOCK:
+        return _widget_class()
+
+
+@functools.cache
+def _widget_class() -> type:
     try:
         import anywidget
         import traitlets
