@@ -123,6 +123,17 @@ def test_one_scale_across_the_batch_is_computed_in_the_kernel(nb):
     assert nb.console_errors() == []
 
 
+def test_two_views_are_listed_and_follow_one_view(nb):
+    nb.run_cell("w")  # the same explorer shown again: a second view of its model
+    assert nb.wait_for("window.visheatExplorers.length === 2") is True
+    first, last = "window.visheatExplorers[0]", "window.visheatExplorers[1]"
+    assert nb.evaluate(f"window.visheat === {last}") is True
+    nb.evaluate(f"{last}.set({{colormap: 'viridis'}}); return true")
+    assert nb.wait_for(f"{first}.get().colormap === 'viridis'") is True
+    assert nb.evaluate(f"{first}.pipeline('A') === {last}.pipeline('A')") is True
+    assert nb.console_errors() == []
+
+
 def test_a_kernel_error_shows_in_the_widget(server, browser):
     failing = server.open_notebook(browser, "failing.ipynb", cells=[FAILING])
     try:
