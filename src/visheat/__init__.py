@@ -18,9 +18,11 @@ The folders are the layers; imports only point down the list:
 - :mod:`visheat.engine`: chunks, threads, fused passes and compiled kernels, reached
   through a registry; it gives the same pixels as the transforms' numpy code;
 - :mod:`visheat.io`: arrays and stores in, PNG out, one policy for writing files;
-- :mod:`visheat.display`: :class:`Heatmaps`, figures, galleries, the explorer page;
+- :mod:`visheat.display`: :class:`Heatmaps`, figures, galleries;
 - :mod:`visheat.render`: the entry points: :func:`heatmap`, streaming, two-pass
   statistics, Dask (:mod:`visheat.dask`), folders;
+- :mod:`visheat.explorer`: :class:`Explorer`, the live notebook widget over data the
+  kernel keeps, and the offline explorer page (:func:`write_explorer`);
 - :mod:`visheat.cli`: the ``visheat`` command, a module per sub-command.
 
 :mod:`visheat.sample_data` and :mod:`visheat.testing` (a test kit for transforms) stand
@@ -104,16 +106,16 @@ from .transforms import (
 
 if TYPE_CHECKING:  # what users' type checkers see of the names loaded on first use
     from . import compat
-    from .display.explorer import Explorer, write_explorer
     from .display.figures import figure
     from .display.gallery import write_gallery
+    from .explorer import Explorer, write_explorer
     from .render.folders import render_folder
 
 # Pages, figures, folders and the peers' pictures load when first used: a notebook
 # that only calls heatmap() should not pay for them at import.
 __getattr__, __dir__ = attach(__name__, {
     "figure": "display.figures", "write_gallery": "display.gallery",
-    "Explorer": "display.explorer", "write_explorer": "display.explorer",
+    "Explorer": "explorer.widget", "write_explorer": "explorer.page",
     "render_folder": "render.folders", "compat": "compat"}, [])
 
 __version__ = VERSION
@@ -122,7 +124,9 @@ __all__ = [
     # render (applying pipelines)
     "heatmap", "heatmap_batches", "save_heatmaps", "render_folder",
     # display (the results)
-    "Heatmaps", "figure", "write_gallery", "Explorer", "write_explorer",
+    "Heatmaps", "figure", "write_gallery",
+    # explorer (the notebook widget and the offline page)
+    "Explorer", "write_explorer",
     # core (the algebra)
     "Transform", "Pipeline", "Batch", "Stage", "Record", "IMAGENET_MEAN", "IMAGENET_STD",
     "TokenGrid", "window",

@@ -330,3 +330,16 @@ def test_hover_shows_value_and_percentile_rank(loaded):
     rank = loaded.evaluate(f"window.visheat.percentileRank(0, 0, {value})")
     reduced = reduce_channels(SAMPLE.attributions[:1].astype(np.float32), "sum")[0]
     assert abs(rank - 100 * (reduced <= value).mean()) < 0.5  # float16 moves a few pixels
+
+
+def test_reveal_and_the_registry_on_the_page(loaded):
+    assert loaded.evaluate("window.visheatExplorers.length === 1 && "
+                           "window.visheatExplorers[0] === window.visheat") is True
+    assert loaded.evaluate("window.visheat.reveal(3)") is True  # a promise, drawn
+    top, bottom = loaded.evaluate("""(() => { const r = document.querySelector('.row[data-i="3"]')
+        .getBoundingClientRect(); return [r.top, r.bottom]; })()""")
+    assert 0 <= top and bottom <= 900
+    pixels = loaded.evaluate("(async () => await window.visheat.pixels(3, 0))()")
+    assert pixels == loaded.evaluate("window.visheat.pixels(3, 0)")  # await works on the page
+    with pytest.raises(RuntimeError, match="RangeError"):
+        loaded.evaluate("window.visheat.reveal(99)")

@@ -32,7 +32,7 @@ def _split_list(option: str, text: str | None, count: int, default: list[str]) -
 
 def run(args: argparse.Namespace) -> int:
     from ..core.limits import parse_bytes
-    from ..display.explorer import Explorer
+    from ..explorer import Explorer
     from ..io.arrays import ImageFolder, load_array, open_images, read_labels
 
     max_bytes = parse_bytes(args.max_npz_bytes, "--max-npz-bytes")

@@ -5,8 +5,8 @@ points (core, transforms, cam, keypoints, engine, io), never :mod:`visheat.rende
 :class:`ColorbarInfo`), ``figures`` (:func:`figure`, matplotlib figures with colour
 bars) over ``plotting`` (one picture in an Axes) and ``_notebook_figure``, ``cards``
 (what a figure and a gallery show per sample), ``gallery`` (:func:`write_gallery`, an
-offline HTML gallery), ``explorer`` (:class:`Explorer`, :func:`write_explorer`) and
-``swatches`` (colormap swatches). Figures, galleries and pages load on first use.
+offline HTML gallery) and ``swatches`` (colormap swatches). Figures and galleries load
+on first use. (The explorer, which needs :mod:`visheat.render`, is :mod:`visheat.explorer`.)
 """
 
 from typing import TYPE_CHECKING
@@ -15,13 +15,11 @@ from ..core.lazy import attach
 from .heatmaps import ColorbarInfo, Heatmaps
 
 if TYPE_CHECKING:
-    from .explorer import Explorer, write_explorer
     from .figures import figure
     from .gallery import GalleryWriter, write_gallery
 
 __getattr__, __dir__ = attach(__name__, {
-    "figure": "figures", "write_gallery": "gallery", "GalleryWriter": "gallery",
-    "Explorer": "explorer", "write_explorer": "explorer"}, ["Heatmaps", "ColorbarInfo"])
+    "figure": "figures", "write_gallery": "gallery", "GalleryWriter": "gallery"},
+    ["Heatmaps", "ColorbarInfo"])
 
-__all__ = ["Heatmaps", "ColorbarInfo", "figure", "write_gallery", "GalleryWriter", "Explorer",
-           "write_explorer"]
+__all__ = ["Heatmaps", "ColorbarInfo", "figure", "write_gallery", "GalleryWriter"]

@@ -33,9 +33,10 @@ from ..core.errors import value_error
 from ..core.images import to_images
 from ..core.layout import read_batch
 from ..core.pipeline import Pipeline, Transform
+from ..engine import run as run_engine
 from ..transforms.presets import as_pipeline
 
-__all__ = ["batch_wide_steps", "resolve", "slice_stats", "pipeline_stats"]
+__all__ = ["batch_wide_steps", "resolve", "slice_stats", "batch_stats", "pipeline_stats"]
 
 PROTOCOL = ("partial_stats", "combine_stats", "with_stats")
 
@@ -98,6 +99,23 @@ def slice_stats(x: Any, images: Any, prefix: Pipeline, step: Any, layout: str,
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         if len(prefix):
             batch = prefix.apply(batch)
+    return step.partial_stats(batch)
+
+
+def batch_stats(batch: Batch, prefix: Pipeline, step: Any, threads: int = 1) -> Any:
+    """``step.partial_stats`` of ``batch`` once ``prefix`` has run on it, on the engine
+    (chunks, ``threads``, compiled kernels): :func:`slice_stats` for a batch already read.
+
+    Examples
+    --------
+    >>> from visheat import Stage, SumReduction, ExtremaColormap
+    >>> batch = Batch(np.ones((2, 3, 4, 4), np.float32), Stage.VALUES, dtype=np.dtype(np.uint8))
+    >>> batch_stats(batch, Pipeline(SumReduction()), ExtremaColormap(scope="batch"))
+    (np.float32(3.0), np.float32(3.0))
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if len(prefix):
+            batch = run_engine(prefix, batch, threads=threads)  # type: ignore[assignment]
     return step.partial_stats(batch)
 
 

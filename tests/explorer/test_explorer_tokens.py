@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from visheat import Explorer, TokenGrid
+from visheat.explorer.page import Page
 
 RNG = np.random.default_rng(5)
 TOKENS = RNG.normal(size=(2, 1 + 24 * 32, 6)).astype(np.float32)  # (N, L, C)
@@ -24,10 +25,14 @@ def test_a_token_method_makes_the_page_of_its_grid():
 
 def test_tokens_per_method_and_the_grid_from_the_images():
     dinov2 = np.concatenate([RNG.normal(size=(2, 4, 6)), TOKENS], axis=1)  # 4 registers more
-    explorer = Explorer({"ViT": TOKENS, "DINOv2": dinov2, "IG": GRID}, IMAGES,
-                        layout={"ViT": "NLC", "DINOv2": "NLC"},
-                        tokens={"ViT": TokenGrid(prefix=1), "DINOv2": TokenGrid(prefix=5)})
-    assert all(np.array_equal(data, explorer.methods["IG"]) for data in explorer.methods.values())
+    methods = {"ViT": TOKENS, "DINOv2": dinov2, "IG": GRID}
+    options = {"layout": {"ViT": "NLC", "DINOv2": "NLC"},
+               "tokens": {"ViT": TokenGrid(prefix=1), "DINOv2": TokenGrid(prefix=5)}}
+    page = Page(methods, IMAGES, **options)
+    assert all(np.array_equal(data, page.methods["IG"]) for data in page.methods.values())
+    reply, buffers = Explorer(methods, IMAGES, **options).handle({"op": "rows", "indices": [1]})
+    values = [buffers[b] for b in reply["rows"][0]["values"]]  # the widget's rows alike
+    assert values[0] == values[1] == values[2]
 
 
 def test_tokens_without_a_token_layout_are_refused():

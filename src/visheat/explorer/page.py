@@ -1,11 +1,11 @@
-"""The attribution explorer: one offline HTML page to compare methods per image.
+"""The explorer's offline page: one self-contained HTML file to compare methods per image.
 
-:func:`write_explorer` writes a single self-contained file (no network, works
-from ``file://``, a strict Content-Security-Policy, no external references):
-rows are samples, columns are methods, with shared controls for the channel
-reduction, the clip percentiles, the colour map, the scale (per sample or one
-per method across the batch), the overlay alpha, and sorting / filtering by
-label and score.
+:func:`write_explorer` (and :meth:`visheat.Explorer.save`, through :class:`Page`)
+writes a single self-contained file (no network, works from ``file://``, a strict
+Content-Security-Policy, no external references): rows are samples, columns are
+methods, with shared controls for the channel reduction, the clip percentiles, the
+colour map, the scale (per sample or one per method across the batch), the overlay
+alpha, and sorting / filtering by label and score.
 
 What travels in the page, and why the pictures are visheat's:
 
@@ -88,7 +88,8 @@ MAX_BYTES = 256 * 2**20
 _TAIL = b"</body>\n</html>\n"
 
 
-def _assets(name: str) -> str:
+def assets(name: str) -> str:
+    """The text of ``visheat/data/<name>`` (the page's script and style)."""
     return (resources.files("visheat") / "data" / name).read_text(encoding="utf-8")
 
 
@@ -266,21 +267,21 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-class Explorer:
-    """An attribution explorer page, in memory; :meth:`save` writes it.
+class Page:
+    """An explorer page, its data read whole (a page holds them all); :meth:`save` writes it.
 
-    In a notebook it displays itself (an ``<iframe srcdoc>`` of the page, which
-    needs no server and no network). Parameters are those of
+    :meth:`_repr_html_` is the page in an ``<iframe srcdoc>`` (no server, no network):
+    what :class:`visheat.Explorer` shows without the widget. Parameters are those of
     :func:`write_explorer`.
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
-    >>> ex = Explorer({"Saliency": rng.normal(size=(2, 3, 8, 8)),
+    >>> ex = Page({"Saliency": rng.normal(size=(2, 3, 8, 8)),
     ...                "Grad-CAM": rng.random((2, 4, 4))}, rng.random((2, 8, 8, 3)),
     ...               layout={"Grad-CAM": "NHW"}, labels=["cat", "<dog>"])
     >>> ex
-    Explorer(2 samples, methods ['Saliency', 'Grad-CAM'])
+    Page(2 samples, methods ['Saliency', 'Grad-CAM'])
     >>> page = ex.to_html()
     >>> "http://" in page or "https://" in page, "&lt;dog&gt;" in page or "<dog>" not in page
     (False, True)
@@ -307,7 +308,7 @@ class Explorer:
         self.view = _check_view(view, self.colormaps)
 
     def __repr__(self) -> str:
-        return f"Explorer({self.n} samples, methods {list(self.methods)})"
+        return f"Page({self.n} samples, methods {list(self.methods)})"
 
     def _method_meta(self, name: str, data: np.ndarray) -> dict[str, Any]:
         size = data.shape[2:]
@@ -367,7 +368,7 @@ class Explorer:
 
     def _head(self) -> bytes:
         """Everything before the data blocks: the style, the metadata and the script."""
-        script, style = _assets("explorer.js"), _assets("explorer.css")
+        script, style = assets("explorer.js"), assets("explorer.css")
         csp = (f"default-src 'none'; script-src {_csp_hash(script)}; "
                f"style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'")
         head = "".join([
@@ -417,25 +418,29 @@ class Explorer:
             return False
 
     def _check_size(self, limit: float) -> None:
-        size = self.nbytes
-        if size <= limit:
-            return
-        wanted, allowed = format_bytes(size), format_bytes(int(limit))
-        if wanted == allowed:  # just past the limit: both would read the same when rounded
-            wanted, allowed = f"{size:,} bytes", f"{int(limit):,} bytes"
-        raise value_error(
-            "max_bytes", f"an explorer page of at most {allowed}",
-            f"a page of {wanted} ({self.n} samples x {len(self.methods)} methods)",
-            "A browser reads the whole page and holds it in memory: pass a larger max_bytes= "
-            "to write it anyway, or, for large datasets, use the live notebook widget "
-            "(visheat.Explorer in a notebook), which keeps the data in the kernel and sends "
-            "only the rows on screen.", described=True)
+        check_size(self.nbytes, limit, self.n, len(self.methods))
 
     def _repr_html_(self) -> str:
         """The page in an iframe (``srcdoc``): works offline, scripts sandboxed."""
         return ("<iframe sandbox=\"allow-scripts\" style=\"width:100%;height:640px;border:0\" "
                 f"title=\"{html.escape(self.title)}\" srcdoc=\"{html.escape(self.to_html())}\">"
                 "</iframe>")
+
+
+def check_size(size: int, limit: float, n: int, methods: int) -> None:
+    """Refuse a page of ``size`` bytes above ``limit``, naming the live widget."""
+    if size <= limit:
+        return
+    wanted, allowed = format_bytes(size), format_bytes(int(limit))
+    if wanted == allowed:  # just past the limit: both would read the same when rounded
+        wanted, allowed = f"{size:,} bytes", f"{int(limit):,} bytes"
+    raise value_error(
+        "max_bytes", f"an explorer page of at most {allowed}",
+        f"a page of {wanted} ({n} samples x {methods} methods)",
+        "A browser reads the whole page and holds it in memory: pass a larger max_bytes= "
+        "to write it anyway, or, for large datasets, use the live notebook widget "
+        "(visheat.Explorer in a notebook), which keeps the data in the kernel and sends "
+        "only the rows on screen.", described=True)
 
 
 def _block(ident: str, payload: bytes) -> bytes:
@@ -523,6 +528,6 @@ def write_explorer(path: str | os.PathLike, methods: Mapping[str, Any], images: 
     ValueError: path: expected no existing output files (or files holding the same content); got
     .../page.html. Pass existing='overwrite' to replace them or existing='skip' to keep them.
     """
-    explorer = Explorer(methods, images, layout=layout, labels=labels, scores=scores,
-                        title=title, view=view, colormaps=colormaps, tokens=tokens)
-    return explorer.save(path, existing=existing, max_bytes=max_bytes)
+    page = Page(methods, images, layout=layout, labels=labels, scores=scores,
+                title=title, view=view, colormaps=colormaps, tokens=tokens)
+    return page.save(path, existing=existing, max_bytes=max_bytes)

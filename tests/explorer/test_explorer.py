@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from visheat import Explorer, write_explorer
-from visheat.display.explorer import COLORMAPS, REDUCTIONS, encode_float16
+from visheat.explorer.page import COLORMAPS, REDUCTIONS, encode_float16
 from visheat.testing import values
 from visheat.transforms.colour import lut_u8
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from visheat import Explorer, write_explorer
-from visheat.display.explorer import MAX_BYTES
+from visheat.explorer.page import MAX_BYTES
 from visheat.io.files import write_atomic
 
 RNG = np.random.default_rng(2)
