@@ -4,7 +4,7 @@ Run by hand (never in the test suite; it takes a few minutes)::
 
     PYTHONPATH=src python bench/explorer_widget.py [--samples 100000] [--batch 1000]
 
-Starts JupyterLab with the tests' harness (``tests/jupyter.py``: private folders, the
+Starts JupyterLab with the tests' harness (``tests/notebook_harness.py``: private folders, the
 cells run through ``window.jupyterapp``), and prints, for a notebook that displays
 ``visheat.Explorer({"A": a, "B": b}, layout="NCHW")`` over lazy Dask arrays of
 ``--samples`` samples of 3 x 224 x 224 (chunks of 100 samples):
@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from browser import launched  # noqa: E402
-from jupyter import jupyter_server  # noqa: E402
+from notebook_harness import jupyter_server  # noqa: E402
 
 LAZY = """import time, os; t_cell = time.time()
 import numpy as np, dask.array as da, visheat

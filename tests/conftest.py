@@ -42,10 +42,10 @@ def compiled_kernels():
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A failing test that used a Jupyter server (tests/jupyter.py) shows the server's log."""
+    """A failing test that used a Jupyter server (tests/notebook_harness.py) shows the server's log."""
     outcome = yield
     report = outcome.get_result()
-    harness = sys.modules.get("jupyter")
+    harness = sys.modules.get("notebook_harness")
     server_class = getattr(harness, "JupyterServer", None)
     if not report.failed or server_class is None:
         return

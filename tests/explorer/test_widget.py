@@ -203,7 +203,8 @@ def test_without_anywidget_the_page_shows_with_the_install_line(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda x: shown.append(x))
     monkeypatch.setattr(widget, "widget_class", lambda: (_ for _ in ()).throw(ImportError()))
     explorer()._ipython_display_()
-    assert 'pip install "visheat[notebook]"' in shown[0].data and "<iframe" in shown[0].data
+    assert "pip install '.[notebook]' in visheat's folder" in shown[0].data
+    assert "<iframe" in shown[0].data
 
 
 def test_with_anywidget_the_widget_shows():

@@ -1,4 +1,4 @@
-"""The widget in a real JupyterLab 4 and Notebook 7 (tests/jupyter.py), in headless Chromium.
+"""The widget in a real JupyterLab 4 and Notebook 7 (tests/notebook_harness.py), in headless Chromium.
 
 A notebook displays ``visheat.Explorer`` over lazy Dask arrays built from seeded data;
 the test process builds the same data and draws the expected pictures with
@@ -11,7 +11,7 @@ in the widget; no console errors.
 import numpy as np
 import pytest
 from browser import launched
-from jupyter import jupyter_server
+from notebook_harness import jupyter_server
 
 from visheat import Pipeline, heatmap
 

@@ -1,4 +1,4 @@
-"""The Jupyter harness (tests/jupyter.py) in JupyterLab 4 and in Notebook 7.
+"""The Jupyter harness (tests/notebook_harness.py) in JupyterLab 4 and in Notebook 7.
 
 Each app gets one server and one Chromium per module; every test opens its own
 notebook in it. The tests prove what the widget's tests will lean on: a value set in
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser import launched
-from jupyter import jupyter_server, output_text
+from notebook_harness import jupyter_server, output_text
 
 APPS = ["lab", "notebook"]
 

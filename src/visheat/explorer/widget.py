@@ -1,7 +1,7 @@
 """The explorer in a notebook: a live widget whose kernel keeps the data.
 
 :class:`Explorer` displayed in a notebook is an anywidget (``pip install
-"visheat[notebook]"``; JupyterLab, Notebook 7, VS Code and Colab render it without an
+'.[notebook]'`` in visheat's folder; JupyterLab, Notebook 7, VS Code and Colab render it without an
 extension). Its front end is the offline page's own script, ``explorer.js``, whose
 source of data is the kernel: the page asks for the rows in view by their position in
 the current order, and the kernel answers each sample as the page's data blocks hold it
@@ -63,7 +63,7 @@ from .stats import batch_range, colour, pipeline_text, read_labels, read_scores,
 __all__ = ["Explorer"]
 
 log = logging.getLogger("visheat")
-INSTALL = 'pip install "visheat[notebook]"'
+INSTALL = "pip install '.[notebook]' in visheat's folder"
 #: Decoded rows the page keeps (bytes of float32 values and RGB).
 PAGE_CACHE_BYTES = 192 * 2**20
 
@@ -296,7 +296,7 @@ class Explorer:
 
     @property
     def widget(self) -> Any:
-        """The anywidget of this explorer (made on first use; needs ``visheat[notebook]``)."""
+        """The anywidget of this explorer (made on first use; needs the ``notebook`` extra)."""
         if self._widget is None:
             widget = widget_class()(meta=self.widget_meta(), view=self.view)
             widget.on_msg(self._on_message)
