@@ -260,3 +260,17 @@ def test_rows_from_stores_equal_rows_from_numpy(tmp_path, store):
         source = np.load(tmp_path / "x.npy", mmap_mode="r")
     ask = {"op": "rows", "positions": [0, 21, 39]}
     assert Explorer({"IG": source}).handle(ask) == Explorer({"IG": X}).handle(ask)
+
+
+@pytest.mark.parametrize("layout, shape", [("NCDHW", (5, 3, 4, 6, 7)), ("NTHW", (5, 3, 6, 7))])
+def test_volumes_and_clips_show_their_slices_stacked_with_one_range(layout, shape):
+    """An explorer row of a volume is its slices top to bottom, the volume's pictures as
+    ``heatmap`` draws them (one range per volume), and its pipeline text draws them."""
+    x = np.random.default_rng(5).standard_t(3, size=shape).astype(np.float32)
+    ex = Explorer({"V": x}, layout=layout)
+    text = ex.pipeline("V")
+    volumes = heatmap(x, Pipeline.parse(text), layout=layout).to_numpy()
+    assert volumes.ndim == 5  # (N, D, H, W, 3): one picture per slice
+    n, d, h, w, _ = volumes.shape
+    for i in range(n):
+        np.testing.assert_array_equal(ex.pictures(i)["V"], volumes[i].reshape(d * h, w, 3))
