@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from ..display.swatches import write_swatches
-from .common import add_existing_options
+from .common import _add_existing_options
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +37,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     colormaps.add_argument("--kind", choices=KINDS, help="only the colormaps of this kind")
     colormaps.add_argument("--source", choices=SOURCES, help="only the colormaps of this source")
     colormaps.add_argument("--swatches", metavar="FILE.png", help="also draw them into a PNG")
-    add_existing_options(colormaps, skip=False)
+    _add_existing_options(colormaps, skip=False)
     colormaps.add_argument("--quiet", action="store_true", help="print nothing with --swatches")
     colormaps.set_defaults(run=run)

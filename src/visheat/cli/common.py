@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .token_options import add_token_options, token_layout_hint, token_option
+from .token_options import _add_token_options, _token_layout_hint, _token_option
 
 # -- shared input handling ------------------------------------------------------------
 
-def parse_pipe(text: str) -> Any:
+def _parse_pipe(text: str) -> Any:
     """A preset name or a pipeline's text form (parsed, never evaluated)."""
     from ..core.errors import raise_unknown_name
     from ..core.pipeline import BUILT_IN, Pipeline
@@ -34,7 +34,7 @@ def parse_pipe(text: str) -> Any:
 
 
 @contextlib.contextmanager
-def naming_option(name: str) -> Iterator[None]:
+def _naming_option(name: str) -> Iterator[None]:
     """Say which option a file-reading error came from: ``--images: <path>: expected ...``
     (a message that names ``name`` first already says it)."""
     try:
@@ -67,21 +67,21 @@ class Inputs:
             raise ValueError(f"--layout: expected an array with {len(self.letters)} axes for "
                              f"layout {self.letters!r}; got shape {self.x.shape}. Name one "
                              "letter per axis, e.g. NCHW for attributions, NHW for CAMs."
-                             + token_layout_hint(self.x.shape))
-        self.tokens = token_option(args, self.letters)  # --tokens or --grid/--prefix/--merge
+                             + _token_layout_hint(self.x.shape))
+        self.tokens = _token_option(args, self.letters)  # --tokens or --grid/--prefix/--merge
         self.probable = probable_layout(self.x.shape, self.letters)
         if self.probable is not None and not getattr(args, "quiet", False):
             print(f"visheat {args.command}: warning: INPUT of shape {self.x.shape} looks like "
                   f"{self.probable} (channels last); pass --layout {self.probable}. Rendering "
                   f"it as {self.letters}, as asked.", file=sys.stderr)
         self.n = int(self.x.shape[self.letters.index("N")]) if "N" in self.letters else 1
-        self.pipe = parse_pipe(args.pipe)
+        self.pipe = _parse_pipe(args.pipe)
         self.images = None
         if args.images is not None:
-            with naming_option("--images"):
+            with _naming_option("--images"):
                 self.images = open_images(args.images, max_bytes=self.max_bytes)
         if getattr(args, "window", None) is not None:
-            self.images = window_option(args.window, self.images)
+            self.images = _window_option(args.window, self.images)
         self._check_image_count()
         self.labels = self._labels(args)
         self.batch_size = args.batch_size
@@ -107,7 +107,7 @@ class Inputs:
         from ..io.arrays import ImageFolder, load_array, npz_members, read_labels
 
         if args.labels is not None:
-            with naming_option("--labels"):
+            with _naming_option("--labels"):
                 labels = read_labels(args.labels)
             if len(labels) != self.n:
                 raise ValueError(f"--labels: expected {self.n} lines (one label per sample); "
@@ -127,7 +127,7 @@ class Inputs:
             return None
         if isinstance(self.images, np.ndarray) and self.images.ndim == 3:
             return self.images  # one image for every sample
-        with naming_option("--images"):  # a folder's images are read here, slice by slice
+        with _naming_option("--images"):  # a folder's images are read here, slice by slice
             if self._image_count() == 1:
                 return self.images[0:1]  # one image (in a batch or folder of one) for all
             return self.images[start:stop]
@@ -185,14 +185,14 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def existing_choice(args: argparse.Namespace) -> str:
+def _existing_choice(args: argparse.Namespace) -> str:
     """``--existing`` (or its short forms), checked as every writer checks ``existing=``."""
     from ..io.files import check_existing
 
     return check_existing(args.existing, "--existing")
 
 
-def refuse_existing(existing: str, paths: Sequence[Path], holds: Any = None) -> None:
+def _refuse_existing(existing: str, paths: Sequence[Path], holds: Any = None) -> None:
     """Refuse outputs already there, before anything is rendered, with the message every
     writer gives (:func:`visheat.io.files.clash_error`, in the command's words)."""
     from ..io.files import clash_error
@@ -206,7 +206,7 @@ def refuse_existing(existing: str, paths: Sequence[Path], holds: Any = None) -> 
 
 # -- the parser -----------------------------------------------------------------------
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT",
                         help=".npy or .npz file of attributions or maps (never unpickled), a "
                              "zarr store (maps.zarr, runs.zarr/ig) or an HDF5 dataset "
@@ -218,9 +218,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
                              "NLC, NL or NCL for transformer tokens (with --tokens); "
                              "NCDHW, NDHW, NTCHW, NTHW for volumes and clips (a file per "
                              "volume, its slices one below the other)")
-    add_token_options(parser)
+    _add_token_options(parser)
     parser.add_argument("--pipe", default="sensitivity",
-                        help=f"a preset ({preset_names()}) or pipeline text such as "
+                        help=f"a preset ({_preset_names()}) or pipeline text such as "
                              "\"SumReduction() | CenteredColormap('bwr')\"")
     parser.add_argument("--images",
                         help="images to draw over: a folder (sorted by file name) or a .npy "
@@ -237,17 +237,17 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
                         help="samples rendered at a time (bounds memory; default 64)")
     parser.add_argument("--max-npz-bytes", default="4G",
                         help="largest uncompressed .npz member to read (default 4G)")
-    add_existing_options(parser)
+    _add_existing_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
 
-def preset_names() -> str:
+def _preset_names() -> str:
     from ..transforms.presets import PRESETS
 
     return ", ".join(PRESETS)
 
 
-def add_existing_options(parser: argparse.ArgumentParser, skip: bool = True) -> None:
+def _add_existing_options(parser: argparse.ArgumentParser, skip: bool = True) -> None:
     """``--existing {error,overwrite[,skip]}`` with ``--overwrite`` (and ``--resume``) as
     short forms: the same flags in every command that writes files."""
     choices = ["error", "overwrite", "skip"] if skip else ["error", "overwrite"]
@@ -264,7 +264,7 @@ def add_existing_options(parser: argparse.ArgumentParser, skip: bool = True) -> 
                                 "(--existing skip)")
 
 
-def positive_int(text: str) -> int:
+def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -274,7 +274,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def alpha_fraction(text: str) -> float:
+def _alpha_fraction(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -284,14 +284,14 @@ def alpha_fraction(text: str) -> float:
     return value
 
 
-def window_option(text: str, images: Any) -> Any:
+def _window_option(text: str, images: Any) -> Any:
     """``--window``: the scan given as ``--images`` through :func:`visheat.window`."""
     from ..core.volumes import WINDOWS, window
 
     if images is None:
         raise ValueError("--window: expected --images (a scan to show through the window); "
                          "got no --images.")
-    with naming_option("--window"):
+    with _naming_option("--window"):
         parts = [p.strip() for p in text.split(",")]
         if text in WINDOWS:
             return window(np.asarray(images), text)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import add_existing_options, existing_choice
+from .common import _add_existing_options, _existing_choice
 
 
 def _demo_inputs(preset: str, sample: Any) -> tuple[Any, Any, str]:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     files = [png_bytes(np.asarray(picture)) for preset in PRESETS
              for picture in pictures[preset].to_numpy()]
     # Running the demo again gives the same files: those are not in the way.
-    plan = plan_outputs(out, paths, existing_choice(args), argument="--out",
+    plan = plan_outputs(out, paths, _existing_choice(args), argument="--out",
                         holds=lambda i, path: holds_bytes(files[i], path), option="--existing")
     for i, path in enumerate(paths):
         if plan.todo(i):
@@ -58,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(commands: argparse._SubParsersAction) -> None:
     demo = commands.add_parser("demo", help="render the built-in sample data with every preset")
     demo.add_argument("--out", default="visheat-demo", help="output folder (created)")
-    add_existing_options(demo)
+    _add_existing_options(demo)
     demo.add_argument("--quiet", action="store_true", help="print nothing")
     demo.set_defaults(run=run)

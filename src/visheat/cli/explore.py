@@ -7,13 +7,13 @@ import argparse
 from pathlib import Path
 
 from .common import (
-    add_existing_options,
-    alpha_fraction,
+    _add_existing_options,
+    _alpha_fraction,
+    _existing_choice,
+    _naming_option,
     counted,
-    existing_choice,
-    naming_option,
 )
-from .token_options import add_token_options, token_option
+from .token_options import _add_token_options, _token_option
 
 # -- visheat explore: an offline page comparing methods -------------------------------
 
@@ -42,23 +42,23 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--names: expected one distinct name per input; got {names}. "
                          "Pass --names 'IG,Saliency'.")
     layouts = _split_list("--layout", args.layout, len(args.inputs), ["NCHW"] * len(args.inputs))
-    tokens = token_option(args, next((t.upper() for t in layouts if "L" in t.upper()),
+    tokens = _token_option(args, next((t.upper() for t in layouts if "L" in t.upper()),
                                      layouts[0].upper()))
     methods = {}
     for name, path in zip(names, args.inputs):
-        with naming_option(path):
+        with _naming_option(path):
             methods[name] = load_array(path, args.key, max_bytes=max_bytes)
     images = labels = scores = None
     if args.images is not None:
-        with naming_option("--images"):
+        with _naming_option("--images"):
             found = open_images(args.images, max_bytes=max_bytes)
             images = found[0:len(found)] if isinstance(found, ImageFolder) else found
             labels = found.labels if isinstance(found, ImageFolder) else None
     if args.labels is not None:
-        with naming_option("--labels"):
+        with _naming_option("--labels"):
             labels = read_labels(args.labels)
     if args.scores is not None:
-        with naming_option("--scores"):
+        with _naming_option("--scores"):
             scores = [float(t) for t in read_labels(args.scores)]
     view = {k: v for k, v in (("reduction", args.reduction), ("colormap", args.colormap),
                               ("scope", args.scope), ("alpha", args.alpha)) if v is not None}
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     options = {} if args.colormaps is None else {"colormaps": args.colormaps.split(",")}
     explorer = Explorer(methods, images, layout=dict(zip(names, layouts)), labels=labels,
                         scores=scores, title=args.title, view=view, tokens=tokens, **options)
-    explorer.save(out, existing=existing_choice(args))
+    explorer.save(out, existing=_existing_choice(args))
     if not args.quiet:
         print(f"{counted(explorer.n, 'sample')} x {counted(len(names), 'method')} -> {out} "
               f"({out.stat().st_size / 2**20:.1f} MiB)")
@@ -86,7 +86,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                          "(default: the file names)")
     explore.add_argument("--layout", help="axis letters, one for all INPUTs or comma-separated "
                          "per INPUT, e.g. NCHW,NCHW,NHW (default NCHW)")
-    add_token_options(explore)
+    _add_token_options(explore)
     explore.add_argument("--images", help="images to draw over: a folder (sorted by file name) "
                          "or a .npy array (N, H, W, 3)")
     explore.add_argument("--labels", help="text file with one label per sample (default: the "
@@ -102,9 +102,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                          "(default 0.001,0.999)")
     explore.add_argument("--scope", choices=["sample", "batch"], help="first scale: per sample "
                          "(default) or one per method across the batch")
-    explore.add_argument("--alpha", type=alpha_fraction, help="first overlay opacity (default 0.5)")
+    explore.add_argument("--alpha", type=_alpha_fraction,
+                         help="first overlay opacity (default 0.5)")
     explore.add_argument("--out", required=True, help="the .html file to write")
-    add_existing_options(explore, skip=False)
+    _add_existing_options(explore, skip=False)
     explore.add_argument("--max-npz-bytes", default="4G",
                          help="largest uncompressed .npz member to read (default 4G)")
     explore.add_argument("--quiet", action="store_true", help="print nothing")

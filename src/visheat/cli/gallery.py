@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Inputs, add_input_options, alpha_fraction, counted, existing_choice
-from .render import captions_option, split_overlay
+from .common import Inputs, _add_input_options, _alpha_fraction, _existing_choice, counted
+from .render import _captions_option, _split_overlay
 
 
 def run(args: argparse.Namespace) -> int:
@@ -14,14 +14,14 @@ def run(args: argparse.Namespace) -> int:
     from ..display.gallery import GalleryWriter
 
     inputs = Inputs(args)
-    captions = captions_option(args, inputs)
+    captions = _captions_option(args, inputs)
     cards = read_captions(captions, inputs.n)
-    pipe, alpha = split_overlay(inputs.pipe, inputs.images is not None)
+    pipe, alpha = _split_overlay(inputs.pipe, inputs.images is not None)
     if args.alpha is not None:
         alpha = args.alpha
     writer = GalleryWriter(args.out, title=args.title, colorbar=not args.no_colorbar,
                            alpha=0.5 if alpha is None else alpha,
-                           self_contained=args.self_contained, existing=existing_choice(args),
+                           self_contained=args.self_contained, existing=_existing_choice(args),
                            pipeline=inputs.pipe)
 
     def done(start: int, stop: int) -> bool:
@@ -42,12 +42,12 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     gallery = commands.add_parser("gallery", help="render INPUT as an offline HTML gallery")
-    add_input_options(gallery)
+    _add_input_options(gallery)
     gallery.add_argument("--captions", help="JSON list with one caption per sample: a string "
                                             "or an object with label, score, method")
     gallery.add_argument("--method", help="method named in every caption, e.g. 'Grad-CAM'")
     gallery.add_argument("--title", default="visheat gallery", help="title of the page")
-    gallery.add_argument("--alpha", type=alpha_fraction,
+    gallery.add_argument("--alpha", type=_alpha_fraction,
                          help="opacity of the overlay panel (default 0.5, or the pipeline's "
                               "AlphaOverlay)")
     gallery.add_argument("--no-colorbar", action="store_true", help="leave the colour bars out")

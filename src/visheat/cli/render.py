@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Inputs, add_input_options, counted, existing_choice, refuse_existing
+from .common import Inputs, _add_input_options, _existing_choice, _refuse_existing, counted
 
 # -- commands ---------------------------------------------------------------------------
 
@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     paths = [out / file_name(pattern, i, safe_name(labels[i]) if labels else "", "--pattern")
              for i in range(inputs.n)]
     check_distinct(paths, "--pattern")
-    existing = existing_choice(args)
-    refuse_existing(existing, paths)
+    existing = _existing_choice(args)
+    _refuse_existing(existing, paths)
     prepare_folder(out, "--out")
     if existing != "error":  # the folder is ours: drop temporary files of a killed run
         remove_temporaries(out)
@@ -72,7 +72,7 @@ def _render_on_dask(args: argparse.Namespace, inputs: Inputs, pattern: str) -> i
     with on_dask.open_scheduler(args.scheduler, argument="--scheduler") as scheduler:
         paths = on_dask.save_heatmaps(
             inputs.x, inputs.images, inputs.pipe, directory=args.out, pattern=pattern,
-            labels=inputs.labels, existing=existing_choice(args), layout=inputs.letters,
+            labels=inputs.labels, existing=_existing_choice(args), layout=inputs.letters,
             compress_level=args.compress_level, chunks=inputs.batch_size, scheduler=scheduler,
             tokens=inputs.tokens)
     if not args.quiet:
@@ -80,7 +80,7 @@ def _render_on_dask(args: argparse.Namespace, inputs: Inputs, pattern: str) -> i
     return 0
 
 
-def split_overlay(pipe: Any, has_images: bool) -> tuple[Any, float | None]:
+def _split_overlay(pipe: Any, has_images: bool) -> tuple[Any, float | None]:
     """A pipeline ending in ``AlphaOverlay(a)``, drawn as heatmap *and* overlay: (rest, a)."""
     from ..core.pipeline import Pipeline
     from ..transforms.overlay import AlphaOverlay
@@ -92,7 +92,7 @@ def split_overlay(pipe: Any, has_images: bool) -> tuple[Any, float | None]:
     return pipe, None
 
 
-def captions_option(args: argparse.Namespace, inputs: Inputs) -> list[Any] | None:
+def _captions_option(args: argparse.Namespace, inputs: Inputs) -> list[Any] | None:
     captions: list[Any] | None = inputs.labels
     if args.captions is not None:
         try:
@@ -113,7 +113,7 @@ def captions_option(args: argparse.Namespace, inputs: Inputs) -> list[Any] | Non
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     render = commands.add_parser("render", help="render INPUT to one PNG per sample")
-    add_input_options(render)
+    _add_input_options(render)
     render.add_argument("--pattern", help="file names, with {index} and {label} "
                                           "(default {index:05d}_{label}.png)")
     render.add_argument("--compress-level", type=int, choices=range(10), default=1,

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 
-def add_token_options(parser: argparse.ArgumentParser) -> None:
+def _add_token_options(parser: argparse.ArgumentParser) -> None:
     """``--tokens`` (a TokenGrid's text) or ``--grid``/``--prefix``/``--merge``."""
     parser.add_argument("--tokens", metavar="TEXT",
                         help="how a layout with L (transformer tokens: NLC, NL, NCL) lies on "
@@ -27,7 +27,7 @@ def add_token_options(parser: argparse.ArgumentParser) -> None:
                         help="patches merged into one token along each side (Qwen2-VL: 2)")
 
 
-def token_option(args: argparse.Namespace, letters: str) -> Any:
+def _token_option(args: argparse.Namespace, letters: str) -> Any:
     """The TokenGrid of ``--tokens`` or ``--grid/--prefix/--merge`` (None without them)."""
     from ..core.tokens import TokenGrid, parse_grid
 
@@ -56,11 +56,11 @@ def token_option(args: argparse.Namespace, letters: str) -> Any:
         raise type(err)(f"--{err}") from None
 
 
-def token_layout_hint(shape: tuple[int, ...]) -> str:
+def _token_layout_hint(shape: tuple[int, ...]) -> str:
     """`` For transformer tokens ... use --layout NLC --tokens "TokenGrid(prefix=1)" ...``
     when ``shape`` looks like tokens (:func:`visheat.core.tokens.token_hint`), else ``""``.
 
-    >>> print(token_layout_hint((4, 197, 768)))
+    >>> print(_token_layout_hint((4, 197, 768)))
     For transformer tokens (N, L, C) use --layout NLC --tokens "TokenGrid(prefix=1)"
     (197 = 1 + 14 × 14).
     """

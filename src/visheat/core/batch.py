@@ -60,13 +60,13 @@ class Stage(enum.Enum):
             raise value_error(argument, "one of 'values', 'map', 'rgb'", value) from None
 
 
-def check_stage_shape(data: np.ndarray, stage: Stage, argument: str = "x") -> None:
+def _check_stage_shape(data: np.ndarray, stage: Stage, argument: str = "x") -> None:
     """Raise a `ValueError` unless ``data`` has the shape contract of ``stage``.
 
     Examples
     --------
-    >>> check_stage_shape(np.zeros((2, 5, 5)), Stage.MAP)
-    >>> check_stage_shape(np.zeros((2, 5, 5)), Stage.RGB)
+    >>> _check_stage_shape(np.zeros((2, 5, 5)), Stage.MAP)
+    >>> _check_stage_shape(np.zeros((2, 5, 5)), Stage.RGB)
     Traceback (most recent call last):
     ...
     ValueError: x: expected RGB pictures (N, H, W, 3); got array of shape (2, 5, 5) and dtype
@@ -245,7 +245,7 @@ class Batch:
     volumetric: bool = False
 
     def __post_init__(self) -> None:
-        check_stage_shape(self.data, self.stage, "data")
+        _check_stage_shape(self.data, self.stage, "data")
         if self.depth != 1 or self.image_depth != 1:
             _check_depth(self.data.shape[self.stage.spatial_axis], self.depth, "depth")
             if isinstance(self.images, np.ndarray):

@@ -217,10 +217,10 @@ def _volume_layout(layout: str) -> bool:
             and len(letters & set("DT")) == 1 and {"H", "W"} <= letters)
 
 
-def volume_order(layout: str) -> str:
+def _volume_order(layout: str) -> str:
     """The letters of a volume's pictures in the order they are read: N, D or T, H, W, C.
 
-    >>> volume_order("NCDHW"), volume_order("THWC")
+    >>> _volume_order("NCDHW"), _volume_order("THWC")
     ('NDHWC', 'THWC')
     """
     return "".join(c for c in "NDTHWC" if c in layout)
@@ -275,7 +275,7 @@ def prepare_images(images: Any, options: ImageOptions | None = None) -> Any:
             raise value_error("images", f"{len(layout)} axes for image_layout={layout!r}",
                               f"shape {arr.shape}", described=True)
         if _volume_layout(layout):  # volumes' pictures: N, D or T, H, W, channels last
-            arr = arr.transpose([layout.index(c) for c in volume_order(layout)])
+            arr = arr.transpose([layout.index(c) for c in _volume_order(layout)])
         elif layout.endswith("CHW"):
             arr = np.moveaxis(arr, -3, -1)
         elif "C" not in layout:  # gray: one channel, a view

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch
-from .images import ImageOptions, prepare_images, to_images, volume_order
+from .images import ImageOptions, _volume_order, prepare_images, to_images
 from .layout import check_finite, depth_letter, parse_layout, read_batch, read_folded
 from .limits import check_allocation
 from .volumes import read_volume_images
@@ -63,7 +63,7 @@ def _read_volumes(x: Any, images: Any, layout: str, dtype: np.dtype,
             images = prepare_images(images, options)
         found, image_depth = read_volume_images(
             images, parse_layout(layout), data.shape[0],
-            None if named is None else volume_order(named))
+            None if named is None else _volume_order(named))
     return Batch(data, stage, images=found, dtype=dtype, start=start, depth=depth,
                  image_depth=image_depth, volumetric=True)
 

@@ -90,16 +90,16 @@ def check_allocation(argument: str, shape: Sequence[int], dtype: Any = np.float6
         raise value_error(argument, f"{what} of at most {allowed}",
                           f"shape {dims} of {np.dtype(dtype)} -> {wanted}",
                           f"Set the environment variable {MAX_BYTES_VARIABLE} (e.g. "
-                          f"{MAX_BYTES_VARIABLE}={enough_bytes(size)}) to allow more.",
+                          f"{MAX_BYTES_VARIABLE}={_enough_bytes(size)}) to allow more.",
                           described=True)
 
 
-def enough_bytes(size: int) -> str:
+def _enough_bytes(size: int) -> str:
     """A ``VISHEAT_MAX_BYTES`` value that allows ``size`` bytes, in whole units.
 
     The example a refusal gives, so that following it admits what was refused.
 
-    >>> enough_bytes(80_000_000_000), enough_bytes(1539), enough_bytes(12)
+    >>> _enough_bytes(80_000_000_000), _enough_bytes(1539), _enough_bytes(12)
     ('75G', '2K', '12')
     """
     for unit in ("T", "G", "M", "K"):

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .batch import Batch, Stage, check_dtype, check_stage_shape, fold_slices, unfold_slices
+from .batch import Batch, Stage, _check_stage_shape, check_dtype, fold_slices, unfold_slices
 from .errors import type_error, value_error
 from .images import to_images
 from .layout import as_float, to_numpy
-from .spec import parse_pipeline
+from .spec import _parse_pipeline
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -221,7 +221,7 @@ class Transform:
         if found not in accepted:
             raise value_error("x", _format_stages(accepted), f"{found.shape_text}",
                               described=True)
-        check_stage_shape(data, found)
+        _check_stage_shape(data, found)
         return found
 
     # -- identity, printing, pickling ---------------------------------------
@@ -380,7 +380,7 @@ class Pipeline(Transform):
             if not (isinstance(cls, type) and issubclass(cls, Transform)):
                 raise type_error("transforms", "Transform subclasses to allow by name", cls)
             allowed[cls.__name__] = cls
-        steps = parse_pipeline(text, allowed)
+        steps = _parse_pipeline(text, allowed)
         return Pipeline(*steps)
 
 

@@ -24,7 +24,7 @@ MAX_STEP_DEPTH = 3 * MAX_DEPTH  # syntax-tree depth of one step: messages unpars
 MAX_INT_DIGITS = 308
 
 
-def parse_pipeline(text: Any, allowed: Mapping[str, type]) -> list[Any]:
+def _parse_pipeline(text: Any, allowed: Mapping[str, type]) -> list[Any]:
     """The steps of a pipeline's text form; see :meth:`visheat.Pipeline.parse`.
 
     ``allowed`` maps the names a step may use to their classes (the allow-list).

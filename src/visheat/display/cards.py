@@ -23,12 +23,12 @@ CAPTION_KEYS = ("label", "score", "method")
 
 
 @dataclass(frozen=True)
-class Caption:
+class _Caption:
     """The caption of one card; every field is optional.
 
     Examples
     --------
-    >>> Caption("cat", 0.98765, "Integrated Gradients").text()
+    >>> _Caption("cat", 0.98765, "Integrated Gradients").text()
     'cat · score 0.988 · Integrated Gradients'
     """
 
@@ -50,7 +50,7 @@ class Caption:
         return " · ".join(text for _, text in self.parts())
 
 
-def read_captions(captions: Any, n: int, argument: str = "captions") -> list[Caption]:
+def read_captions(captions: Any, n: int, argument: str = "captions") -> list[_Caption]:
     """Captions for ``n`` samples from strings, dicts (label, score, method) or None.
 
     Without captions every caption is empty (figures and pages then show ``#i``).
@@ -58,7 +58,7 @@ def read_captions(captions: Any, n: int, argument: str = "captions") -> list[Cap
     Examples
     --------
     >>> read_captions(None, 2)
-    [Caption(label='', score=None, method=''), Caption(label='', score=None, method='')]
+    [_Caption(label='', score=None, method=''), _Caption(label='', score=None, method='')]
     >>> read_captions([{"label": "cat", "score": 0.5}], 1)[0].text()
     'cat · score 0.5'
     >>> read_captions([{"name": "cat"}], 1)
@@ -67,7 +67,7 @@ def read_captions(captions: Any, n: int, argument: str = "captions") -> list[Cap
     ValueError: captions[0]: expected keys among 'label', 'score', 'method'; got 'name'.
     """
     if captions is None:
-        return [Caption() for _ in range(n)]
+        return [_Caption() for _ in range(n)]
     if isinstance(captions, (str, bytes, Mapping)) or not isinstance(captions, Sequence):
         raise type_error(argument, "a list of strings or dicts, one per sample", captions)
     if len(captions) != n:
@@ -76,9 +76,9 @@ def read_captions(captions: Any, n: int, argument: str = "captions") -> list[Cap
     return [_caption(item, f"{argument}[{i}]") for i, item in enumerate(captions)]
 
 
-def _caption(item: Any, argument: str) -> Caption:
+def _caption(item: Any, argument: str) -> _Caption:
     if isinstance(item, str):
-        return Caption(item)
+        return _Caption(item)
     if not isinstance(item, Mapping):
         raise type_error(argument, "a string or a dict with label, score, method", item)
     unknown = [key for key in item if key not in CAPTION_KEYS]
@@ -88,7 +88,7 @@ def _caption(item: Any, argument: str) -> Caption:
     score = item.get("score")
     if score is not None:
         score = check_number(f"{argument}['score']", score)
-    return Caption(str(item.get("label", "")), score, str(item.get("method", "")))
+    return _Caption(str(item.get("label", "")), score, str(item.get("method", "")))
 
 
 def is_overlay(pipeline: Any) -> bool:
@@ -111,7 +111,7 @@ def check_pictures(heatmaps: Heatmaps, what: str) -> None:
                           described=True)
 
 
-def read_images(images: Any, heatmaps: Heatmaps) -> Any:
+def _read_images(images: Any, heatmaps: Heatmaps) -> Any:
     """The images to draw beside ``heatmaps`` (as :func:`visheat.heatmap` reads them), or None.
 
     ``None`` means the images the heatmaps were made with (``heatmaps.images``), ``False``
@@ -140,7 +140,7 @@ def panels(heatmaps: Heatmaps, images: Any, i: int, alpha: float | None
            ) -> list[tuple[str, np.ndarray]]:
     """``(kind, uint8 picture)`` pairs of card ``i``: image, heatmap, overlay.
 
-    ``images`` is what :func:`read_images` returned. Pictures that are overlays
+    ``images`` is what :func:`_read_images` returned. Pictures that are overlays
     already (the pipeline has an :class:`~visheat.AlphaOverlay` step) are shown
     as the overlay; ``alpha=None`` leaves the computed overlay out.
     """
@@ -156,6 +156,6 @@ def panels(heatmaps: Heatmaps, images: Any, i: int, alpha: float | None
     return found
 
 
-def check_alpha(alpha: Any) -> float | None:
+def _check_alpha(alpha: Any) -> float | None:
     """Validate the opacity of computed overlays (None: no overlay panel)."""
     return None if alpha is None else check_number("alpha", alpha, low=0, high=1)

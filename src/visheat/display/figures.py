@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core.errors import check_number, type_error, value_error
 from ..core.limits import check_allocation, max_bytes
-from .cards import check_alpha, panels, read_captions, read_images
+from .cards import _check_alpha, _read_images, panels, read_captions
 from .heatmaps import ColorbarInfo, Heatmaps
 from .plotting import draw_colorbar
 
@@ -116,9 +116,9 @@ def figure(heatmaps: Heatmaps, images: Any = None, titles: Any = None, ncols: in
             raise type_error(name, "None for pictures (frames are of clips and volumes: a "
                              "layout with D or T)", value)
     n = len(heatmaps)
-    found_images = read_images(images, heatmaps)
+    found_images = _read_images(images, heatmaps)
     captions = read_captions(titles, n, "titles")
-    alpha = check_alpha(alpha)
+    alpha = _check_alpha(alpha)
     size = check_number("panel_size", panel_size, low=0, low_open=True)
     if colorbar and n and not heatmaps.has_colorbar():
         raise value_error("heatmaps", "pictures made by a colormap step for colour bars",

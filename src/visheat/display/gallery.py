@@ -42,7 +42,7 @@ from ..io.files import (
     write_checked,
 )
 from ..io.png import png_bytes, to_uint8
-from .cards import Caption, check_alpha, check_pictures, panels, read_captions, read_images
+from .cards import _Caption, _check_alpha, _read_images, check_pictures, panels, read_captions
 from .heatmaps import ColorbarInfo, Heatmaps, format_number
 from .plotting import ramp, ticks
 
@@ -70,7 +70,7 @@ class _Panel:
 @dataclass(frozen=True)
 class _Card:
     index: int
-    caption: Caption
+    caption: _Caption
     panels: tuple[_Panel, ...]
     colorbar: dict[str, Any] | None
 
@@ -126,7 +126,7 @@ def write_gallery(out_dir: str | os.PathLike, heatmaps: Heatmaps, images: Any = 
     if not isinstance(heatmaps, Heatmaps):  # mistakes first: nothing is created for them
         raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
     check_pictures(heatmaps, "a gallery")
-    read_images(images, heatmaps)
+    _read_images(images, heatmaps)
     read_captions(captions, len(heatmaps))
     if colorbar and len(heatmaps) and not heatmaps.has_colorbar():
         raise value_error("heatmaps", "pictures made by a colormap step for colour bars",
@@ -159,7 +159,7 @@ class GalleryWriter:
         self.index = self.out / INDEX
         if self_contained and self.out.suffix.lower() in (".html", ".htm"):
             self.index, self.out = self.out, self.out.parent  # one file: that is its name
-        self.title, self.colorbar, self.alpha = title, bool(colorbar), check_alpha(alpha)
+        self.title, self.colorbar, self.alpha = title, bool(colorbar), _check_alpha(alpha)
         self.self_contained, self.existing, self.pipeline = self_contained, existing, pipeline
         self._cards: dict[int, _Card] = {}
         self._resumed: set[int] = set()
@@ -179,12 +179,12 @@ class GalleryWriter:
             write_atomic(path, payload)
 
     # -- cards -------------------------------------------------------------
-    def stem(self, index: int, caption: Caption) -> str:
+    def stem(self, index: int, caption: _Caption) -> str:
         """File-name stem of card ``index``: its number and its sanitised label."""
         index = int(check_number("index", index, low=0, integer=True))
         return f"{index:05d}_{safe_name(caption.label)}" if caption.label else f"{index:05d}"
 
-    def resume(self, index: int, caption: Caption) -> bool:
+    def resume(self, index: int, caption: _Caption) -> bool:
         """Keep card ``index`` of an earlier run if its files are all there (``"skip"``)."""
         if self.existing != "skip":
             return False
@@ -208,7 +208,7 @@ class GalleryWriter:
         if not isinstance(heatmaps, Heatmaps):
             raise type_error("heatmaps", "a Heatmaps result of visheat.heatmap()", heatmaps)
         check_pictures(heatmaps, "a gallery")
-        found_images = read_images(images, heatmaps)
+        found_images = _read_images(images, heatmaps)
         found_captions = read_captions(captions, len(heatmaps))
         if self.colorbar and len(heatmaps) and not heatmaps.has_colorbar():
             raise value_error("heatmaps", "pictures made by a colormap step for colour bars",
@@ -228,7 +228,7 @@ class GalleryWriter:
             info = heatmaps.colorbar_info(i) if self.colorbar else None
             self._cards[index] = self._write_card(index, caption, card_panels, info)
 
-    def _write_card(self, index: int, caption: Caption, card_panels: list[tuple[str, np.ndarray]],
+    def _write_card(self, index: int, caption: _Caption, card_panels: list[tuple[str, np.ndarray]],
                     info: ColorbarInfo | None) -> _Card:
         stem = self.stem(index, caption)
         written = tuple(self._write_panel(f"{stem}_{kind}", kind, picture)
@@ -322,7 +322,7 @@ def _card_from_json(data: dict[str, Any], index: int) -> _Card:
     score = None if caption["score"] is None else float(caption["score"])
     if score is not None and not math.isfinite(score):
         raise ValueError("caption score is not a finite number")
-    return _Card(index, Caption(str(caption["label"]), score, str(caption["method"])),
+    return _Card(index, _Caption(str(caption["label"]), score, str(caption["method"])),
                  panel_list, colorbar)
 
 

@@ -64,7 +64,7 @@ class ColorbarInfo(NamedTuple):
                 f"stops=<{stops.shape[0]} colour stops>, clipped={self.clipped!r})")
 
 
-def colormap_name(name: Any) -> str:
+def _colormap_name(name: Any) -> str:
     """The display name of a colormap's ``name`` field (a name or a colour table)."""
     return name if isinstance(name, str) else f"colour table ({len(name)} stops)"
 
@@ -316,7 +316,7 @@ class Heatmaps(Sequence):
                       for r in self.records[:position])
         cmap = record.transform
         lo, hi = self._range_of(record, int(i), frame)
-        return ColorbarInfo(lo, hi, cmap.stops, colormap_name(cmap.name), clipped)
+        return ColorbarInfo(lo, hi, cmap.stops, _colormap_name(cmap.name), clipped)
 
     def _range_of(self, record: Record, i: int, frame: int | None) -> tuple[float, float]:
         """Picture ``i``'s ``(lo, hi)`` in ``record``; of a clip, its frame's or its one range."""
@@ -489,7 +489,7 @@ class Heatmaps(Sequence):
                 + "".join(cells) + "</div>" + tail)
 
     def _grid_cell(self, i: int, ranges: bool) -> str:
-        picture = thumbnail(self[i])
+        picture = _thumbnail(self[i])
         width = picture.width
         data = base64.b64encode(png_bytes(np.asarray(picture))).decode("ascii")
         caption, title = f"#{i}", f"heatmap {i}"
@@ -531,18 +531,18 @@ def _readonly_view(array: np.ndarray) -> np.ndarray:
     return view
 
 
-def thumbnail(picture: Image.Image) -> Image.Image:
-    """A grid thumbnail: at most ``THUMBNAIL`` px on a side, small pictures enlarged.
+def _thumbnail(picture: Image.Image) -> Image.Image:
+    """A grid _thumbnail: at most ``THUMBNAIL`` px on a side, small pictures enlarged.
 
     Pictures under ``MIN_THUMBNAIL`` px on their longer side are enlarged by the
     whole factor that brings them to at least that size (nearest neighbour: each
     pixel becomes a block; never past ``THUMBNAIL``); larger ones shrink to fit.
 
-    >>> thumbnail(Image.new("RGB", (32, 20))).size
+    >>> _thumbnail(Image.new("RGB", (32, 20))).size
     (96, 60)
-    >>> thumbnail(Image.new("RGB", (7, 7))).size
+    >>> _thumbnail(Image.new("RGB", (7, 7))).size
     (98, 98)
-    >>> thumbnail(Image.new("RGB", (224, 112))).size
+    >>> _thumbnail(Image.new("RGB", (224, 112))).size
     (160, 80)
     """
     longest = max(picture.size)

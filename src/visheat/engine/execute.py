@@ -93,7 +93,7 @@ def run_batch(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, thread
     first = run_chunk(bounds[0], None, check)
     if not isinstance(first.data, np.ndarray) or isinstance(batch.images, tuple):
         parts = [first] + [run_chunk(b, None, check) for b in bounds[1:]]
-        return join_batches(parts, batch)
+        return _join_batches(parts, batch)
     final = np.empty((batch.n,) + first.data.shape[1:], first.data.dtype)
     final[: bounds[0][1]] = first.data
     if threads > 1 and len(bounds) > 2:
@@ -102,12 +102,12 @@ def run_batch(pipe: Any, batch: Batch, *, chunk_bytes: int = CHUNK_BYTES, thread
         rest = [run_chunk(b, final, check) for b in bounds[1:]]
     parts = [first] + rest
     if any(p.data.shape[1:] != first.data.shape[1:] for p in rest):
-        return join_batches(parts, batch)
+        return _join_batches(parts, batch)
     return first.replace(data=final, images=batch.images, records=_join_records(parts),
                          start=batch.start, out=None)
 
 
-def _run_fused(fused: fusion.FusedTail, steps: list[Any], batch: Batch, shape: tuple[int, ...],
+def _run_fused(fused: fusion._FusedTail, steps: list[Any], batch: Batch, shape: tuple[int, ...],
                chunk_bytes: int, threads: int, check: Callable[[np.ndarray], None] | None
                ) -> Batch:
     """A fused pipeline whose pictures' shape is known: into one array, in even chunks.
@@ -134,11 +134,11 @@ def _run_fused(fused: fusion.FusedTail, steps: list[Any], batch: Batch, shape: t
                             start=batch.start, out=None)
 
 
-def _run_chunk(steps: list[Any], fused: fusion.FusedTail | None, batch: Batch,
+def _run_chunk(steps: list[Any], fused: fusion._FusedTail | None, batch: Batch,
                bound: tuple[int, int], final: np.ndarray | None,
                check: Callable[[np.ndarray], None] | None) -> Batch:
     """Steps on samples ``bound`` of ``batch``; the last one may write into ``final``."""
-    part = slice_batch(batch, *bound)
+    part = _slice_batch(batch, *bound)
     target = None if final is None else final[bound[0]:bound[1]]
     if fused is not None:
         result = fused.run(part, target, check, apply_steps)
@@ -154,7 +154,7 @@ def _run_chunk(steps: list[Any], fused: fusion.FusedTail | None, batch: Batch,
     return result.replace(out=None)
 
 
-def slice_batch(batch: Batch, start: int, stop: int) -> Batch:
+def _slice_batch(batch: Batch, start: int, stop: int) -> Batch:
     """Samples ``start:stop`` of ``batch`` (views, no copies)."""
     images = batch.images
     if images is not None:
@@ -182,7 +182,7 @@ def _join_records(parts: Sequence[Batch]) -> tuple[Record, ...]:
         for j, rec in enumerate(first.records))
 
 
-def join_batches(parts: Sequence[Batch], like: Batch) -> Batch | Ragged:
+def _join_batches(parts: Sequence[Batch], like: Batch) -> Batch | Ragged:
     """Concatenate chunk results back into one batch, or a `Ragged` result."""
     first = parts[0]
     records = _join_records(parts)

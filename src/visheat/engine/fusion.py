@@ -48,7 +48,7 @@ Check = Callable[[np.ndarray], None]
 
 
 @dataclass(frozen=True)
-class FusedTail:
+class _FusedTail:
     """The fusable end of a pipeline: ``prefix`` runs as usual, the rest fused."""
 
     prefix: tuple[Any, ...]
@@ -323,7 +323,7 @@ def _key_floats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return floats[:, 0].copy(), floats[:, 1].copy()
 
 
-def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
+def plan(steps: list[Any], batch: Batch) -> _FusedTail | None:
     """The fused form of ``steps`` for ``batch``, or None when they do not fit it."""
     if not batch.fast or kernels() is None or not steps:
         return None
@@ -344,4 +344,4 @@ def plan(steps: list[Any], batch: Batch) -> FusedTail | None:
     last = rest[-1] if rest else None
     if isinstance(last, ChannelReduction) and type(last).apply is ChannelReduction.apply:
         reduction = rest.pop()
-    return FusedTail(tuple(rest), reduction, resize, clip, colormap, overlay)
+    return _FusedTail(tuple(rest), reduction, resize, clip, colormap, overlay)

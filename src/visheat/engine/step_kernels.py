@@ -120,7 +120,7 @@ def _resized_volume(batch: Batch, method: str) -> Batch | None:
 
 
 @register_kernel(ResizeToImage)
-def resize_to_image(step: ResizeToImage, batch: Batch) -> Batch | None:
+def _resize_to_image(step: ResizeToImage, batch: Batch) -> Batch | None:
     if batch.images is None:
         return None
     if batch.depth > 1 or batch.image_depth > 1:

@@ -418,7 +418,7 @@ class Page:
             return False
 
     def _check_size(self, limit: float) -> None:
-        check_size(self.nbytes, limit, self.n, len(self.methods))
+        _check_size(self.nbytes, limit, self.n, len(self.methods))
 
     def _repr_html_(self) -> str:
         """The page in an iframe (``srcdoc``): works offline, scripts sandboxed."""
@@ -427,7 +427,7 @@ class Page:
                 "</iframe>")
 
 
-def check_size(size: int, limit: float, n: int, methods: int) -> None:
+def _check_size(size: int, limit: float, n: int, methods: int) -> None:
     """Refuse a page of ``size`` bytes above ``limit``, naming the live widget."""
     if size <= limit:
         return

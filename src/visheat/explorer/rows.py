@@ -60,7 +60,7 @@ def take(x: Any, axis: int | None, start: int, stop: int) -> Any:
     return np.asarray(x)
 
 
-class MethodRows:
+class _MethodRows:
     """One method's samples, read on demand from its array as maps or values ``(n, C, h, w)``."""
 
     def __init__(self, name: str, x: Any, layout: str, tokens: Any, images: Any) -> None:
@@ -92,7 +92,7 @@ class MethodRows:
         return data
 
 
-class ImageRows:
+class _ImageRows:
     """The images beside the maps: sliced lazily from an ``(N, H, W, 3)`` array, else read once."""
 
     def __init__(self, images: Any, n: int) -> None:
@@ -146,7 +146,7 @@ class Rows:
             raise value_error("methods", "the same number of samples for every method",
                               f"{sizes}", described=True)
         self.n = self.methods[0].n
-        self.images = None if images is None else ImageRows(images, self.n)
+        self.images = None if images is None else _ImageRows(images, self.n)
         maps = {m.size for m in self.methods}
         if self.images is None and len(maps) > 1:
             raise value_error("methods", "maps of one size when there are no images",
@@ -165,11 +165,11 @@ class Rows:
             for row in self._encode_data(0, [f[:k] for f in first if f is not None], images):
                 self._keep(row)
 
-    def _method(self, name: str, x: Any, layout: Any, tokens: Any, images: Any) -> MethodRows:
+    def _method(self, name: str, x: Any, layout: Any, tokens: Any, images: Any) -> _MethodRows:
         lay = layout.get(name, "NCHW") if isinstance(layout, Mapping) else layout
         grid = _method_tokens(tokens, name, lay)
         probe = None if images is None or grid is None else _first_image(images)
-        return MethodRows(name, x, lay, grid, probe)
+        return _MethodRows(name, x, lay, grid, probe)
 
     def meta(self) -> list[dict[str, Any]]:
         """What the page needs of each method (as the page's own metadata, without exponents)."""

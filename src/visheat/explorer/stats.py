@@ -1,10 +1,10 @@
 """What the widget computes in the kernel: one scale across the batch, and the rows' order.
 
-:func:`batch_range` runs the two-pass protocol (:mod:`visheat.render.twopass`) over every
+:func:`_batch_range` runs the two-pass protocol (:mod:`visheat.render.twopass`) over every
 sample of one method for the view's pipeline, the one :func:`visheat.heatmap` runs: the
 prefix before the colour map on the engine, slice by slice on threads (a Dask array a
 chunk per task, on Dask's threads), and the colour map's ``partial_stats`` of each slice
-combined. The page receives the two numbers. :func:`row_order` sorts and filters the
+combined. The page receives the two numbers. :func:`_row_order` sorts and filters the
 samples by label and score; positions in that order map to sample indices.
 """
 
@@ -27,7 +27,7 @@ SLICE = 32
 SORTS = ("index", "label", "score-desc", "score-asc")
 
 
-def pipeline_text(method: dict[str, Any], view: dict[str, Any], auto: dict[str, str],
+def _pipeline_text(method: dict[str, Any], view: dict[str, Any], auto: dict[str, str],
                   kinds: dict[str, str], images: bool) -> str:
     """The text of ``method``'s pipeline in ``view``: the page's ``pipeline(method)``, in Python.
 
@@ -36,7 +36,7 @@ def pipeline_text(method: dict[str, Any], view: dict[str, Any], auto: dict[str, 
     >>> md = {"channels": 3, "signed": True, "resize": None}
     >>> view = {"reduction": "sum", "clip": [0.001, 0.999], "colormap": "auto",
     ...         "scope": "batch", "alpha": 0.5, "centered": None}
-    >>> text = pipeline_text(md, view, {"signed": "berlin", "unsigned": "batlow"},
+    >>> text = _pipeline_text(md, view, {"signed": "berlin", "unsigned": "batlow"},
     ...                      {"berlin": "diverging", "batlow": "sequential"}, images=True)
     >>> text.split(" | ")[2:]
     ["CenteredColormap('berlin', scope='batch')", 'AlphaOverlay(0.5)']
@@ -70,7 +70,7 @@ def _py(x: float) -> str:
     return f"{float(x):.1f}" if float(x).is_integer() else repr(float(x))
 
 
-def batch_range(read: Callable[[int, int], tuple[np.ndarray, Any]], n: int, pipe: Pipeline,
+def _batch_range(read: Callable[[int, int], tuple[np.ndarray, Any]], n: int, pipe: Pipeline,
                 source: Any = None, threads: int = 2) -> tuple[float, float] | None:
     """The combined statistics ``(lo, hi)`` of ``pipe``'s batch-wide colour map over samples
     ``0:n``: what :func:`visheat.heatmap` of the whole batch uses (None for no samples).
@@ -125,7 +125,7 @@ def read_labels(labels: Any, n: int) -> list[str] | None:
     return [str(t) for t in labels]
 
 
-def read_scores(scores: Any, n: int) -> np.ndarray | None:
+def _read_scores(scores: Any, n: int) -> np.ndarray | None:
     """One finite score per sample as float64 (None: no scores)."""
     if scores is None:
         return None
@@ -141,7 +141,7 @@ def read_scores(scores: Any, n: int) -> np.ndarray | None:
     return found
 
 
-def row_order(n: int, labels: Sequence[str] | None, scores: np.ndarray | None,
+def _row_order(n: int, labels: Sequence[str] | None, scores: np.ndarray | None,
               sort: str = "index", text: str = "", min_score: float | None = None
               ) -> np.ndarray | None:
     """The sample indices shown, in order (None: all of them, by index).
@@ -149,9 +149,9 @@ def row_order(n: int, labels: Sequence[str] | None, scores: np.ndarray | None,
     Labels filter by ``text`` (case-insensitive, contained), scores by ``min_score``;
     sorting is stable (ties by index).
 
-    >>> row_order(4, ["b", "a", "ab", "c"], np.array([0.3, 0.9, 0.1, 0.6]), "label", "a")
+    >>> _row_order(4, ["b", "a", "ab", "c"], np.array([0.3, 0.9, 0.1, 0.6]), "label", "a")
     array([1, 2])
-    >>> row_order(4, None, np.array([0.3, 0.9, 0.1, 0.6]), "score-desc", min_score=0.2)
+    >>> _row_order(4, None, np.array([0.3, 0.9, 0.1, 0.6]), "score-desc", min_score=0.2)
     array([1, 3, 0])
     """
     if sort not in SORTS:

@@ -53,12 +53,12 @@ from .page import (
     Page,
     _auto_colormaps,
     _check_colormaps,
+    _check_size,
     _check_view,
     assets,
-    check_size,
 )
 from .rows import CACHE_BYTES, Rows
-from .stats import batch_range, colour, pipeline_text, read_labels, read_scores, row_order
+from .stats import _batch_range, _pipeline_text, _read_scores, _row_order, colour, read_labels
 
 __all__ = ["Explorer"]
 
@@ -110,7 +110,7 @@ class Explorer:
         self.rows = Rows(methods, images, layout, tokens, cache_bytes)
         self.n = self.rows.n
         self.labels = read_labels(labels, self.n)
-        self.scores = read_scores(scores, self.n)
+        self.scores = _read_scores(scores, self.n)
         self.title = str(title)
         self.colormaps = _check_colormaps(colormaps)
         self._view = _page_state(_check_view(view, self.colormaps), self._kinds)
@@ -148,7 +148,7 @@ class Explorer:
     def pipeline(self, method: str | int) -> str:
         """The text of ``method``'s pipeline in the current view, as the page shows it:
         ``heatmap(x, images, Pipeline.parse(text))`` draws the same pictures."""
-        return pipeline_text(self._methods[self._method(method)], self._view,
+        return _pipeline_text(self._methods[self._method(method)], self._view,
                              self._auto, self._kinds, self.rows.images is not None)
 
     def pictures(self, i: int) -> dict[str, np.ndarray]:
@@ -193,7 +193,7 @@ class Explorer:
         if op == "rows":
             return self._rows(content)
         if op == "order":
-            self._order = row_order(self.n, self.labels, self.scores, content.get("sort", "index"),
+            self._order = _row_order(self.n, self.labels, self.scores, content.get("sort", "index"),
                                     content.get("filter") or "", content.get("min_score"))
             return {"count": self._count()}, []
         if op == "locate":
@@ -246,7 +246,7 @@ class Explorer:
         with self._lock:
             if key in self._ranges:
                 return self._ranges[key]
-        text = pipeline_text(method, {**view, "scope": "batch"}, self._auto, self._kinds,
+        text = _pipeline_text(method, {**view, "scope": "batch"}, self._auto, self._kinds,
                              self.rows.images is not None)
         rows, resize = self.rows, method["resize"] is not None
 
@@ -254,7 +254,7 @@ class Explorer:
             images = rows.images.read(start, stop) if resize and rows.images else None
             return rows.methods[j].read(start, stop, images), images
 
-        found = batch_range(read, self.n, Pipeline.parse(text), self._sources.get(method["name"]),
+        found = _batch_range(read, self.n, Pipeline.parse(text), self._sources.get(method["name"]),
                             threads=max(1, min(4, os.cpu_count() or 1)))
         with self._lock:
             self._ranges[key] = found
@@ -337,7 +337,7 @@ class Explorer:
              max_bytes: int = MAX_BYTES) -> Path:
         """Write the offline page (see :func:`visheat.write_explorer`); a page above
         ``max_bytes`` is refused before anything is read."""
-        check_size(self._least_bytes(), max_bytes, self.n, len(self.rows.methods))
+        _check_size(self._least_bytes(), max_bytes, self.n, len(self.rows.methods))
         return self.page().save(path, existing, max_bytes=max_bytes)
 
     def _least_bytes(self) -> int:

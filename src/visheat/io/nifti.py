@@ -66,7 +66,7 @@ def _nibabel(where: str) -> Any:
     return nibabel
 
 
-def check_no_shear(affine: np.ndarray, where: str) -> None:
+def _check_no_shear(affine: np.ndarray, where: str) -> None:
     """Refuse an affine whose 3×3 part is not a rotation or permutation of scaled axes."""
     axes = np.asarray(affine, np.float64)[:3, :3]
     lengths = np.linalg.norm(axes, axis=0)
@@ -114,7 +114,7 @@ def load_nifti(path: str | os.PathLike) -> NiftiVolume:
     except Exception as err:  # nibabel raises its own errors for damaged files
         raise value_error(where, "a NIfTI file nibabel can read", f"{type(err).__name__}: "
                           f"{err}", described=True) from None
-    check_no_shear(affine, where)
+    _check_no_shear(affine, where)
     orientation = tuple(nibabel.aff2axcodes(affine))
     canonical = nibabel.as_closest_canonical(image)
     data = np.asanyarray(canonical.dataobj)

@@ -98,7 +98,7 @@ def check_fps(fps: Any, kind: str = "MP4", argument: str = "fps") -> float:
     return float(fps)
 
 
-def check_crf(crf: Any) -> int:
+def _check_crf(crf: Any) -> int:
     """libx264's constant rate factor: an int from 0 to 51."""
     if isinstance(crf, bool) or not isinstance(crf, (int, np.integer)) or not 0 <= crf <= 51:
         raise value_error("crf", "an integer from 0 (best) to 51 (worst)", crf)
@@ -168,7 +168,7 @@ def _import_av() -> Any:
     return av
 
 
-def fingerprint(frames: np.ndarray, fps: float, crf: int) -> str:
+def _fingerprint(frames: np.ndarray, fps: float, crf: int) -> str:
     """What an MP4 file was made from: a SHA-256 of the frames, their shape, ``fps`` and
     ``crf``, stored in the file's ``comment`` tag. libx264's output differs from run to
     run (its lookahead), so a re-run recognises its file by this tag, not by its bytes."""
@@ -177,8 +177,8 @@ def fingerprint(frames: np.ndarray, fps: float, crf: int) -> str:
     return f"visheat {digest.hexdigest()}"
 
 
-def mp4_fingerprint(path: Path) -> str | None:
-    """The ``comment`` tag of an MP4 file (see :func:`fingerprint`), or None."""
+def _mp4_fingerprint(path: Path) -> str | None:
+    """The ``comment`` tag of an MP4 file (see :func:`_fingerprint`), or None."""
     av = _import_av()
     try:
         with av.open(str(path)) as container:
@@ -191,7 +191,7 @@ def _encode_mp4(frames: np.ndarray, fps: float, crf: int) -> bytes:
     av = _import_av()
     from av.video.reformatter import ColorRange, Colorspace
 
-    tag = fingerprint(frames, fps, crf)
+    tag = _fingerprint(frames, fps, crf)
     frames = even_frames(frames)
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format="mp4") as container:
@@ -225,11 +225,11 @@ def encode_clip(frames: np.ndarray, kind: str, fps: float = DEFAULT_FPS,
     """
     frames = to_uint8(np.asarray(frames))
     if kind == "MP4":
-        return _encode_mp4(frames, check_fps(fps, kind), check_crf(crf))
+        return _encode_mp4(frames, check_fps(fps, kind), _check_crf(crf))
     return _encode_pillow(frames, kind, check_fps(fps, kind))
 
 
-def check_clip(clip: Any, where: str) -> np.ndarray:
+def _check_clip(clip: Any, where: str) -> np.ndarray:
     """A ``(T, H, W, 3)`` array of at least one non-empty frame."""
     frames = np.asarray(clip)
     if frames.ndim != 4 or frames.shape[-1] != 3 or not frames.shape[0]:
@@ -256,8 +256,8 @@ def save_clips(clips: Sequence[Any], directory: str | os.PathLike,
     for kind in set(kinds):
         check_fps(fps, kind)
     if "MP4" in kinds:
-        check_crf(crf)
-    frames = [check_clip(clip, f"heatmaps[{i}]") for i, clip in enumerate(clips)]
+        _check_crf(crf)
+    frames = [_check_clip(clip, f"heatmaps[{i}]") for i, clip in enumerate(clips)]
     encoded: dict[int, bytes] = {}
 
     def payload(i: int) -> bytes:
@@ -266,8 +266,8 @@ def save_clips(clips: Sequence[Any], directory: str | os.PathLike,
         return encoded[i]
 
     def holds(i: int, path: Path) -> bool:
-        if kinds[i] == "MP4":  # not byte for byte: see fingerprint()
-            return mp4_fingerprint(path) == fingerprint(frames[i], float(fps), int(crf))
+        if kinds[i] == "MP4":  # not byte for byte: see _fingerprint()
+            return _mp4_fingerprint(path) == _fingerprint(frames[i], float(fps), int(crf))
         return holds_bytes(payload(i), path)
 
     plan = plan_outputs(folder, paths, existing, holds=holds)

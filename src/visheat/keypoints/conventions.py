@@ -191,10 +191,10 @@ def get_convention(convention: Any, argument: str = "convention") -> Convention:
     return CONVENTIONS[convention]
 
 
-def as_stride(stride: Any) -> np.ndarray:
+def _as_stride(stride: Any) -> np.ndarray:
     """``stride`` as a float array ``[sx, sy]``; one number means both.
 
-    >>> as_stride(4).tolist()
+    >>> _as_stride(4).tolist()
     [4.0, 4.0]
     """
     arr = np.asarray(stride, dtype=np.float64) if not isinstance(stride, (str, bytes)) else None
@@ -216,7 +216,7 @@ def to_image(points: Any, stride: Any = 1, convention: Any = "visheat") -> np.nd
     >>> to_image([[1, 2]], stride=4, convention="sleap").tolist()
     [[4.0, 8.0]]
     """
-    conv, s = get_convention(convention), as_stride(stride)
+    conv, s = get_convention(convention), _as_stride(stride)
     offset = np.array([conv.offset_for(s[0]), conv.offset_for(s[1])])
     return np.asarray(points, dtype=np.float64) * s + offset
 
@@ -227,7 +227,7 @@ def to_heatmap(points: Any, stride: Any = 1, convention: Any = "visheat") -> np.
     >>> to_heatmap([[1.5, 1.5], [-0.5, -0.5]], stride=4).tolist()
     [[0.0, 0.0], [-0.5, -0.5]]
     """
-    conv, s = get_convention(convention), as_stride(stride)
+    conv, s = get_convention(convention), _as_stride(stride)
     offset = np.array([conv.offset_for(s[0]), conv.offset_for(s[1])])
     return (np.asarray(points, dtype=np.float64) - offset) / s
 

@@ -37,7 +37,7 @@ import numpy as np
 from ..core.errors import check_number, value_error
 from . import refine
 from ._arrays import as_heatmaps, first_argmax, flat
-from .conventions import Convention, as_stride, get_convention, to_image
+from .conventions import Convention, _as_stride, get_convention, to_image
 
 METHODS = ("argmax", "quarter", "dark", "topk", "integral")
 #: Pixels ``"topk"`` averages by default (H3R's 3 x 3); maps with fewer give all of theirs.
@@ -114,9 +114,9 @@ def decode(heatmaps: Any, method: str | None = None, *, stride: Any = 1,
     if method not in METHODS:
         raise value_error("method", "one of " + ", ".join(map(repr, METHODS)), method)
     maps, single = as_heatmaps(heatmaps)
-    s = as_stride(stride)
+    s = _as_stride(stride)
     m = flat(maps)
-    rows, cols, scores = peak_pixels(m, conv)
+    rows, cols, scores = _peak_pixels(m, conv)
     x, y = _refine(m, rows, cols, method, conv, k=k, patch=patch, blur=blur)
     points, scores = finish(m, np.stack([x, y], -1), scores, conv, threshold, s)
     shape = maps.shape[:2]
@@ -124,7 +124,7 @@ def decode(heatmaps: Any, method: str | None = None, *, stride: Any = 1,
     return Decoded(points[0], scores[0]) if single else Decoded(points, scores)
 
 
-def peak_pixels(m: np.ndarray, conv: Convention) -> tuple[np.ndarray, ...]:
+def _peak_pixels(m: np.ndarray, conv: Convention) -> tuple[np.ndarray, ...]:
     """Row, column and value of each map's grid maximum.
 
     SLEAP takes the column of the largest column maximum and the row of the
@@ -159,7 +159,7 @@ def _refine(m: np.ndarray, rows: np.ndarray, cols: np.ndarray, method: str,
     radius = conv.blur_radius if blur is None else None
     if not sigma:
         return refine.dark(m, rows, cols, conv.flavour)
-    blurred = refine.blur_for_dark(m, sigma, radius, conv.flavour)
+    blurred = refine._blur_for_dark(m, sigma, radius, conv.flavour)
     return refine.dark(blurred, rows, cols, conv.flavour, blurred=True)
 
 

@@ -22,8 +22,8 @@ import numpy as np
 from ..core.errors import check_number, value_error
 from . import refine as _refine
 from ._arrays import as_heatmaps, flat
-from .conventions import as_stride, get_convention, to_image
-from .decoding import Decoded, peak_pixels
+from .conventions import _as_stride, get_convention, to_image
+from .decoding import Decoded, _peak_pixels
 
 REFINEMENTS = (None, "local", "integral")
 
@@ -75,9 +75,9 @@ def find_global_peaks(heatmaps: Any, threshold: float = 0.2, refine: str | None 
     """
     threshold = check_number("threshold", threshold)
     maps, single = as_heatmaps(heatmaps)
-    conv, s = get_convention(convention), as_stride(stride)
+    conv, s = get_convention(convention), _as_stride(stride)
     m = flat(maps)
-    rows, cols, scores = peak_pixels(m, conv)
+    rows, cols, scores = _peak_pixels(m, conv)
     x, y = _apply(m, rows, cols, refine, conv.flavour, patch, delta)
     points = to_image(np.stack([x, y], -1), s, conv)
     points[scores < threshold] = np.nan
@@ -103,7 +103,7 @@ def find_local_peaks(heatmaps: Any, threshold: float = 0.2, refine: str | None =
     """
     threshold = check_number("threshold", threshold)
     maps, _ = as_heatmaps(heatmaps)
-    conv, s = get_convention(convention), as_stride(stride)
+    conv, s = get_convention(convention), _as_stride(stride)
     m = flat(maps)
     which, rows, cols = np.nonzero(_strict_maxima(m) & (m >= threshold))
     x, y = _apply(m[which], rows, cols, refine, conv.flavour, patch, delta)

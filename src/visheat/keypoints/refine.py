@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .gaussfit import fit_gaussian_peaks
-from .smoothing import convolve_separable, gaussian_kernel
+from .smoothing import _convolve_separable, gaussian_kernel
 
 #: Floor of the heatmap before the log in ``dark`` (DarkPose uses 1e-10).
 LOG_FLOOR = 1e-10
@@ -55,7 +55,7 @@ def quarter(maps: np.ndarray, rows: np.ndarray, cols: np.ndarray, flavour: str =
     return x, y
 
 
-def blur_for_dark(maps: np.ndarray, sigma: float, radius: int | None,
+def _blur_for_dark(maps: np.ndarray, sigma: float, radius: int | None,
                   flavour: str) -> np.ndarray:
     """The blur ``dark`` applies first.
 
@@ -66,9 +66,9 @@ def blur_for_dark(maps: np.ndarray, sigma: float, radius: int | None,
     near borders too, where plain zero padding drags it inward.
     """
     kernel = gaussian_kernel(sigma, radius)
-    out = convolve_separable(maps, kernel)
+    out = _convolve_separable(maps, kernel)
     if flavour == "visheat":
-        energy = convolve_separable(np.ones(maps.shape[-2:]), kernel * kernel)
+        energy = _convolve_separable(np.ones(maps.shape[-2:]), kernel * kernel)
         return out / np.sqrt(energy)
     peak, after = maps.max(axis=(-2, -1)), out.max(axis=(-2, -1))
     ok = after != 0

@@ -47,7 +47,7 @@ def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
     return taps / taps.sum()
 
 
-def convolve_separable(maps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def _convolve_separable(maps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Correlate the last two axes of ``maps`` with ``kernel`` on each, zero padded
     (visheat's one separable loop, :func:`visheat.transforms.smoothing.smooth_axis`)."""
     rows = smooth_axis(maps, maps.ndim - 1, kernel, edges="zero")
@@ -89,7 +89,7 @@ def smooth(heatmaps: Any, sigma: float, *, radius: int | None = None,
     if preserve not in ("peak", "sum", None):
         raise value_error("preserve", "'peak', 'sum' or None", preserve)
     maps, _ = as_heatmaps(heatmaps)
-    out = convolve_separable(maps, gaussian_kernel(sigma, radius))
+    out = _convolve_separable(maps, gaussian_kernel(sigma, radius))
     if preserve is not None:
         reduce = np.max if preserve == "peak" else np.sum
         before, after = reduce(maps, axis=(-2, -1)), reduce(out, axis=(-2, -1))

@@ -23,7 +23,7 @@ from ..transforms.reductions import SumReduction
 CHANNELS = ("together", "separate")
 
 
-def split_heatmap_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
+def _split_heatmap_args(args: tuple[Any, ...], images: Any) -> tuple[Any, Any]:
     """``(images, pipe)`` from ``heatmap(x, *args, images=...)``'s positional arguments."""
     if len(args) > 2:
         raise TypeError(f"heatmap() takes x, [images,] [pipe]; got {len(args) + 1} positional "
@@ -121,7 +121,7 @@ def heatmap(x: Any, *args: Any, layout: str = "NCHW", images: Any = None,
     ValueError: x: expected 4 axes (N, C, H, W) for layout 'NCHW'; got shape (3, 8, 8). For one
     image use layout='CHW'; for a batch of maps, layout='NHW'.
     """
-    found_images, pipe = split_heatmap_args(args, images)
+    found_images, pipe = _split_heatmap_args(args, images)
     options = image_options(image_layout, image_mean, image_std)
     if not isinstance(channels, str) or channels not in CHANNELS:
         raise value_error("channels", "'together' or 'separate'", channels)
@@ -145,7 +145,7 @@ def render_pictures(x: Any, images: Any, transform: Transform, layout: str, dtyp
     if channels == "separate":  # volumes too: each channel's volume folded, as the input's
         data, stage, imgs, grid = _split_channels(batch.data, batch.stage, batch.images)
         batch = batch.replace(data=data, stage=stage, images=imgs)
-    check_reaches_rgb(transform, batch.stage)
+    _check_reaches_rgb(transform, batch.stage)
 
     # Steps check their results (a colormap refuses non-finite maps, naming the step),
     # so numpy's floating-point warnings about an overflowing step would only be noise.
@@ -165,15 +165,15 @@ REDUCTIONS = ("SumReduction(), NormReduction(), MaxAbsReduction(), SumAbsReducti
 COLORMAPS = "ExtremaColormap() or CenteredColormap()"
 
 
-def check_reaches_rgb(transform: Transform, stage: Stage) -> None:
+def _check_reaches_rgb(transform: Transform, stage: Stage) -> None:
     """Refuse, before any work, a pipeline that cannot turn ``stage`` into RGB pictures.
 
     The steps are followed with the stage the input really has, and the hint is a
     pipeline that works: the missing reduction or colormap added where it belongs.
 
     >>> from visheat import ExtremaColormap, SumReduction
-    >>> check_reaches_rgb(SumReduction() | ExtremaColormap(), Stage.VALUES)
-    >>> check_reaches_rgb(ExtremaColormap(), Stage.VALUES)
+    >>> _check_reaches_rgb(SumReduction() | ExtremaColormap(), Stage.VALUES)
+    >>> _check_reaches_rgb(ExtremaColormap(), Stage.VALUES)
     Traceback (most recent call last):
     ...
     ValueError: pipe: expected a pipeline that reduces channel values (N, C, H, W) to a map

@@ -36,8 +36,8 @@ from ..io.files import check_distinct, check_existing, plan_outputs, write_check
 from ..io.png import DEFAULT_COMPRESS_LEVEL, batch_unfiltered, png_bytes
 from ..io.stores import HDF5Source, MemmapSource, layout_of_dims
 from ..transforms.presets import as_pipeline
-from .apply import render_pictures, split_heatmap_args
-from .stream import sample_file_name
+from .apply import _split_heatmap_args, render_pictures
+from .stream import _sample_file_name
 from .twopass import batch_wide_steps, slice_stats
 
 __all__ = ["render", "save_heatmaps", "as_dask_array", "get_scheduler", "check_scheduler",
@@ -207,7 +207,7 @@ def _plan(x: Any, args: tuple[Any, ...], images: Any, layout: str | None, dtype:
     """Blocks of x, images per block, the (delayed) per-sample pipeline, the picture shape."""
     import dask
 
-    found_images, pipe = split_heatmap_args(args, images)
+    found_images, pipe = _split_heatmap_args(args, images)
     if type(found_images).__module__.startswith("xarray"):
         found_images = found_images.data  # a dask array is read by each pass on its own
     transform = Pipeline(as_pipeline(pipe))
@@ -387,7 +387,7 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
         x, args, images, layout, np.uint8, chunks, tokens)
     if labels is not None and len(labels) != n:
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
-    paths = [folder / sample_file_name(pattern, i, labels) for i in range(n)]
+    paths = [folder / _sample_file_name(pattern, i, labels) for i in range(n)]
     check_distinct(paths)
     with open_scheduler(scheduler) as get:  # a Client connected here is closed here
         if plan_outputs(folder, paths, existing, defer=True).all_done():

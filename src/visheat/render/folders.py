@@ -45,7 +45,7 @@ from ..io.files import check_distinct, check_existing, plan_outputs, safe_name
 from ..io.png import png_bytes
 from ..transforms.presets import as_pipeline
 from .apply import heatmap
-from .stream import progress_bar
+from .stream import _progress_bar
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -229,7 +229,7 @@ def render_folder(images_dir: Any, cams: Any, out_dir: Any, *, method: str = "ca
     paths = [folder / f"{safe_name(p.stem)}_{safe_name(method)}.png" for p in images]
     check_distinct(paths, "images_dir")  # names that differ only in unsafe characters
     plan = plan_outputs(folder, paths, existing, argument="out_dir", defer=True)
-    bar = progress_bar(len(images), progress, "visheat cam")
+    bar = _progress_bar(len(images), progress, "visheat cam")
     try:
         for i, image_path in enumerate(images):
             if plan.todo(i):

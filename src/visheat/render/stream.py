@@ -30,7 +30,7 @@ from ..io.files import (
 )
 from ..io.png import DEFAULT_COMPRESS_LEVEL, batch_unfiltered, png_bytes
 from ..transforms.presets import as_pipeline
-from .apply import render_pictures, split_heatmap_args
+from .apply import _split_heatmap_args, render_pictures
 from .twopass import pipeline_stats, resolve
 
 
@@ -69,7 +69,7 @@ def _images_slice(images: Any, n: int, start: int, stop: int) -> Any:
     return images
 
 
-def progress_bar(total: int, enabled: bool, desc: str) -> Any:
+def _progress_bar(total: int, enabled: bool, desc: str) -> Any:
     if not enabled:
         return None
     from tqdm import tqdm
@@ -112,7 +112,7 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     >>> [len(h) for h in heatmap_batches(x, "attribution", batch_size=4)]
     [4, 4, 2]
     """
-    found_images, pipe = split_heatmap_args(args, images)
+    found_images, pipe = _split_heatmap_args(args, images)
     options = image_options(image_layout, image_mean, image_std)
     transform = as_pipeline(pipe)
     out_dtype = check_dtype(dtype)
@@ -121,7 +121,7 @@ def heatmap_batches(x: Any, *args: Any, batch_size: int = 256, layout: str = "NC
     letters = parse_layout(layout)
     x, n = _sample_count(x, letters, tokens)
     transform = _per_sample(transform, x, found_images, letters, n, size, out_dtype, tokens)
-    bar = progress_bar(n, progress, "visheat")
+    bar = _progress_bar(n, progress, "visheat")
     try:
         for start in range(0, n, size):
             stop = min(n, start + size)
@@ -176,16 +176,16 @@ def save_heatmaps(x: Any, *args: Any, directory: str | os.PathLike,
     x, n = _sample_count(x, letters, tokens)
     if labels is not None and len(labels) != n:
         raise value_error("labels", f"{n} labels", f"{len(labels)} labels", described=True)
-    paths = [folder / sample_file_name(pattern, i, labels) for i in range(n)]
+    paths = [folder / _sample_file_name(pattern, i, labels) for i in range(n)]
     plan = plan_outputs(folder, paths, existing, defer=True)
     size = int(check_number("batch_size", batch_size, low=1, integer=True))
     level = int(check_number("compress_level", compress_level, low=0, high=9, integer=True))
     workers = resolve_threads(threads)
-    found_images, pipe = split_heatmap_args(args, images)
+    found_images, pipe = _split_heatmap_args(args, images)
     if not plan.all_done():
         pipe = _per_sample(as_pipeline(pipe), x, found_images, letters, n, size,
                            np.dtype(np.uint8), tokens)
-    bar = progress_bar(n, progress, "visheat")
+    bar = _progress_bar(n, progress, "visheat")
     try:
         for start in range(0, n, size):
             stop = min(n, start + size)
@@ -242,7 +242,7 @@ def _write_slice(x: Any, letters: str, start: int, stop: int, images: Any, pipe:
     _release(x)
 
 
-def sample_file_name(pattern: str, index: int, labels: Sequence[str] | None) -> str:
+def _sample_file_name(pattern: str, index: int, labels: Sequence[str] | None) -> str:
     """The file name of sample ``index``: ``pattern`` with its index and sanitised label."""
     label = safe_name(str(labels[index])) if labels is not None else ""
     return file_name(pattern, index, label)

@@ -37,7 +37,7 @@ from ..core.batch import Batch, Stage, per_sample_rows
 from ..core.errors import check_number, value_error
 from ..core.pipeline import Transform, option
 from .colormaps import ExtremaColormap
-from .colour import check_finite_map, colorize, colorize_u8, combine_extrema, positions
+from .colour import _check_finite_map, _combine_extrema, colorize, colorize_u8, positions
 from .overlay import blend_u8
 from .schemes import opencv_table
 
@@ -89,7 +89,7 @@ CAM_RANGE_SLACK = 0.5
 CAM_LEAST_SPAN = 1 / 16
 
 
-def cam_range_message(step: Any, lo: np.ndarray, hi: np.ndarray) -> str | None:
+def _cam_range_message(step: Any, lo: np.ndarray, hi: np.ndarray) -> str | None:
     """The warning for CAMs that ``GradCamOverlay`` cannot draw as meant, or None.
 
     ``lo`` and ``hi`` are the CAMs' per-sample extrema. A CAM is suspect when it
@@ -99,10 +99,10 @@ def cam_range_message(step: Any, lo: np.ndarray, hi: np.ndarray) -> str | None:
 
     Examples
     --------
-    >>> print(cam_range_message(GradCamOverlay(), np.array([0.0]), np.array([1e-4])))
+    >>> print(_cam_range_message(GradCamOverlay(), np.array([0.0]), np.array([1e-4])))
     ... # doctest: +ELLIPSIS
     x: expected CAMs in [0, 1] ...; got values from 0 to 0.0001 in CAM 0, a span under 1/16 ...
-    >>> cam_range_message(GradCamOverlay(), np.array([0.0, 0.0]), np.array([1.0, 0.0]))
+    >>> _cam_range_message(GradCamOverlay(), np.array([0.0, 0.0]), np.array([1.0, 0.0]))
     """
     far = (hi > 1 + CAM_RANGE_SLACK) | (lo < -CAM_RANGE_SLACK)
     faint = (lo < hi) & (hi - lo < CAM_LEAST_SPAN)
@@ -207,8 +207,8 @@ class GradCamOverlay(Transform):
         rows = per_sample_rows(masks)
         if rows.size:
             lo, hi = rows.min(axis=1), rows.max(axis=1)
-            check_finite_map(masks, lo, hi, self)
-            message = cam_range_message(self, lo, hi)
+            _check_finite_map(masks, lo, hi, self)
+            message = _cam_range_message(self, lo, hi)
             if message is not None:
                 warnings.warn(message, UserWarning, stacklevel=2)
         cam = gradcam_blend(masks, images, self.image_weight, self.colormap, self.channels)
@@ -275,7 +275,7 @@ class HeatAlphaOverlay(Transform):
         """This slice's share of the batch range (see :meth:`ExtremaColormap.partial_stats`)."""
         return self._colormap().partial_stats(batch)
 
-    combine_stats = staticmethod(combine_extrema)
+    combine_stats = staticmethod(_combine_extrema)
 
     def with_stats(self, stats: tuple[Any, Any] | None) -> HeatAlphaOverlay:
         """The per-sample overlay with the batch range ``stats`` fixed."""

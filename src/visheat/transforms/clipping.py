@@ -237,7 +237,7 @@ class PercentileClip(Transform):
 SIGNS = ("all", "positive", "negative", "absolute_value")
 
 
-def cumulative_sum_threshold(maps: np.ndarray, percent: float) -> np.ndarray:
+def _cumulative_sum_threshold(maps: np.ndarray, percent: float) -> np.ndarray:
     """Per sample, the smallest ``|x|`` where the running sum of sorted ``|x|`` reaches
     ``percent`` %.
 
@@ -248,9 +248,9 @@ def cumulative_sum_threshold(maps: np.ndarray, percent: float) -> np.ndarray:
 
     Examples
     --------
-    >>> cumulative_sum_threshold(np.array([[1.0, -2.0, 3.0, 94.0]]), 98.0)
+    >>> _cumulative_sum_threshold(np.array([[1.0, -2.0, 3.0, 94.0]]), 98.0)
     array([94.])
-    >>> cumulative_sum_threshold(np.array([[1.0, -2.0, 3.0, 94.0]]), 5.0)
+    >>> _cumulative_sum_threshold(np.array([[1.0, -2.0, 3.0, 94.0]]), 5.0)
     array([3.])
     """
     rows = np.sort(np.abs(per_sample_rows(maps)), axis=1)
@@ -269,7 +269,7 @@ class CumulativeSumClip(Transform):
 
     captum's ``outlier_perc``: the threshold ``t`` is the magnitude where the
     running sum of the sample's sorted ``|x|`` reaches ``percent`` % of their
-    total (:func:`cumulative_sum_threshold`), not a percentile of the values.
+    total (:func:`_cumulative_sum_threshold`), not a percentile of the values.
     The result is ``clip(x / t, -1, 1)``: in [-1, 1], or [0, 1] for non-negative
     input. Where ``t = 0`` (an all-zero sample, or a ``percent`` so low that the
     threshold is a zero value; captum fails there) the result is ``sign(x)``, the
@@ -297,7 +297,7 @@ class CumulativeSumClip(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         data = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
-        t = cumulative_sum_threshold(data, self.percent)
+        t = _cumulative_sum_threshold(data, self.percent)
         shape = (-1,) + (1,) * (data.ndim - 1)
         safe = np.where(t > 0, t, data.dtype.type(1)).reshape(shape)
         out = np.clip(data / safe, -1, 1).astype(data.dtype, copy=False)

@@ -28,14 +28,14 @@ from ..core.pipeline import Transform, option
 from .colour import (
     SCOPES,
     _as_table,
+    _check_finite_map,
+    _combine_extrema,
+    _extrema_stats,
     _fix_degenerate,
-    check_finite_map,
+    _sample_extrema,
     colorize,
     colorize_u8,
-    combine_extrema,
-    extrema_stats,
     fits,
-    sample_extrema,
     stops_of,
 )
 
@@ -84,14 +84,14 @@ class RangeColormap(Transform):
 
         Raises a `ValueError` when ``m`` holds NaN or infinite values.
         """
-        lo, hi = sample_extrema(m, self.centered)
+        lo, hi = _sample_extrema(m, self.centered)
         return self.range_from_extrema(lo, hi, m)
 
     def range_from_extrema(self, lo: np.ndarray, hi: np.ndarray, m: np.ndarray
                            ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`value_range` from the map's per-sample extrema (``(-max|x|, max|x|)``
         for a centred colormap), as a fused loop finds them."""
-        check_finite_map(m, lo, hi, self)
+        _check_finite_map(m, lo, hi, self)
         if self.scope == "batch" and m.shape[0]:
             lo, hi = np.full_like(lo, lo.min()), np.full_like(hi, hi.max())
         lo, hi = self._fixed(lo, hi)
@@ -103,9 +103,9 @@ class RangeColormap(Transform):
     # -- two passes: a batch-wide range from slices (see visheat.render.twopass) -----
     def partial_stats(self, batch: Batch) -> tuple[Any, Any] | None:
         """This slice's share of the batch range: its ``(min lo, max hi)``, None if empty."""
-        return extrema_stats(self.work_map(batch.data), self)
+        return _extrema_stats(self.work_map(batch.data), self)
 
-    combine_stats = staticmethod(combine_extrema)
+    combine_stats = staticmethod(_combine_extrema)
 
     def with_stats(self, stats: tuple[Any, Any] | None) -> RangeColormap:
         """The per-sample colormap that gives this one's pictures for the batch
@@ -293,7 +293,7 @@ def _as_limit(argument: str, value: Any) -> float | tuple[float, ...] | None:
     return tuple(float(v) for v in arr)
 
 
-def lookup_positions(t: np.ndarray, bins: int, quantize: str) -> np.ndarray:
+def _lookup_positions(t: np.ndarray, bins: int, quantize: str) -> np.ndarray:
     """Bin indices of unit positions ``t`` (values outside [0, 1] are clamped).
 
     ``"bins"`` is matplotlib's ``Colormap.__call__``: ``floor(t * bins)``, with
@@ -305,11 +305,11 @@ def lookup_positions(t: np.ndarray, bins: int, quantize: str) -> np.ndarray:
     Examples
     --------
     >>> t = np.array([-0.5, 0.0, 0.499, 0.5, 0.999, 1.0, 2.0])
-    >>> lookup_positions(t, 4, "bins")
+    >>> _lookup_positions(t, 4, "bins")
     array([0, 0, 1, 2, 3, 3, 3])
-    >>> lookup_positions(t, 4, "levels")
+    >>> _lookup_positions(t, 4, "levels")
     array([0, 0, 1, 1, 2, 3, 3])
-    >>> lookup_positions(t, 4, "nearest")
+    >>> _lookup_positions(t, 4, "nearest")
     array([0, 0, 1, 2, 3, 3, 3])
     """
     scale = t.dtype.type(bins if quantize == "bins" else bins - 1)
@@ -368,7 +368,7 @@ class LookupColormap(Transform):
     quantize : {"bins", "levels", "nearest"}
         ``"bins"``: matplotlib's ``floor(t * bins)``; ``"levels"``: zennit's
         ``uint8(t * (bins - 1))``; ``"nearest"``: imgaug's ``round(t * (bins - 1))``.
-        See :func:`lookup_positions`.
+        See :func:`_lookup_positions`.
     centered : bool
         Default range symmetric around zero (zennit's ``symmetric=True``).
     level : float
@@ -430,9 +430,9 @@ class LookupColormap(Transform):
 
     def apply(self, batch: Batch) -> Batch:
         m = batch.data if batch.data.dtype.kind == "f" else batch.data.astype(np.float64)
-        lo, hi = sample_extrema(m, bool(self.centered)) if m.size else (
+        lo, hi = _sample_extrema(m, bool(self.centered)) if m.size else (
             np.zeros(m.shape[0], m.dtype), np.ones(m.shape[0], m.dtype))
-        check_finite_map(m, lo, hi, self)
+        _check_finite_map(m, lo, hi, self)
         lo, hi = self._limit(self.vmin, lo, batch), self._limit(self.vmax, hi, batch)
         shape = (-1,) + (1,) * (m.ndim - 1)
         width = (hi - lo).reshape(shape)
@@ -440,7 +440,7 @@ class LookupColormap(Transform):
             t = (m - lo.reshape(shape)) / np.where(width > 0, width, m.dtype.type(1))
         if self.centered:
             t = np.where(width > 0, t, m.dtype.type(0.5))
-        idx = lookup_positions(t.astype(m.dtype, copy=False), self.bins, self.quantize)
+        idx = _lookup_positions(t.astype(m.dtype, copy=False), self.bins, self.quantize)
         table = lookup_table(self.name, self.bins, self.level)
         if batch.fast:
             levels = table * 255

@@ -238,12 +238,12 @@ def symmetric_range(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndar
     return -top, top
 
 
-def sample_extrema(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
+def _sample_extrema(m: np.ndarray, centered: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample ``(min, max)`` of ``m``, or ``(-max|x|, max|x|)`` when ``centered``.
 
     Before any degenerate-range fix; an empty sample gives ``(0, 0)``.
 
-    >>> sample_extrema(np.array([[[-1.0, 3.0]]]), centered=True)
+    >>> _sample_extrema(np.array([[[-1.0, 3.0]]]), centered=True)
     (array([-3.]), array([3.]))
     """
     rows = per_sample_rows(m)
@@ -273,7 +273,7 @@ def _fix_degenerate(lo: np.ndarray, hi: np.ndarray, centered: bool
     return lo, np.where(np.isfinite(bumped), bumped, lo)
 
 
-def check_finite_map(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: Any) -> None:
+def _check_finite_map(m: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: Any) -> None:
     """Refuse a map with NaN or infinite values; ``lo``/``hi`` are its per-sample extrema.
 
     ``step`` (the transform, or its name) is named in the message.
@@ -301,20 +301,20 @@ def fits(limits: tuple[float | None, ...], dtype: np.dtype) -> bool:
 SCOPES = ("sample", "batch")
 
 
-def extrema_stats(m: np.ndarray, step: Any, centered: bool = False) -> tuple[Any, Any] | None:
+def _extrema_stats(m: np.ndarray, step: Any, centered: bool = False) -> tuple[Any, Any] | None:
     """``(min, max)`` of a map (``(-max|m|, max|m|)`` if ``centered``) in its dtype, None if
     it is empty; raises for NaN or infinite values, naming ``step``."""
-    lo, hi = sample_extrema(m, getattr(step, "centered", centered))
-    check_finite_map(m, lo, hi, step)
+    lo, hi = _sample_extrema(m, getattr(step, "centered", centered))
+    _check_finite_map(m, lo, hi, step)
     return (lo.min(), hi.max()) if m.shape[0] else None
 
 
-def combine_extrema(parts: Any) -> tuple[Any, Any] | None:
-    """Join slices' :func:`extrema_stats` into the whole batch's.
+def _combine_extrema(parts: Any) -> tuple[Any, Any] | None:
+    """Join slices' :func:`_extrema_stats` into the whole batch's.
 
     Examples
     --------
-    >>> combine_extrema([(1.0, 2.0), None, (-1.0, 1.5)])
+    >>> _combine_extrema([(1.0, 2.0), None, (-1.0, 1.5)])
     (-1.0, 2.0)
     """
     found = [p for p in parts if p is not None]

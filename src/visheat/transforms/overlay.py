@@ -164,7 +164,7 @@ class ChannelOrder(Transform):
         return batch.replace(data=np.ascontiguousarray(batch.data[..., ::-1]))
 
 
-def gray_background(images: np.ndarray) -> np.ndarray:
+def _gray_background(images: np.ndarray) -> np.ndarray:
     """Each image's channel mean, min-max stretched to [0, 1] per image, as ``(N, H, W, 3)``.
 
     What ``imshow(np.mean(image, axis=2), cmap="gray")`` shows (matplotlib scales
@@ -173,7 +173,7 @@ def gray_background(images: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> img = np.array([[[[0, 0, 0], [30, 60, 90]], [[100, 100, 100], [120, 120, 120]]]], np.uint8)
-    >>> gray_background(img)[0, :, :, 0]
+    >>> _gray_background(img)[0, :, :, 0]
     array([[0.  , 0.5 ],
            [0.83333333, 1.  ]])
     """
@@ -209,7 +209,7 @@ class GrayOverlay(Transform):
     """Blend the coloured heatmap over a grey version of its image.
 
     The grey image is the channel mean of each image, stretched to [0, 1]
-    (:func:`gray_background`), as captum's ``blended_heat_map`` draws it; the
+    (:func:`_gray_background`), as captum's ``blended_heat_map`` draws it; the
     picture is ``grey * (1 - alpha) + heatmap * alpha``. Heatmap and image must
     have the same size.
 
@@ -236,7 +236,7 @@ class GrayOverlay(Transform):
     def apply(self, batch: Batch) -> Batch:
         images = _images_of(batch, "GrayOverlay()")
         heat = batch.data.astype(np.float64) / (255 if batch.data.dtype == np.uint8 else 1)
-        return _finish(batch, gray_background(images) * (1 - self.alpha) + heat * self.alpha)
+        return _finish(batch, _gray_background(images) * (1 - self.alpha) + heat * self.alpha)
 
 
 class MaskImage(Transform):

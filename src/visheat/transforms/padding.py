@@ -33,7 +33,7 @@ SIDES = ("top", "right", "bottom", "left")
 _MAPS = frozenset({Stage.VALUES, Stage.MAP})
 
 
-def check_mode(mode: Any) -> str:
+def _check_mode(mode: Any) -> str:
     """Validate a pad mode name (see the module docstring)."""
     if mode not in PAD_MODES:
         raise_unknown_name("mode", str(mode), PAD_MODES, "pad mode")
@@ -146,7 +146,7 @@ class _Padding(Transform):
     _argument = "amounts"  # named when the padded result is too large
 
     def __post_init__(self) -> None:
-        check_mode(self.mode)  # type: ignore[attr-defined]
+        _check_mode(self.mode)  # type: ignore[attr-defined]
         object.__setattr__(self, "cval", check_number("cval", self.cval))  # type: ignore[attr-defined]
 
     def amounts(self, height: int, width: int) -> tuple[int, int, int, int]:

@@ -22,7 +22,7 @@ from ..core.batch import Batch, Stage
 from ..core.errors import check_number, type_error
 from ..core.layout import as_float
 from ..core.pipeline import Transform, option
-from .padding import check_mode, pad_array
+from .padding import _check_mode, pad_array
 
 
 def _check_block(block: Any) -> int | tuple[int, int]:
@@ -71,7 +71,7 @@ class _Pool(Transform):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "block", _check_block(self.block))  # type: ignore[attr-defined]
-        check_mode(self.mode)  # type: ignore[attr-defined]
+        _check_mode(self.mode)  # type: ignore[attr-defined]
         object.__setattr__(self, "cval", check_number("cval", self.cval))  # type: ignore[attr-defined]
 
     def apply(self, batch: Batch) -> Batch:

@@ -144,7 +144,7 @@ class SumReduction(ChannelReduction):
 CAM_CHANNELS = 4
 
 
-def cam_channels_message(step: ChannelReduction, shape: tuple[int, ...]) -> str:
+def _cam_channels_message(step: ChannelReduction, shape: tuple[int, ...]) -> str:
     """The warning of :class:`CamSumReduction` for per-sample values of ``shape`` (C, H, W)."""
     c = shape[0]
     size = " x ".join(map(str, shape[1:]))
@@ -185,7 +185,7 @@ class CamSumReduction(ChannelReduction):
 
     def check_values(self, batch: Batch) -> None:  # the kernel runs it too (no own apply)
         if batch.stage is Stage.VALUES and batch.data.shape[1] > CAM_CHANNELS:
-            warnings.warn(cam_channels_message(self, batch.data.shape[1:]), UserWarning,
+            warnings.warn(_cam_channels_message(self, batch.data.shape[1:]), UserWarning,
                           stacklevel=3)
 
 

@@ -156,14 +156,14 @@ def _nearest_opencv(n_in: int, n_out: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=128)
-def opencv_weights(n_in: int, n_out: int, method: str, shrink_both: bool) -> np.ndarray:
+def _opencv_weights(n_in: int, n_out: int, method: str, shrink_both: bool) -> np.ndarray:
     """``(n_out, n_in)`` weights of one axis for an OpenCV method (read-only).
 
     ``shrink_both`` says whether neither axis grows (OpenCV's area path).
 
     Examples
     --------
-    >>> opencv_weights(4, 2, "area", True)
+    >>> _opencv_weights(4, 2, "area", True)
     array([[0.5, 0.5, 0. , 0. ],
            [0. , 0. , 0.5, 0.5]])
     """
@@ -197,7 +197,7 @@ def axis_weights(n_in: int, n_out: int, method: str, clamp: bool) -> np.ndarray:
     elif method == "lanczos3":
         w = _lanczos3(n_in, n_out)
     else:
-        w = opencv_weights(n_in, n_out, method, shrink_both=not clamp)
+        w = _opencv_weights(n_in, n_out, method, shrink_both=not clamp)
     w.flags.writeable = False
     return w
 
@@ -208,7 +208,7 @@ KERNEL_TAPS = 4
 
 
 @lru_cache(maxsize=128)
-def axis_taps(n_in: int, n_out: int, method: str, clamp: bool
+def _axis_taps(n_in: int, n_out: int, method: str, clamp: bool
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """float32 weights of one axis and each output's tap range ``[first, stop)``."""
     w = axis_weights(n_in, n_out, method, clamp)
@@ -226,8 +226,8 @@ def kernel_taps(size_in: tuple[int, ...], size: tuple[int, int], method: str
     """``(wy, y0, y1, wx, x0, x1)`` for the compiled resize kernels, or None when an
     output pixel needs more than :data:`KERNEL_TAPS` taps on either axis."""
     upsampling = size[0] > size_in[0] or size[1] > size_in[1]
-    wy, y0, y1 = axis_taps(int(size_in[0]), int(size[0]), method, upsampling)
-    wx, x0, x1 = axis_taps(int(size_in[1]), int(size[1]), method, upsampling)
+    wy, y0, y1 = _axis_taps(int(size_in[0]), int(size[0]), method, upsampling)
+    wx, x0, x1 = _axis_taps(int(size_in[1]), int(size[1]), method, upsampling)
     if max((y1 - y0).max(), (x1 - x0).max()) > KERNEL_TAPS:
         return None
     return wy, y0, y1, wx, x0, x1
@@ -239,7 +239,7 @@ def volume_taps(size_in: tuple[int, int, int], size: tuple[int, int, int], metho
     :func:`resize_volume_taps`), or None when an output needs more than :data:`KERNEL_TAPS`
     taps on any axis."""
     upsampling = any(o > i for i, o in zip(size_in, size))
-    taps = [axis_taps(int(i), int(o), method, upsampling) for i, o in zip(size_in, size)]
+    taps = [_axis_taps(int(i), int(o), method, upsampling) for i, o in zip(size_in, size)]
     if max(int((stop - first).max()) for _, first, stop in taps) > KERNEL_TAPS:
         return None
     return tuple(a for axis in taps for a in axis)
@@ -284,7 +284,7 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
 
     The exact path computes in float64 and returns the input's float dtype (as
     Julia's ``imresize`` keeps the element type). ``exact=False`` (the 8-bit
-    path) computes in float32 by :func:`resize_taps`. uint8 input is rounded back
+    path) computes in float32 by :func:`_resize_taps`. uint8 input is rounded back
     to uint8.
 
     Examples
@@ -297,7 +297,7 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
         return a
     check_resize(a.shape, size, spatial, argument)
     if not exact:
-        return resize_taps(a, size, method, spatial)
+        return _resize_taps(a, size, method, spatial)
     wy, wx = resize_weights((int(size_in[0]), int(size_in[1])), (int(size[0]), int(size[1])),
                             method)
     moved = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(np.float64)
@@ -308,7 +308,7 @@ def resize_array(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     return np.ascontiguousarray(out, dtype=a.dtype)
 
 
-def resize_taps(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
+def _resize_taps(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
                 ) -> np.ndarray:
     """The 8-bit path's resize: float32 sums over each output pixel's taps.
 
@@ -318,15 +318,15 @@ def resize_taps(a: np.ndarray, size: tuple[int, int], method: str, spatial: int
     give the same values. uint8 pictures are rounded half to even and clamped
     to 0..255.
 
-    >>> resize_taps(np.array([[[0.0, 1.0]]], np.float32), (1, 4), "bilinear", 1)
+    >>> _resize_taps(np.array([[[0.0, 1.0]]], np.float32), (1, 4), "bilinear", 1)
     array([[[0.  , 0.25, 0.75, 1.  ]]], dtype=float32)
     """
     size_in = tuple(a.shape[spatial:spatial + 2])
     upsampling = size[0] > size_in[0] or size[1] > size_in[1]
     src = np.moveaxis(a, (spatial, spatial + 1), (-2, -1)).astype(np.float32)
-    wx, x0, x1 = axis_taps(int(size_in[1]), int(size[1]), method, upsampling)
+    wx, x0, x1 = _axis_taps(int(size_in[1]), int(size[1]), method, upsampling)
     tmp = _tap_sums(src, wx, x0, x1, axis=-1)
-    wy, y0, y1 = axis_taps(int(size_in[0]), int(size[0]), method, upsampling)
+    wy, y0, y1 = _axis_taps(int(size_in[0]), int(size[0]), method, upsampling)
     out = _tap_sums(tmp, wy, y0, y1, axis=-2)
     out = np.moveaxis(out, (-2, -1), (spatial, spatial + 1))
     if a.dtype == np.uint8:
@@ -384,7 +384,7 @@ def resize_volume(a: np.ndarray, size: tuple[int, int, int], method: str, axis: 
 
 def resize_volume_taps(a: np.ndarray, size: tuple[int, int, int], method: str, axis: int
                        ) -> np.ndarray:
-    """The 8-bit path's 3-D resize: :func:`resize_taps` with depth as a third pass.
+    """The 8-bit path's 3-D resize: :func:`_resize_taps` with depth as a third pass.
 
     Float32 sums over each output's taps in increasing order: along W, then H
     (each input slice resized as an image is), then D, products rounded, then
@@ -400,7 +400,7 @@ def resize_volume_taps(a: np.ndarray, size: tuple[int, int, int], method: str, a
     upsampling = any(o > i for i, o in zip(size_in, size))
     out = np.moveaxis(a, (axis, axis + 1, axis + 2), (-3, -2, -1)).astype(np.float32)
     for k in (2, 1, 0):
-        w, first, stop = axis_taps(size_in[k], int(size[k]), method, upsampling)
+        w, first, stop = _axis_taps(size_in[k], int(size[k]), method, upsampling)
         out = _tap_sums(out, w, first, stop, axis=k - 3)
     out = np.moveaxis(out, (-3, -2, -1), (axis, axis + 1, axis + 2))
     if a.dtype == np.uint8:

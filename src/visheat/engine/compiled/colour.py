@@ -51,7 +51,7 @@ def _gather(idx, count, lut32, dst, offset, room):  # pragma: no cover - compile
 
 
 @nb.njit(**_JIT)
-def colour_sample(src, lo, hi, a, scale, lut32, dst, idx):  # pragma: no cover - compiled
+def _colour_sample(src, lo, hi, a, scale, lut32, dst, idx):  # pragma: no cover - compiled
     """The colours of one sample ``src`` into ``dst`` (3 bytes per value), block by block.
 
     ``idx`` is a work buffer of :data:`BLOCK` entries.
@@ -76,7 +76,7 @@ def colorize_u8(m, a, b, lo, hi, lut32, out):  # pragma: no cover - compiled
     idx = np.empty(BLOCK, np.uint32)
     for i in range(m.shape[0]):
         scale = np.float32(size - 1) / (b[i] - a[i])
-        colour_sample(m[i], lo[i], hi[i], a[i], scale, lut32, out[i], idx)
+        _colour_sample(m[i], lo[i], hi[i], a[i], scale, lut32, out[i], idx)
 
 
 @nb.njit(**_JIT)
@@ -89,7 +89,7 @@ def _blend(heat, image, wa, wb, out):  # pragma: no cover - compiled
 
 
 @nb.njit(**_JIT)
-def blend_into(image, wa, wb, out):  # pragma: no cover - compiled
+def _blend_into(image, wa, wb, out):  # pragma: no cover - compiled
     """:func:`_blend` with the colours already in ``out`` (two arrays: one alias check)."""
     for q in range(out.shape[0]):
         s = np.uint32(np.uint32(image[q]) * wb) + np.uint32(np.uint32(out[q]) * wa)
@@ -110,8 +110,8 @@ def colorize_blend_u8(m, a, b, lo, hi, lut32, image, weight, out):  # pragma: no
     wb = np.uint32(65536) - wa
     for i in range(m.shape[0]):
         scale = np.float32(size - 1) / (b[i] - a[i])
-        colour_sample(m[i], lo[i], hi[i], a[i], scale, lut32, out[i], idx)
-        blend_into(image[i], wa, wb, out[i])
+        _colour_sample(m[i], lo[i], hi[i], a[i], scale, lut32, out[i], idx)
+        _blend_into(image[i], wa, wb, out[i])
 
 
 @nb.njit(**_JIT)

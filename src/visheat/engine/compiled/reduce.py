@@ -23,7 +23,7 @@ BLOCK = 16384
 
 
 @nb.njit(**_JIT)
-def reduce_block(x, i, h, s, e, how, out):  # pragma: no cover - compiled
+def _reduce_block(x, i, h, s, e, how, out):  # pragma: no cover - compiled
     """``out = `` the reduction of ``x[i, :, h, s:e]`` over channels.
 
     Every loop runs over whole 1-D slices, which LLVM vectorises; channels are
@@ -63,7 +63,7 @@ def reduce_block(x, i, h, s, e, how, out):  # pragma: no cover - compiled
 
 @nb.njit(**_JIT)
 def _reduce3(r, g, b, how, out):  # pragma: no cover - compiled
-    """:func:`reduce_block` for three channels, in the same order of operations."""
+    """:func:`_reduce_block` for three channels, in the same order of operations."""
     if how == NORM:
         for p in range(out.shape[0]):
             v = np.sqrt(r[p] * r[p])
@@ -95,7 +95,7 @@ def reduce_channels(x, how, out):  # pragma: no cover - compiled
         for h in range(x.shape[2]):
             for s in range(0, width, BLOCK):
                 e = min(width, s + BLOCK)
-                reduce_block(x, i, h, s, e, how, out[i, h, s:e])
+                _reduce_block(x, i, h, s, e, how, out[i, h, s:e])
 
 
 @nb.njit(**_JIT)
@@ -125,7 +125,7 @@ def exponent_max(bits, mask):  # pragma: no cover - compiled
 
 
 @nb.njit(**_JIT)
-def key_range(bits, lo, hi):  # pragma: no cover - compiled
+def _key_range(bits, lo, hi):  # pragma: no cover - compiled
     """Fold the order keys of float32 ``bits`` (int32 view) into ``lo``, ``hi``.
 
     Integer keys (negative floats with their magnitude bits flipped) order like
@@ -144,7 +144,7 @@ def key_range(bits, lo, hi):  # pragma: no cover - compiled
 def reduce_extrema(x, how, maps, keys):  # pragma: no cover - compiled
     """:func:`reduce_channels` into ``maps`` and each map's extrema keys.
 
-    ``keys[i] = (lo, hi)`` as order keys (see :func:`key_range`), found on each
+    ``keys[i] = (lo, hi)`` as order keys (see :func:`_key_range`), found on each
     block just after it is written, while it is in L1. Every reduction but
     ``maxabs`` carries a NaN or infinity of its input into the map; for
     ``maxabs`` the input blocks are checked and a bad one sets a NaN key.
@@ -158,8 +158,8 @@ def reduce_extrema(x, how, maps, keys):  # pragma: no cover - compiled
             for s in range(0, width, BLOCK):
                 e = min(width, s + BLOCK)
                 block = maps[i, h, s:e]
-                reduce_block(x, i, h, s, e, how, block)
-                lo, hi = key_range(block.view(np.int32), lo, hi)
+                _reduce_block(x, i, h, s, e, how, block)
+                lo, hi = _key_range(block.view(np.int32), lo, hi)
                 if how == MAXABS:
                     for c in range(x.shape[1]):
                         bad |= _any_nonfinite(x[i, c, h, s:e])
@@ -179,9 +179,9 @@ def _any_nonfinite(values):  # pragma: no cover - compiled
 
 @nb.njit(**_JIT)
 def row_extrema(rows, keys):  # pragma: no cover - compiled
-    """Extrema keys (see :func:`key_range`) of each float32 row."""
+    """Extrema keys (see :func:`_key_range`) of each float32 row."""
     for i in range(rows.shape[0]):
-        keys[i, 0], keys[i, 1] = key_range(rows[i].view(np.int32), np.int32(0x7FFFFFFF),
+        keys[i, 0], keys[i, 1] = _key_range(rows[i].view(np.int32), np.int32(0x7FFFFFFF),
                                             np.int32(-0x80000000))
 
 

@@ -21,10 +21,10 @@ import numba as nb
 import numpy as np
 
 from .colour import BLOCK as COLOUR_BLOCK
-from .colour import blend_into, colour_sample
-from .reduce import BLOCK, key_range, reduce_block
-from .resize import resize_volume_one
-from .select import row_tail_ranks, tail_buffers
+from .colour import _blend_into, _colour_sample
+from .reduce import BLOCK, _key_range, _reduce_block
+from .resize import _resize_volume_one
+from .select import _row_tail_ranks, _tail_buffers
 
 _JIT = {"nogil": True, "cache": True, "boundscheck": False}
 
@@ -77,17 +77,17 @@ def _make_map(mode, i, x, maps, small, how, taps, tmp, slices, row):  # pragma: 
     """Sample ``i``'s map into ``row`` (or the input row itself); its extrema keys."""
     lo, hi = np.int32(0x7FFFFFFF), np.int32(-0x80000000)
     if mode == MAPS:
-        return maps[i], key_range(maps[i].view(np.int32), lo, hi)
+        return maps[i], _key_range(maps[i].view(np.int32), lo, hi)
     if mode == RESIZE:
         shape = (taps[0].shape[0], taps[3].shape[0], taps[6].shape[0])
-        resize_volume_one(small[i], taps, tmp, slices, row.reshape(shape))
-        return row, key_range(row.view(np.int32), lo, hi)
+        _resize_volume_one(small[i], taps, tmp, slices, row.reshape(shape))
+        return row, _key_range(row.view(np.int32), lo, hi)
     k = x.shape[3]
     for s in range(0, k, BLOCK):
         e = min(k, s + BLOCK)
         block = row[s:e]
-        reduce_block(x, i, 0, s, e, how, block)
-        lo, hi = key_range(block.view(np.int32), lo, hi)
+        _reduce_block(x, i, 0, s, e, how, block)
+        lo, hi = _key_range(block.view(np.int32), lo, hi)
     return row, (lo, hi)
 
 
@@ -134,7 +134,7 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
     slices = np.empty((small.shape[1] if deep else 0, taps[3].shape[0], taps[6].shape[0]),
                       np.float32)
     idx = np.empty(COLOUR_BLOCK, np.uint32)
-    buffers = tail_buffers(k, low, high, np.float32)
+    buffers = _tail_buffers(k, low, high, np.float32)
     found = np.empty(low.shape[0] + high.shape[0], np.float32)
     ranks = np.concatenate((low, high))
     wa = np.uint32(weight)
@@ -149,7 +149,7 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
         if clip:
             # the tail selection; numba's partition is slow (90 us at 4096 values), so it
             # only takes small maps, and ones the selection could not resolve
-            if k < 256 or not row_tail_ranks(m, low, high, buffers, found):
+            if k < 256 or not _row_tail_ranks(m, low, high, buffers, found):
                 if k > 4096:
                     continue
                 found[:] = np.partition(m.copy(), ranks)[ranks]
@@ -165,9 +165,9 @@ def render(mode, x, maps, small, how, taps, clip, low, high, gammas, centered, v
             continue
         clamp_lo = min(max(clip_lo, a), b)
         clamp_hi = min(max(clip_hi, a), b)
-        colour_sample(m, clamp_lo, clamp_hi, a, scale, lut32, out[i], idx)
+        _colour_sample(m, clamp_lo, clamp_hi, a, scale, lut32, out[i], idx)
         if images.shape[0]:
-            blend_into(images[i], wa, wb, out[i])
+            _blend_into(images[i], wa, wb, out[i])
         rec_lo[i], rec_hi[i] = a, b
         if rec_peak.shape[0]:
             rec_peak[i] = _first_peak(m, clip_lo, clip_hi, hi)

@@ -3,7 +3,7 @@
 Upsampling a CAM (7 x 7 to 224 x 224) touches two input pixels per axis. Two
 matrix products spend most of their time multiplying zeros; here the horizontal
 pass makes ``h`` short rows, and each output row is a weighted sum of two or
-three of them. Volumes (:func:`resize_volume_one`) add depth as a third pass:
+three of them. Volumes (:func:`_resize_volume_one`) add depth as a third pass:
 each input slice is resized as an image, and each output slice is a weighted sum
 of two or three of those (``visheat.transforms.resampling.resize_volume_taps``).
 """
@@ -13,13 +13,13 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .reduce import key_range
+from .reduce import _key_range
 
 _JIT = {"nogil": True, "cache": True, "boundscheck": False}
 
 
 @nb.njit(**_JIT)
-def resize_one(src, wy, y0, y1, wx, x0, x1, tmp, out):  # pragma: no cover - compiled
+def _resize_one(src, wy, y0, y1, wx, x0, x1, tmp, out):  # pragma: no cover - compiled
     """``out = Wy @ src @ Wx.T`` for one ``(h, w)`` map into ``out`` ``(H, W)``.
 
     Each output value is summed tap by tap in increasing order, horizontal pass
@@ -55,16 +55,16 @@ def resize_one(src, wy, y0, y1, wx, x0, x1, tmp, out):  # pragma: no cover - com
 
 @nb.njit(**_JIT)
 def resize_maps(src, wy, y0, y1, wx, x0, x1, out, keys):  # pragma: no cover - compiled
-    """:func:`resize_one` for each of ``n`` maps: ``src`` ``(n, h, w)`` to ``out`` ``(n, H, W)``.
+    """:func:`_resize_one` for each of ``n`` maps: ``src`` ``(n, h, w)`` to ``out`` ``(n, H, W)``.
 
     All float32, ``out`` C-contiguous. ``keys`` (``(n, 2)`` int32, or a ``(0, 2)``
     array for none) receives each sample's extrema as order keys.
     """
     tmp = np.empty((src.shape[1], out.shape[2]), np.float32)
     for i in range(src.shape[0]):
-        resize_one(src[i], wy, y0, y1, wx, x0, x1, tmp, out[i])
+        _resize_one(src[i], wy, y0, y1, wx, x0, x1, tmp, out[i])
         if keys.shape[0] > 0:
-            keys[i, 0], keys[i, 1] = key_range(out[i].ravel().view(np.int32),
+            keys[i, 0], keys[i, 1] = _key_range(out[i].ravel().view(np.int32),
                                                 np.int32(0x7FFFFFFF), np.int32(-0x80000000))
 
 
@@ -72,7 +72,7 @@ def resize_maps(src, wy, y0, y1, wx, x0, x1, out, keys):  # pragma: no cover - c
 def resize_pictures(src, wy, y0, y1, wx, x0, x1, out):  # pragma: no cover - compiled
     """8-bit RGB pictures ``src`` ``(n, h, w, 3)`` resized into ``out`` ``(n, H, W, 3)``.
 
-    The sums of :func:`resize_one` in float32 on each channel, then rounded half
+    The sums of :func:`_resize_one` in float32 on each channel, then rounded half
     to even and clamped to 0..255, as ``resize_array`` rounds uint8 data. The
     three channels stay interleaved, so the vertical pass runs over rows of
     ``3 W`` contiguous values.
@@ -138,39 +138,39 @@ def _row_sums(slices, wd, d0, d1, out):  # pragma: no cover - compiled
 
 
 @nb.njit(**_JIT)
-def resize_volume_one(src, taps, tmp, slices, out):  # pragma: no cover - compiled
+def _resize_volume_one(src, taps, tmp, slices, out):  # pragma: no cover - compiled
     """One ``(d, h, w)`` volume resized into ``out`` ``(D, H, W)``: W, then H, then D.
 
     ``taps`` is ``(wd, d0, d1, wy, y0, y1, wx, x0, x1)``; ``tmp`` ``(h, W)`` and
     ``slices`` ``(d, H, W)`` are work buffers (``slices`` unused, and may be empty,
-    when ``d == D == 1``: then this is :func:`resize_one`).
+    when ``d == D == 1``: then this is :func:`_resize_one`).
     """
     wd, d0, d1, wy, y0, y1, wx, x0, x1 = taps
     depth, height, width = out.shape
     if src.shape[0] == 1 and depth == 1:  # an image: its depth weight is 1.0
-        resize_one(src[0], wy, y0, y1, wx, x0, x1, tmp, out[0])
+        _resize_one(src[0], wy, y0, y1, wx, x0, x1, tmp, out[0])
         return
     for j in range(src.shape[0]):
-        resize_one(src[j], wy, y0, y1, wx, x0, x1, tmp, slices[j])
+        _resize_one(src[j], wy, y0, y1, wx, x0, x1, tmp, slices[j])
     _row_sums(slices.reshape(src.shape[0], height * width), wd, d0, d1,
                 out.reshape(depth, height * width))
 
 
 @nb.njit(**_JIT)
 def resize_volumes(src, taps, out):  # pragma: no cover - compiled
-    """:func:`resize_volume_one` for each of ``n`` float32 volumes ``src`` ``(n, d, h, w)``
+    """:func:`_resize_volume_one` for each of ``n`` float32 volumes ``src`` ``(n, d, h, w)``
     into ``out`` ``(n, D, H, W)``."""
     tmp = np.empty((src.shape[2], out.shape[3]), np.float32)
     slices = np.empty((src.shape[1],) + out.shape[2:], np.float32)
     for i in range(src.shape[0]):
-        resize_volume_one(src[i], taps, tmp, slices, out[i])
+        _resize_volume_one(src[i], taps, tmp, slices, out[i])
 
 
 @nb.njit(**_JIT)
 def resize_volume_pictures(src, taps, out):  # pragma: no cover - compiled
     """8-bit RGB volumes ``src`` ``(n, d, h, w, 3)`` resized into ``out`` ``(n, D, H, W, 3)``.
 
-    The sums of :func:`resize_volume_one` in float32 on each channel (interleaved),
+    The sums of :func:`_resize_volume_one` in float32 on each channel (interleaved),
     rounded half to even and clamped to 0..255, as ``resize_volume_taps`` rounds
     uint8 data.
     """

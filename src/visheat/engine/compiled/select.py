@@ -196,8 +196,8 @@ def _thresholds(sample, lo_pos, hi_pos, buf, cand_lo, cand_hi):  # pragma: no co
 
 
 @nb.njit(**_JIT)
-def tail_buffers(n, low, high, dtype):  # pragma: no cover - compiled
-    """Work buffers for :func:`row_tail_ranks` on rows of ``n`` values."""
+def _tail_buffers(n, low, high, dtype):  # pragma: no cover - compiled
+    """Work buffers for :func:`_row_tail_ranks` on rows of ``n`` values."""
     m = 16 * min(RUNS, n // 16)
     keep = max((low.max() + 1) if low.shape[0] else 0,
                (n - high.min()) if high.shape[0] else 0, 1)
@@ -207,7 +207,7 @@ def tail_buffers(n, low, high, dtype):  # pragma: no cover - compiled
 
 
 @nb.njit(**_JIT)
-def row_tail_ranks(row, low, high, buffers, out):  # pragma: no cover - compiled
+def _row_tail_ranks(row, low, high, buffers, out):  # pragma: no cover - compiled
     """:func:`tail_ranks` for one row into ``out``; whether it was resolved."""
     n = row.shape[0]
     sample, buf, cand_lo, cand_hi, best = buffers
@@ -255,6 +255,6 @@ def tail_ranks(rows, low, high, out, ok):  # pragma: no cover - compiled
     values. ``ok[i]`` is False where row ``i`` was not resolved (``out[i]`` is
     then undefined).
     """
-    buffers = tail_buffers(rows.shape[1], low, high, rows.dtype)
+    buffers = _tail_buffers(rows.shape[1], low, high, rows.dtype)
     for i in range(rows.shape[0]):
-        ok[i] = row_tail_ranks(rows[i], low, high, buffers, out[i])
+        ok[i] = _row_tail_ranks(rows[i], low, high, buffers, out[i])
