@@ -113,15 +113,20 @@ def _dask_bounds(x: Any, n: int) -> list[tuple[int, int]] | None:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
+def _check_one_per_sample(argument: str, items: Any, n: int) -> None:
+    """``items`` (``labels`` or ``scores``) is a sequence of ``n`` things, one per sample."""
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
+        raise type_error(argument, f"a sequence of {n} {argument} (one per sample)", items)
+    if len(items) != n:
+        raise value_error(argument, f"{n} {argument} (one per sample)", f"{len(items)}",
+                          described=True)
+
+
 def read_labels(labels: Any, n: int) -> list[str] | None:
     """One label per sample as text (None: no labels)."""
     if labels is None:
         return None
-    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
-        raise type_error("labels", f"a sequence of {n} labels (one per sample)", labels)
-    if len(labels) != n:
-        raise value_error("labels", f"{n} labels (one per sample)", f"{len(labels)}",
-                          described=True)
+    _check_one_per_sample("labels", labels, n)
     return [str(t) for t in labels]
 
 
@@ -129,11 +134,7 @@ def _read_scores(scores: Any, n: int) -> np.ndarray | None:
     """One finite score per sample as float64 (None: no scores)."""
     if scores is None:
         return None
-    if isinstance(scores, (str, bytes)) or not hasattr(scores, "__len__"):
-        raise type_error("scores", f"a sequence of {n} scores (one per sample)", scores)
-    if len(scores) != n:
-        raise value_error("scores", f"{n} scores (one per sample)", f"{len(scores)}",
-                          described=True)
+    _check_one_per_sample("scores", scores, n)
     found = np.asarray(scores, dtype=np.float64).reshape(n)
     bad = np.flatnonzero(~np.isfinite(found))
     if bad.size:
