@@ -95,7 +95,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     explore.add_argument("--title", default="visheat explorer", help="title of the page")
     explore.add_argument("--reduction", choices=["sum", "norm", "maxabs", "sumabs", "abssum"],
                          help="first channel reduction (default sum)")
-    explore.add_argument("--colormap", help="first colour map (default berlin)")
+    explore.add_argument("--colormap", help="first colour map for every method (default: per "
+                         "method, berlin if its maps are signed, else batlow)")
     explore.add_argument("--colormaps", help="comma-separated colour maps to offer (default: "
                          "a curated set with batlow, berlin, jet, viridis, bwr, ...)")
     explore.add_argument("--clip", help="first clip quantiles LO,HI, or none "
