@@ -22,11 +22,12 @@ rng = np.random.default_rng(24)
 x_a = rng.normal(size=({N}, 3, {SIZE}, {SIZE})).astype(np.float32)
 x_b = rng.random(({N}, 3, {SIZE}, {SIZE})).astype(np.float32)
 images = rng.integers(0, 256, ({N}, {SIZE}, {SIZE}, 3), dtype=np.uint8)
+scores = rng.random({N})
 a = da.from_array(x_a, chunks=(100, 3, {SIZE}, {SIZE}))
 b = da.from_array(x_b, chunks=(100, 3, {SIZE}, {SIZE}))
 """
 SHOW = """w = visheat.Explorer({"A": a, "B": b}, images, layout="NCHW",
-                     labels=[f"sample {i}" for i in range(len(images))])
+                     labels=[f"sample {i}" for i in range(len(images))], scores=scores)
 w"""
 FAILING = """import numpy as np, visheat
 
@@ -46,10 +47,10 @@ def data():
     a = rng.normal(size=(N, 3, SIZE, SIZE)).astype(np.float32)
     b = rng.random((N, 3, SIZE, SIZE)).astype(np.float32)
     images = rng.integers(0, 256, (N, SIZE, SIZE, 3), dtype=np.uint8)
-    return {"A": a, "B": b}, images
+    return {"A": a, "B": b}, images, rng.random(N)
 
 
-METHODS, IMAGES = data()
+METHODS, IMAGES, SCORES = data()
 
 
 @pytest.fixture(scope="module", params=["lab", "notebook"])
@@ -120,6 +121,34 @@ def test_one_scale_across_the_batch_is_computed_in_the_kernel(nb):
     assert "scope='batch'" in nb.evaluate("window.visheat.pipeline('A')")
     assert_pictures(nb, [0, 900, N - 1], batch=True)
     nb.evaluate("window.visheat.set({scope: 'sample'}); return true")
+    assert nb.console_errors() == []
+
+
+def order_by(nb, sort, text=""):
+    """Choose ``sort`` and type ``text`` in the filter, as a person would; the kernel's order."""
+    nb.evaluate(f"""const root = document.querySelector('.visheat-explorer');
+        const sort = root.querySelector('#sort'), filter = root.querySelector('#filter');
+        sort.value = {sort!r}; filter.value = {text!r};
+        sort.dispatchEvent(new Event('input')); filter.dispatchEvent(new Event('input'));
+        return true""")
+
+
+def test_sorting_and_filtering_run_in_the_kernel(nb):
+    by_score = [int(i) for i in np.argsort(-SCORES, kind="stable")]
+    order_by(nb, "score-desc")
+    assert nb.wait_for(f"(await window.visheat.order())[0] === {by_score[0]}",
+                       timeout=30)
+    assert nb.evaluate("await window.visheat.order()") == by_score
+    assert nb.evaluate(f"await window.visheat.reveal({by_score[-1]})", timeout=60) is True
+    # "sample 12" is in "sample 12", "sample 120".."sample 129", "sample 1200".."sample 1299"
+    wanted = [i for i in range(N) if "sample 12" in f"sample {i}"]
+    order_by(nb, "index", "Sample 12")  # the filter ignores case
+    assert nb.wait_for(f"(await window.visheat.order()).length === {len(wanted)}",
+                       timeout=30)
+    assert nb.evaluate("await window.visheat.order()") == wanted
+    order_by(nb, "index")
+    assert nb.wait_for(f"(await window.visheat.order()).length === {N}",
+                       timeout=30)
     assert nb.console_errors() == []
 
 
