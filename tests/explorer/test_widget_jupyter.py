@@ -4,7 +4,7 @@ A notebook displays ``visheat.Explorer`` over lazy Dask arrays built from seeded
 the test process builds the same data and draws the expected pictures with
 :func:`visheat.heatmap` of the pipeline text the page shows (an independent path from
 the page's JavaScript). Early rows, a late row reached with ``reveal``, one scale across
-the batch, the view set from Python and from the page, and an error of the kernel shown
+the batch, sorting and filtering in the kernel, the view set from Python and from the page, and an error of the kernel shown
 in the widget; no console errors.
 """
 
